@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Compiler flags shared by every Kinema target, applied through the kinema_options interface target.
 add_library(kinema_options INTERFACE)
-target_compile_options(kinema_options INTERFACE -Wall -Wextra -Wno-unused-parameter)
+target_compile_options(kinema_options INTERFACE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+    # GCC 12 reports false -Wrestrict positives inside libstdc++'s std::string.
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 if(KINEMA_WARNINGS_AS_ERRORS)
     target_compile_options(kinema_options INTERFACE -Werror)
 endif()

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "Read.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "ImageFileIO.h"
+#include "kinema/nodes/SequencePattern.h"
+
+namespace kinema::nodes {
+
+using namespace graph;
+namespace fs = std::filesystem;
+
+Read::Read() : ImageNode({"Read", 1, "Image", "Reads an image file or an image sequence."}) {
+    ParamSpec file{"file", ParamType::FilePath, std::string()};
+    file.metadata.tooltip = "Image or sequence path, e.g. plate.####.exr or plate.%04d.exr";
+    file.metadata.uiHint = "open";
+    addParam(file);
+    ParamSpec missing{"missingFrames", ParamType::Enum, std::int64_t{0}};
+    missing.enumItems = {"error", "black", "nearest"};
+    missing.metadata.label = "Missing frames";
+    missing.metadata.tooltip = "What to do for a frame that has no file.";
+    addParam(missing);
+}
+
+std::string Read::resolveFrame(double frame) const {
+    const std::string file = param("file").getString();
+    if (file.empty())
+        throw std::runtime_error("parameter 'file' is empty");
+    SequencePattern pattern(file);
+    const auto f = static_cast<std::int64_t>(std::floor(frame));
+    std::string path = pattern.pathForFrame(f);
+    std::error_code ec;
+    if (fs::exists(path, ec) || !pattern.hasFrameToken())
+        return path;
+    const std::string& policy = param("missingFrames").enumItem();
+    if (policy == "black")
+        return {};
+    if (policy == "nearest") {
+        auto frames = pattern.framesOnDisk();
+        if (frames.empty())
+            throw std::runtime_error("no files match '" + file + "'");
+        auto best = *std::min_element(frames.begin(), frames.end(), [&](auto a, auto b) {
+            return std::llabs(a - f) < std::llabs(b - f) || (std::llabs(a - f) == std::llabs(b - f) && a < b);
+        });
+        return pattern.pathForFrame(best);
+    }
+    throw std::runtime_error("frame " + std::to_string(f) + " is missing: " + path);
+}
+
+render::Hash128 Read::hash(const render::EvalContext& ec) const {
+    Hasher h;
+    hashParams(ec, h);
+    const std::string path = resolveFrame(ec.frame());
+    h.append(path);
+    if (path.empty()) {
+        h.append(ec.project().format.width).append(ec.project().format.height);
+    } else {
+        std::error_code err;
+        h.append(static_cast<std::uint64_t>(fs::file_size(path, err)));
+        auto mtime = fs::last_write_time(path, err);
+        h.append(static_cast<std::int64_t>(mtime.time_since_epoch().count()));
+    }
+    return h.finish();
+}
+
+render::ImagePtr Read::compute(const render::EvalContext& ec) const {
+    const std::string path = resolveFrame(ec.frame());
+    if (path.empty())
+        return std::make_shared<render::Image>(ec.project().format, Box2i{}, render::Image::rgba());
+    return std::make_shared<render::Image>(readImageFile(path));
+}
+
+std::optional<render::FrameRange> Read::frameRange(const render::Evaluator&) const {
+    SequencePattern pattern(param("file").getString());
+    auto frames = pattern.framesOnDisk();
+    if (frames.empty())
+        return std::nullopt;
+    return render::FrameRange{static_cast<int>(frames.front()), static_cast<int>(frames.back())};
+}
+
+} // namespace kinema::nodes
