@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kinema/graph/Document.h"
 
+#include <algorithm>
 #include <map>
 
 #include "kinema/graph/GraphFile.h"
@@ -52,12 +53,20 @@ public:
                 m_connections.push_back({c.source->name(), c.destination->name(), c.input});
         }
         m_removed.clear();
+        m_indices.clear();
+        for (auto* t : targets)
+            m_indices.push_back(m_graph.indexOf(*t));
         for (auto* t : targets)
             m_removed.push_back(m_graph.removeNode(*t));
     }
     void undo() override {
-        for (std::size_t i = 0; i < m_removed.size(); ++i)
-            m_graph.addNode(std::move(m_removed[i]), m_names[i]);
+        // Re-insert in ascending original position so every index is valid when used.
+        std::vector<std::size_t> order(m_removed.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::sort(order.begin(), order.end(), [&](auto a, auto b) { return m_indices[a] < m_indices[b]; });
+        for (auto i : order)
+            m_graph.addNode(std::move(m_removed[i]), m_names[i], m_indices[i]);
         m_removed.clear();
         for (auto& c : m_connections)
             m_graph.connect(m_graph.node(c.source), m_graph.node(c.destination), c.input);
@@ -70,6 +79,7 @@ private:
     Graph& m_graph;
     std::vector<std::string> m_names;
     std::vector<std::unique_ptr<Node>> m_removed;
+    std::vector<int> m_indices;
     std::vector<SavedConnection> m_connections;
 };
 

@@ -41,7 +41,14 @@ std::string Graph::uniqueName(const std::string& base) const {
     }
 }
 
-Node& Graph::addNode(std::unique_ptr<Node> node, const std::string& name) {
+int Graph::indexOf(const Node& node) const {
+    for (std::size_t i = 0; i < m_nodes.size(); ++i)
+        if (m_nodes[i].get() == &node)
+            return static_cast<int>(i);
+    return -1;
+}
+
+Node& Graph::addNode(std::unique_ptr<Node> node, const std::string& name, int index) {
     if (!node)
         throw GraphError("cannot add a null node");
     if (node->m_graph)
@@ -54,8 +61,12 @@ Node& Graph::addNode(std::unique_ptr<Node> node, const std::string& name) {
         wanted = "Node1";
     }
     node->m_name = findNode(wanted) ? uniqueName(wanted) : wanted;
-    m_nodes.push_back(std::move(node));
-    Node& added = *m_nodes.back();
+    Node* raw = node.get();
+    if (index >= 0 && index < static_cast<int>(m_nodes.size()))
+        m_nodes.insert(m_nodes.begin() + index, std::move(node));
+    else
+        m_nodes.push_back(std::move(node));
+    Node& added = *raw;
     attach(added);
     touched();
     nodeAdded.emit(added);

@@ -48,6 +48,86 @@ void Param::validate(const ParamValue& value) const {
         throw ParamError("parameter '" + m_spec.name + "': text must not contain NUL characters");
 }
 
+ParamValue Param::parse(const std::string& text) const {
+    auto fail = [&](const std::string& why) {
+        return ParamError("parameter '" + m_spec.name + "': cannot use '" + text + "': " + why);
+    };
+    auto number = [&](const std::string& s) {
+        std::size_t pos = 0;
+        double v = 0;
+        try {
+            v = std::stod(s, &pos);
+        } catch (...) {
+            throw fail("not a number");
+        }
+        if (pos != s.size())
+            throw fail("not a number");
+        return v;
+    };
+    ParamValue value;
+    switch (m_spec.type) {
+    case ParamType::Bool: {
+        std::string t = text;
+        std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (t == "1" || t == "true" || t == "on" || t == "yes")
+            value = true;
+        else if (t == "0" || t == "false" || t == "off" || t == "no")
+            value = false;
+        else
+            throw fail("expected true or false");
+        break;
+    }
+    case ParamType::Int: {
+        double v = number(text);
+        if (v != std::floor(v) || std::fabs(v) > 9e15)
+            throw fail("expected an integer");
+        value = static_cast<std::int64_t>(v);
+        break;
+    }
+    case ParamType::Enum:
+        value = enumIndex(text);
+        break;
+    case ParamType::String:
+    case ParamType::Text:
+    case ParamType::FilePath:
+        value = text;
+        break;
+    case ParamType::Seed: {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 20)
+            throw fail("expected a non-negative integer seed");
+        try {
+            value = static_cast<std::uint64_t>(std::stoull(text));
+        } catch (...) {
+            throw fail("seed out of range");
+        }
+        break;
+    }
+    default: {
+        std::vector<double> components;
+        std::string token;
+        for (char c : text + ",") {
+            if (c == ',' || c == ' ') {
+                if (!token.empty())
+                    components.push_back(number(token));
+                token.clear();
+            } else {
+                token += c;
+            }
+        }
+        const auto n = static_cast<std::size_t>(componentCount(m_spec.type));
+        if (components.size() == 1 && n > 1)
+            components.assign(n, components[0]);
+        if (m_spec.type == ParamType::Color && components.size() == 3)
+            components.push_back(1.0);
+        if (components.size() != n)
+            throw fail("expected " + std::to_string(n) + " numbers");
+        value = valueFromComponents(m_spec.type, components);
+    }
+    }
+    validate(value);
+    return value;
+}
+
 void Param::setValue(const ParamValue& value) {
     validate(value);
     if (value == m_value)

@@ -57,6 +57,9 @@ struct Context {
     std::optional<Box2i> roi;
     /// Identity of the active OCIO config (see color::ConfigHandle::identity()).
     std::string ocioConfig;
+    /// Compute device for nodes that can use one: "cpu", "cuda" or "cuda:N". Generative nodes hash it
+    /// (results differ per device); image nodes ignore it.
+    std::string device = "cpu";
     std::shared_ptr<Canceller> canceller;
     std::shared_ptr<ProgressSink> progress;
 

@@ -61,7 +61,10 @@ public:
     // Nodes -----------------------------------------------------------------------------------------------
     /// Adds a node, naming it `name` (or "<Type>1", "<Type>2"... when empty). A taken name gets a numeric
     /// suffix. Returns the node, now owned by the graph.
-    Node& addNode(std::unique_ptr<Node> node, const std::string& name = {});
+    /// `index` places the node in the graph's order (undo of a removal restores it); -1 appends.
+    Node& addNode(std::unique_ptr<Node> node, const std::string& name = {}, int index = -1);
+    /// Position of the node in the graph's order, or -1.
+    int indexOf(const Node& node) const;
     /// Disconnects the node from everything and hands it back to the caller.
     std::unique_ptr<Node> removeNode(Node& node);
     void renameNode(Node& node, const std::string& newName);

@@ -65,6 +65,9 @@ public:
 
     /// Validates (type, hard range, enum index) and stores. Throws ParamError naming the parameter.
     void setValue(const ParamValue& value);
+    /// Parses text as typed on a command line (`--set`) or in a field: "true"/"1", "42", "0.5",
+    /// "1,2,3" or "1 2 3" for vectors, an enum item name, raw text. Throws ParamError naming the parameter.
+    ParamValue parse(const std::string& text) const;
     /// Checks a value without storing it.
     void validate(const ParamValue& value) const;
 
