@@ -33,9 +33,11 @@ struct Task {
 std::string formatSeconds(double s) {
     std::ostringstream o;
     if (s >= 3600)
-        o << static_cast<int>(s / 3600) << "h" << std::setw(2) << std::setfill('0') << static_cast<int>(s / 60) % 60 << "m";
+        o << static_cast<int>(s / 3600) << "h" << std::setw(2) << std::setfill('0')
+          << static_cast<int>(s / 60) % 60 << "m";
     else if (s >= 60)
-        o << static_cast<int>(s / 60) << "m" << std::setw(2) << std::setfill('0') << static_cast<int>(s) % 60 << "s";
+        o << static_cast<int>(s / 60) << "m" << std::setw(2) << std::setfill('0') << static_cast<int>(s) % 60
+          << "s";
     else
         o << std::fixed << std::setprecision(1) << s << "s";
     return o.str();
@@ -43,8 +45,8 @@ std::string formatSeconds(double s) {
 
 } // namespace
 
-BatchResult runBatch(graph::Graph& graph, const BatchOptions& options, std::shared_ptr<graph::Canceller> canceller,
-                     std::ostream& out, std::ostream& err) {
+BatchResult runBatch(graph::Graph& graph, const BatchOptions& options,
+                     std::shared_ptr<graph::Canceller> canceller, std::ostream& out, std::ostream& err) {
     // [SECTION] Plan ------------------------------------------------------------------------------------
     std::vector<const render::OutputNode*> writes;
     if (options.writeNodes.empty()) {
@@ -60,7 +62,8 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options, std::shar
                 throw std::runtime_error("-X " + name + ": no node with that name");
             auto w = dynamic_cast<const render::OutputNode*>(n);
             if (!w)
-                throw std::runtime_error("-X " + name + ": node is a " + n->typeName() + ", not a Write node");
+                throw std::runtime_error("-X " + name + ": node is a " + n->typeName() +
+                                         ", not a Write node");
             writes.push_back(w);
         }
     }
@@ -135,7 +138,8 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options, std::shar
             return;
         double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         double fraction = total ? static_cast<double>(finished) / static_cast<double>(total) : 1.0;
-        double eta = finished ? elapsed / static_cast<double>(finished) * static_cast<double>(total - finished) : 0.0;
+        double eta =
+            finished ? elapsed / static_cast<double>(finished) * static_cast<double>(total - finished) : 0.0;
         const int width = 30;
         int filled = static_cast<int>(fraction * width);
         err << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
@@ -182,8 +186,8 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options, std::shar
         else if (status == "failed")
             ++result.framesFailed;
         if (options.json) {
-            json e{{"event", "frame"},  {"node", t.node->name()}, {"frame", t.frame},     {"status", status},
-                   {"file", t.path},    {"seconds", seconds},     {"done", finished},     {"total", total}};
+            json e{{"event", "frame"}, {"node", t.node->name()}, {"frame", t.frame}, {"status", status},
+                   {"file", t.path},   {"seconds", seconds},     {"done", finished}, {"total", total}};
             if (!message.empty())
                 e["error"] = message;
             out << e.dump() << "\n" << std::flush;
@@ -228,7 +232,9 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options, std::shar
     auto stats = cache.stats();
     if (options.json) {
         emit({{"event", "end"},
-              {"status", result.cancelled ? "cancelled" : result.framesFailed ? "failed" : "ok"},
+              {"status", result.cancelled      ? "cancelled"
+                         : result.framesFailed ? "failed"
+                                               : "ok"},
               {"done", result.framesDone},
               {"skipped", result.framesSkipped},
               {"failed", result.framesFailed},
@@ -240,8 +246,8 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options, std::shar
             out << " (interrupted)";
         out << "\n";
         if (options.verbose) {
-            out << "cache: " << stats.hits << " hits, " << stats.misses << " misses, " << stats.bytes / (1 << 20)
-                << " MiB held\n";
+            out << "cache: " << stats.hits << " hits, " << stats.misses << " misses, "
+                << stats.bytes / (1 << 20) << " MiB held\n";
             for (auto& [name, s] : evaluator.stats())
                 out << "  " << name << ": " << s.computes << " computes, " << s.cacheHits << " hits, "
                     << std::fixed << std::setprecision(3) << s.computeSeconds << " s\n";

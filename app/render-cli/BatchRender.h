@@ -38,7 +38,7 @@ struct BatchResult {
 
 /// Renders; reports to `out` (human text or one JSON object per line) and errors to `err`.
 /// Throws std::runtime_error for plan errors (unknown Write node...), before rendering anything.
-BatchResult runBatch(graph::Graph& graph, const BatchOptions& options, std::shared_ptr<graph::Canceller> canceller,
-                     std::ostream& out, std::ostream& err);
+BatchResult runBatch(graph::Graph& graph, const BatchOptions& options,
+                     std::shared_ptr<graph::Canceller> canceller, std::ostream& out, std::ostream& err);
 
 } // namespace kinema::app

@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
     cli.add_option("--device", device, "Compute device for generative nodes: cpu, cuda or cuda:N");
     cli.add_option("--set", sets, "Override a parameter: NODE.PARAM=VALUE (repeatable)")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    cli.add_flag("--skip-existing", skipExisting, "Do not re-render frames whose file already exists (resume)");
+    cli.add_flag("--skip-existing", skipExisting,
+                 "Do not re-render frames whose file already exists (resume)");
     cli.add_flag("--dry-run", dryRun, "Print the task plan and exit");
     cli.add_flag("--json", json, "Print one JSON progress event per line (for farm wrappers)");
     cli.add_flag("-v,--verbose", verbose, "Per-frame lines and cache/timing statistics");

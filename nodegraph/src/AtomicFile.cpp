@@ -40,7 +40,8 @@ bool isPartialName(const std::string& name) {
     return name.size() > 9 && name[0] == '.' && name.compare(name.size() - 8, 8, ".partial") == 0;
 }
 
-AtomicFileWriter::AtomicFileWriter(fs::path finalPath) : m_finalPath(std::move(finalPath)) {
+AtomicFileWriter::AtomicFileWriter(fs::path finalPath)
+    : m_finalPath(std::move(finalPath)) {
     fs::path dir = m_finalPath.parent_path();
     if (dir.empty())
         dir = ".";
@@ -95,8 +96,8 @@ std::string readFile(const fs::path& path, std::size_t maxBytes) {
     if (ec)
         throw std::runtime_error(path.string() + ": cannot read size: " + ec.message());
     if (size > maxBytes)
-        throw std::runtime_error(path.string() + ": file is larger than the " + std::to_string(maxBytes >> 20) +
-                                 " MiB limit");
+        throw std::runtime_error(path.string() + ": file is larger than the " +
+                                 std::to_string(maxBytes >> 20) + " MiB limit");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw sysError("cannot open", path);

@@ -15,7 +15,10 @@ namespace {
 class AddNodeCommand : public Command {
 public:
     AddNodeCommand(Graph& g, std::unique_ptr<Node> node, std::string name, NodePosition pos)
-        : m_graph(g), m_node(std::move(node)), m_name(std::move(name)), m_position(pos) {}
+        : m_graph(g)
+        , m_node(std::move(node))
+        , m_name(std::move(name))
+        , m_position(pos) {}
     void redo() override {
         Node& n = m_graph.addNode(std::move(m_node), m_name);
         m_name = n.name();
@@ -39,7 +42,9 @@ struct SavedConnection {
 
 class RemoveNodesCommand : public Command {
 public:
-    RemoveNodesCommand(Graph& g, std::vector<std::string> names) : m_graph(g), m_names(std::move(names)) {}
+    RemoveNodesCommand(Graph& g, std::vector<std::string> names)
+        : m_graph(g)
+        , m_names(std::move(names)) {}
     void redo() override {
         m_connections.clear();
         std::vector<Node*> targets;
@@ -72,7 +77,8 @@ public:
             m_graph.connect(m_graph.node(c.source), m_graph.node(c.destination), c.input);
     }
     std::string text() const override {
-        return m_names.size() == 1 ? "Delete " + m_names[0] : "Delete " + std::to_string(m_names.size()) + " nodes";
+        return m_names.size() == 1 ? "Delete " + m_names[0]
+                                   : "Delete " + std::to_string(m_names.size()) + " nodes";
     }
 
 private:
@@ -85,7 +91,10 @@ private:
 
 class RenameCommand : public Command {
 public:
-    RenameCommand(Graph& g, std::string from, std::string to) : m_graph(g), m_from(std::move(from)), m_to(std::move(to)) {}
+    RenameCommand(Graph& g, std::string from, std::string to)
+        : m_graph(g)
+        , m_from(std::move(from))
+        , m_to(std::move(to)) {}
     void redo() override { m_graph.renameNode(m_graph.node(m_from), m_to); }
     void undo() override { m_graph.renameNode(m_graph.node(m_to), m_from); }
     std::string text() const override { return "Rename " + m_from + " to " + m_to; }
@@ -98,7 +107,10 @@ private:
 class ConnectCommand : public Command {
 public:
     ConnectCommand(Graph& g, std::string source, std::string destination, int input)
-        : m_graph(g), m_source(std::move(source)), m_destination(std::move(destination)), m_input(input) {}
+        : m_graph(g)
+        , m_source(std::move(source))
+        , m_destination(std::move(destination))
+        , m_input(input) {}
     void redo() override {
         Node& dst = m_graph.node(m_destination);
         Node* previous = dst.input(m_input);
@@ -116,7 +128,8 @@ public:
             m_graph.connect(m_graph.node(m_previous), dst, m_input);
     }
     std::string text() const override {
-        return m_source.empty() ? "Disconnect " + m_destination : "Connect " + m_source + " to " + m_destination;
+        return m_source.empty() ? "Disconnect " + m_destination
+                                : "Connect " + m_source + " to " + m_destination;
     }
 
 private:
@@ -129,7 +142,10 @@ private:
 
 class SetEnabledCommand : public Command {
 public:
-    SetEnabledCommand(Graph& g, std::string name, bool enabled) : m_graph(g), m_name(std::move(name)), m_enabled(enabled) {}
+    SetEnabledCommand(Graph& g, std::string name, bool enabled)
+        : m_graph(g)
+        , m_name(std::move(name))
+        , m_enabled(enabled) {}
     void redo() override { m_graph.setEnabled(m_graph.node(m_name), m_enabled); }
     void undo() override { m_graph.setEnabled(m_graph.node(m_name), !m_enabled); }
     std::string text() const override { return (m_enabled ? "Enable " : "Disable ") + m_name; }
@@ -143,7 +159,10 @@ private:
 class MoveCommand : public Command {
 public:
     MoveCommand(Graph& g, std::vector<std::string> names, double dx, double dy)
-        : m_graph(g), m_names(std::move(names)), m_dx(dx), m_dy(dy) {}
+        : m_graph(g)
+        , m_names(std::move(names))
+        , m_dx(dx)
+        , m_dy(dy) {}
     void redo() override { apply(m_dx, m_dy); }
     void undo() override { apply(-m_dx, -m_dy); }
     std::string text() const override { return "Move nodes"; }
@@ -166,7 +185,9 @@ struct ParamState {
     std::vector<AnimationCurve> curves;
 };
 
-ParamState captureState(const Param& p) { return {p.value(), p.curves()}; }
+ParamState captureState(const Param& p) {
+    return {p.value(), p.curves()};
+}
 
 void restoreState(Param& p, const ParamState& s) {
     p.setValue(s.value);
@@ -178,8 +199,13 @@ class ParamStateCommand : public Command {
 public:
     ParamStateCommand(Graph& g, std::string node, std::string param, ParamState before, ParamState after,
                       std::string text, std::uint64_t mergeKey)
-        : m_graph(g), m_node(std::move(node)), m_param(std::move(param)), m_before(std::move(before)),
-          m_after(std::move(after)), m_text(std::move(text)), m_mergeKey(mergeKey) {}
+        : m_graph(g)
+        , m_node(std::move(node))
+        , m_param(std::move(param))
+        , m_before(std::move(before))
+        , m_after(std::move(after))
+        , m_text(std::move(text))
+        , m_mergeKey(mergeKey) {}
     void redo() override { restoreState(m_graph.node(m_node).param(m_param), m_after); }
     void undo() override { restoreState(m_graph.node(m_node).param(m_param), m_before); }
     std::string text() const override { return m_text; }
@@ -202,7 +228,10 @@ private:
 
 class BackdropsCommand : public Command {
 public:
-    BackdropsCommand(Graph& g, std::vector<Backdrop> after) : m_graph(g), m_before(g.backdrops()), m_after(std::move(after)) {}
+    BackdropsCommand(Graph& g, std::vector<Backdrop> after)
+        : m_graph(g)
+        , m_before(g.backdrops())
+        , m_after(std::move(after)) {}
     void redo() override { m_graph.setBackdrops(m_after); }
     void undo() override { m_graph.setBackdrops(m_before); }
     std::string text() const override { return "Edit backdrops"; }
@@ -214,7 +243,10 @@ private:
 
 class SettingsCommand : public Command {
 public:
-    SettingsCommand(Graph& g, ProjectSettings after) : m_graph(g), m_before(g.settings()), m_after(std::move(after)) {}
+    SettingsCommand(Graph& g, ProjectSettings after)
+        : m_graph(g)
+        , m_before(g.settings())
+        , m_after(std::move(after)) {}
     void redo() override { m_graph.setSettings(m_after); }
     void undo() override { m_graph.setSettings(m_before); }
     std::string text() const override { return "Project settings"; }
@@ -233,7 +265,9 @@ std::vector<std::string> namesOf(const std::vector<Node*>& nodes) {
 
 } // namespace
 
-Document::Document(const NodeRegistry& registry) : m_registry(registry), m_graph(std::make_unique<Graph>()) {}
+Document::Document(const NodeRegistry& registry)
+    : m_registry(registry)
+    , m_graph(std::make_unique<Graph>()) {}
 
 void Document::open(const std::filesystem::path& path) {
     auto fresh = std::make_unique<Graph>();
@@ -292,13 +326,15 @@ void Document::moveNodes(const std::vector<Node*>& nodes, double dx, double dy) 
     m_undo.push(std::make_unique<MoveCommand>(*m_graph, namesOf(nodes), dx, dy));
 }
 
-void Document::setParam(Node& node, const std::string& paramName, const ParamValue& value, std::uint64_t mergeKey) {
+void Document::setParam(Node& node, const std::string& paramName, const ParamValue& value,
+                        std::uint64_t mergeKey) {
     Param& p = node.param(paramName);
     p.validate(value);
     ParamState before = captureState(p);
     ParamState after{value, p.curves()};
     m_undo.push(std::make_unique<ParamStateCommand>(*m_graph, node.name(), paramName, std::move(before),
-                                                    std::move(after), "Set " + node.paramPath(paramName), mergeKey));
+                                                    std::move(after), "Set " + node.paramPath(paramName),
+                                                    mergeKey));
 }
 
 void Document::setKey(Node& node, const std::string& paramName, double frame, const ParamValue& value,
@@ -320,7 +356,8 @@ void Document::removeKey(Node& node, const std::string& paramName, double frame)
     ParamState after = captureState(p);
     restoreState(p, before);
     m_undo.push(std::make_unique<ParamStateCommand>(*m_graph, node.name(), paramName, std::move(before),
-                                                    std::move(after), "Remove key " + node.paramPath(paramName), 0));
+                                                    std::move(after),
+                                                    "Remove key " + node.paramPath(paramName), 0));
 }
 
 void Document::setBackdrops(std::vector<Backdrop> backdrops) {
@@ -381,8 +418,8 @@ std::vector<Node*> Document::paste(const std::string& text, double dx, double dy
         for (auto& c : asGraph["connections"]) {
             Node& dst = m_graph->node(renamed.at(c.at("to").get<std::string>()));
             int input = dst.inputIndex(c.at("input").get<std::string>());
-            m_undo.push(std::make_unique<ConnectCommand>(*m_graph, renamed.at(c.at("from").get<std::string>()),
-                                                         dst.name(), input));
+            m_undo.push(std::make_unique<ConnectCommand>(
+                *m_graph, renamed.at(c.at("from").get<std::string>()), dst.name(), input));
         }
     } catch (...) {
         m_undo.endMacro();

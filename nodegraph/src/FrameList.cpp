@@ -64,7 +64,9 @@ void parsePart(const std::string& part, std::vector<std::int64_t>& out, std::set
 
 } // namespace
 
-std::vector<std::int64_t> parseFrameSpec(std::string_view spec) { return parseFrameSpecs({std::string(spec)}); }
+std::vector<std::int64_t> parseFrameSpec(std::string_view spec) {
+    return parseFrameSpecs({std::string(spec)});
+}
 
 std::vector<std::int64_t> parseFrameSpecs(const std::vector<std::string>& specs) {
     std::vector<std::int64_t> out;
@@ -74,7 +76,8 @@ std::vector<std::int64_t> parseFrameSpecs(const std::vector<std::string>& specs)
         bool any = false;
         while (start <= spec.size()) {
             auto comma = spec.find(',', start);
-            std::string part = trim(std::string_view(spec).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+            std::string part = trim(std::string_view(spec).substr(
+                start, comma == std::string::npos ? std::string::npos : comma - start));
             if (part.empty())
                 throw FrameSpecError("invalid frame range '" + spec + "': empty element");
             parsePart(part, out, seen);

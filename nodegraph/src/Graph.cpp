@@ -73,7 +73,9 @@ Node& Graph::addNode(std::unique_ptr<Node> node, const std::string& name, int in
     return added;
 }
 
-void Graph::attach(Node& node) { node.m_graph = this; }
+void Graph::attach(Node& node) {
+    node.m_graph = this;
+}
 
 std::unique_ptr<Node> Graph::removeNode(Node& node) {
     auto it = std::find_if(m_nodes.begin(), m_nodes.end(), [&](auto& n) { return n.get() == &node; });
@@ -144,7 +146,9 @@ std::vector<Node*> Graph::nodes() const {
     return out;
 }
 
-bool Graph::owns(const Node& node) const { return node.m_graph == this; }
+bool Graph::owns(const Node& node) const {
+    return node.m_graph == this;
+}
 
 bool Graph::wouldCreateCycle(const Node& source, const Node& destination) const {
     // A cycle appears if `destination` is upstream of (or is) `source`.

@@ -63,7 +63,9 @@ std::string describe(const json& v) {
 
 class Reader {
 public:
-    Reader(std::string source, const GraphFileLimits& limits) : m_source(std::move(source)), m_limits(limits) {}
+    Reader(std::string source, const GraphFileLimits& limits)
+        : m_source(std::move(source))
+        , m_limits(limits) {}
 
     [[noreturn]] void fail(const std::string& path, const std::string& message) const {
         throw GraphFileError(m_source + ": " + path + ": " + message);
@@ -83,7 +85,8 @@ public:
         if (!v.is_array())
             fail(path, "expected an array, got " + describe(v));
     }
-    void onlyKeys(const json& obj, const std::string& path, std::initializer_list<const char*> allowed) const {
+    void onlyKeys(const json& obj, const std::string& path,
+                  std::initializer_list<const char*> allowed) const {
         for (auto it = obj.begin(); it != obj.end(); ++it) {
             bool ok = false;
             for (auto a : allowed)
@@ -167,7 +170,8 @@ ParamValue valueFromJson(const Reader& r, const Param& p, const json& v, const s
     case ParamType::Bool:
         return r.boolean(v, path);
     case ParamType::Int:
-        return r.integer(v, path, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+        return r.integer(v, path, std::numeric_limits<std::int64_t>::min(),
+                         std::numeric_limits<std::int64_t>::max());
     case ParamType::Float:
         return r.number(v, path);
     case ParamType::Enum: {
@@ -299,7 +303,8 @@ void settingsFromJson(const Reader& r, const json& v, ProjectSettings& s) {
         r.expectObject(f, fpath);
         r.onlyKeys(f, fpath, {"width", "height", "pixelAspect", "name"});
         s.format.width = static_cast<int>(r.integer(r.member(f, fpath, "width"), fpath + "/width", 1, 65536));
-        s.format.height = static_cast<int>(r.integer(r.member(f, fpath, "height"), fpath + "/height", 1, 65536));
+        s.format.height =
+            static_cast<int>(r.integer(r.member(f, fpath, "height"), fpath + "/height", 1, 65536));
         if (f.contains("pixelAspect")) {
             s.format.pixelAspect = r.number(f["pixelAspect"], fpath + "/pixelAspect");
             if (s.format.pixelAspect <= 0.0 || s.format.pixelAspect > 100.0)
@@ -367,8 +372,8 @@ std::vector<Backdrop> backdropsFromJson(const Reader& r, const json& v) {
 
 json parseJsonStrict(std::string_view text, const std::string& source, const GraphFileLimits& limits) {
     if (text.size() > limits.maxFileBytes)
-        throw GraphFileError(source + ": file is larger than the " + std::to_string(limits.maxFileBytes >> 20) +
-                             " MiB limit");
+        throw GraphFileError(source + ": file is larger than the " +
+                             std::to_string(limits.maxFileBytes >> 20) + " MiB limit");
     PathTracker tracker;
     auto callback = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
         if (depth > limits.maxDepth)
@@ -419,8 +424,8 @@ json parseJsonStrict(std::string_view text, const std::string& source, const Gra
     } catch (const json::parse_error& e) {
         std::string what = e.what();
         auto pos = what.find("parse error");
-        throw GraphFileError(source + ": invalid JSON (" + (pos == std::string::npos ? what : what.substr(pos)) +
-                             ")");
+        throw GraphFileError(source + ": invalid JSON (" +
+                             (pos == std::string::npos ? what : what.substr(pos)) + ")");
     } catch (const json::exception& e) {
         throw GraphFileError(source + ": invalid JSON (" + std::string(e.what()) + ")");
     }
@@ -437,12 +442,9 @@ json nodeToJson(const Node& node) {
     json params = json::object();
     for (auto& p : node.params())
         params[p->name()] = paramToJson(*p);
-    return {{"type", node.typeName()},
-            {"version", node.version()},
-            {"name", node.name()},
-            {"position", {node.position().x, node.position().y}},
-            {"enabled", node.enabled()},
-            {"params", params}};
+    return {{"type", node.typeName()},   {"version", node.version()},
+            {"name", node.name()},       {"position", {node.position().x, node.position().y}},
+            {"enabled", node.enabled()}, {"params", params}};
 }
 
 json graphToJson(const Graph& graph) {
@@ -451,26 +453,24 @@ json graphToJson(const Graph& graph) {
         nodes.push_back(nodeToJson(*n));
     json connections = json::array();
     for (auto& c : graph.connections())
-        connections.push_back(
-            {{"from", c.source->name()}, {"to", c.destination->name()}, {"input", c.destination->inputSpec(c.input).name}});
+        connections.push_back({{"from", c.source->name()},
+                               {"to", c.destination->name()},
+                               {"input", c.destination->inputSpec(c.input).name}});
     json backdrops = json::array();
     for (auto& b : graph.backdrops())
         backdrops.push_back({{"name", b.name},
                              {"label", b.label},
                              {"rect", {b.x, b.y, b.width, b.height}},
                              {"color", {b.color[0], b.color[1], b.color[2]}}});
-    return {{"kinema", "graph"},
-            {"schema", kGraphSchemaVersion},
-            {"project", settingsToJson(graph.settings())},
-            {"nodes", nodes},
-            {"connections", connections},
-            {"backdrops", backdrops}};
+    return {
+        {"kinema", "graph"}, {"schema", kGraphSchemaVersion}, {"project", settingsToJson(graph.settings())},
+        {"nodes", nodes},    {"connections", connections},    {"backdrops", backdrops}};
 }
 
 PlaceholderNode::PlaceholderNode(const std::string& typeName, int version, json saved,
                                  const std::vector<std::string>& inputNames)
-    : Node({typeName, version, "Missing", "A node of a type this build does not know; its data is kept."}),
-      m_saved(std::move(saved)) {
+    : Node({typeName, version, "Missing", "A node of a type this build does not know; its data is kept."})
+    , m_saved(std::move(saved)) {
     for (auto& name : inputNames)
         addInput({name, PlugType::Image, true, name});
 }
@@ -486,8 +486,9 @@ void graphFromJson(Graph& graph, const json& doc, const std::string& source, con
         r.fail("/kinema", "this is not a Kinema graph (expected \"graph\")");
     auto schema = r.integer(r.member(doc, "/", "schema"), "/schema", 1, std::numeric_limits<int>::max());
     if (schema > kGraphSchemaVersion)
-        r.fail("/schema", "the file uses graph schema " + std::to_string(schema) + ", this build reads up to " +
-                              std::to_string(kGraphSchemaVersion) + ": it was saved by a newer Kinema");
+        r.fail("/schema", "the file uses graph schema " + std::to_string(schema) +
+                              ", this build reads up to " + std::to_string(kGraphSchemaVersion) +
+                              ": it was saved by a newer Kinema");
 
     static const json kEmptyArray = json::array();
     const json& nodes = doc.contains("nodes") ? doc["nodes"] : kEmptyArray;
@@ -531,7 +532,8 @@ void graphFromJson(Graph& graph, const json& doc, const std::string& source, con
             std::string type = r.string(r.member(n, path, "type"), path + "/type");
             if (!Graph::isValidName(type))
                 r.fail(path + "/type", "invalid node type name '" + type + "'");
-            int version = static_cast<int>(r.integer(r.member(n, path, "version"), path + "/version", 1, 1000000));
+            int version =
+                static_cast<int>(r.integer(r.member(n, path, "version"), path + "/version", 1, 1000000));
             std::string name = r.string(r.member(n, path, "name"), path + "/name");
             if (!Graph::isValidName(name))
                 r.fail(path + "/name", "invalid node name '" + name + "'");
@@ -577,7 +579,8 @@ void graphFromJson(Graph& graph, const json& doc, const std::string& source, con
                     for (auto it = params.begin(); it != params.end(); ++it) {
                         Param* p = node->findParam(it.key());
                         if (!p)
-                            r.fail(path + "/params/" + it.key(), "node type " + type + " has no such parameter");
+                            r.fail(path + "/params/" + it.key(),
+                                   "node type " + type + " has no such parameter");
                         paramFromJson(r, *p, it.value(), path + "/params/" + it.key());
                     }
                 }

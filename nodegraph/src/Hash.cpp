@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace kinema::graph {
@@ -64,7 +64,9 @@ Hash128 Hash128::fromString(std::string_view text) {
     return h;
 }
 
-Hasher::Hasher() : m_h1(0x6A09E667F3BCC908ull), m_h2(0xBB67AE8584CAA73Bull) {}
+Hasher::Hasher()
+    : m_h1(0x6A09E667F3BCC908ull)
+    , m_h2(0xBB67AE8584CAA73Bull) {}
 
 void Hasher::mixBlock(std::uint64_t a, std::uint64_t b) {
     a *= kPrimeA;
@@ -105,7 +107,9 @@ Hasher& Hasher::appendBytes(const void* data, std::size_t size) {
     return *this;
 }
 
-void Hasher::tag(std::uint8_t kind) { appendBytes(&kind, 1); }
+void Hasher::tag(std::uint8_t kind) {
+    appendBytes(&kind, 1);
+}
 
 Hasher& Hasher::append(std::string_view text) {
     tag(kTagBytes);

@@ -5,7 +5,8 @@
 
 namespace kinema::graph {
 
-Node::Node(NodeTypeInfo info) : m_info(std::move(info)) {}
+Node::Node(NodeTypeInfo info)
+    : m_info(std::move(info)) {}
 
 Node::~Node() = default;
 

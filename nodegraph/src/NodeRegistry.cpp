@@ -21,8 +21,8 @@ void NodeRegistry::registerType(NodeTypeInfo info, NodeFactory factory, NodeMigr
         throw GraphError("node type '" + info.typeName + "' is already registered (by " +
                          m_types.at(info.typeName).origin + ")");
     std::string name = info.typeName;
-    m_types.emplace(name, NodeRegistration{std::move(info), std::move(factory), std::move(migration),
-                                           std::move(origin)});
+    m_types.emplace(
+        name, NodeRegistration{std::move(info), std::move(factory), std::move(migration), std::move(origin)});
 }
 
 bool NodeRegistry::contains(const std::string& typeName) const {

@@ -8,7 +8,8 @@
 
 namespace kinema::graph {
 
-Param::Param(ParamSpec spec) : m_spec(std::move(spec)) {
+Param::Param(ParamSpec spec)
+    : m_spec(std::move(spec)) {
     if (!valueMatchesType(m_spec.defaultValue, m_spec.type))
         throw ParamError("parameter '" + m_spec.name + "': default value does not match type " +
                          std::string(paramTypeName(m_spec.type)));
@@ -24,8 +25,8 @@ void Param::checkComponent(double v) const {
     const auto& md = m_spec.metadata;
     if (v < md.minimum || v > md.maximum) {
         std::ostringstream msg;
-        msg << "parameter '" << m_spec.name << "': value " << v << " is outside the allowed range [" << md.minimum
-            << ", " << md.maximum << "]";
+        msg << "parameter '" << m_spec.name << "': value " << v << " is outside the allowed range ["
+            << md.minimum << ", " << md.maximum << "]";
         throw ParamError(msg.str());
     }
 }
@@ -200,9 +201,13 @@ double Param::getDouble(double frame) const {
     return c[0];
 }
 
-std::int64_t Param::getInt(double frame) const { return static_cast<std::int64_t>(std::llround(getDouble(frame))); }
+std::int64_t Param::getInt(double frame) const {
+    return static_cast<std::int64_t>(std::llround(getDouble(frame)));
+}
 
-bool Param::getBool(double frame) const { return getDouble(frame) != 0.0; }
+bool Param::getBool(double frame) const {
+    return getDouble(frame) != 0.0;
+}
 
 std::string Param::getString() const {
     if (!isTextual(m_spec.type))
@@ -238,8 +243,8 @@ std::int64_t Param::enumIndex(const std::string& item) const {
     std::string choices;
     for (auto& e : m_spec.enumItems)
         choices += (choices.empty() ? "" : ", ") + e;
-    throw ParamError("parameter '" + m_spec.name + "': unknown item '" + item + "' (expected one of: " + choices +
-                     ")");
+    throw ParamError("parameter '" + m_spec.name + "': unknown item '" + item +
+                     "' (expected one of: " + choices + ")");
 }
 
 void Param::hashAt(Hasher& h, double frame) const {

@@ -29,7 +29,8 @@ std::string loadPlugin(const std::string& path, NodeRegistry& registry) {
     }
     if (d->abiVersion != KINEMA_PLUGIN_ABI_VERSION) {
         std::string msg = path + ": plugin ABI version " + std::to_string(d->abiVersion) +
-                          " does not match this build's ABI version " + std::to_string(KINEMA_PLUGIN_ABI_VERSION) +
+                          " does not match this build's ABI version " +
+                          std::to_string(KINEMA_PLUGIN_ABI_VERSION) +
                           "; rebuild the plugin against this Kinema's SDK";
         ::dlclose(handle);
         throw std::runtime_error(msg);
@@ -53,7 +54,8 @@ PluginLoadReport loadPluginsFromPath(const std::string& searchPath, NodeRegistry
     std::size_t start = 0;
     while (start <= searchPath.size()) {
         auto colon = searchPath.find(':', start);
-        std::string dir = searchPath.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        std::string dir =
+            searchPath.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         start = colon == std::string::npos ? searchPath.size() + 1 : colon + 1;
         if (dir.empty())
             continue;

@@ -8,7 +8,8 @@ namespace kinema::graph {
 /// A group of commands undone and redone as one.
 class UndoStack::Macro : public Command {
 public:
-    explicit Macro(std::string text) : m_text(std::move(text)) {}
+    explicit Macro(std::string text)
+        : m_text(std::move(text)) {}
     void add(std::unique_ptr<Command> c) { m_children.push_back(std::move(c)); }
     bool empty() const { return m_children.empty(); }
     void redo() override {
@@ -77,8 +78,12 @@ void UndoStack::endMacro() {
     changed.emit();
 }
 
-bool UndoStack::canUndo() const { return m_macroDepth == 0 && m_index > 0; }
-bool UndoStack::canRedo() const { return m_macroDepth == 0 && m_index < m_entries.size(); }
+bool UndoStack::canUndo() const {
+    return m_macroDepth == 0 && m_index > 0;
+}
+bool UndoStack::canRedo() const {
+    return m_macroDepth == 0 && m_index < m_entries.size();
+}
 
 void UndoStack::undo() {
     if (!canUndo())
@@ -98,8 +103,12 @@ void UndoStack::redo() {
     changed.emit();
 }
 
-std::string UndoStack::undoText() const { return canUndo() ? m_entries[m_index - 1]->text() : std::string(); }
-std::string UndoStack::redoText() const { return canRedo() ? m_entries[m_index]->text() : std::string(); }
+std::string UndoStack::undoText() const {
+    return canUndo() ? m_entries[m_index - 1]->text() : std::string();
+}
+std::string UndoStack::redoText() const {
+    return canRedo() ? m_entries[m_index]->text() : std::string();
+}
 
 void UndoStack::clear() {
     m_entries.clear();

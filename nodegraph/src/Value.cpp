@@ -13,10 +13,10 @@ struct TypeName {
     std::string_view name;
 };
 constexpr TypeName kTypeNames[] = {
-    {ParamType::Bool, "bool"},     {ParamType::Int, "int"},         {ParamType::Float, "float"},
-    {ParamType::Float2, "float2"}, {ParamType::Float3, "float3"},   {ParamType::Float4, "float4"},
-    {ParamType::Color, "color"},   {ParamType::Enum, "enum"},       {ParamType::String, "string"},
-    {ParamType::Text, "text"},     {ParamType::FilePath, "file"},   {ParamType::Seed, "seed"},
+    {ParamType::Bool, "bool"},     {ParamType::Int, "int"},       {ParamType::Float, "float"},
+    {ParamType::Float2, "float2"}, {ParamType::Float3, "float3"}, {ParamType::Float4, "float4"},
+    {ParamType::Color, "color"},   {ParamType::Enum, "enum"},     {ParamType::String, "string"},
+    {ParamType::Text, "text"},     {ParamType::FilePath, "file"}, {ParamType::Seed, "seed"},
 };
 
 } // namespace
@@ -52,7 +52,9 @@ int componentCount(ParamType type) {
     }
 }
 
-bool isNumeric(ParamType type) { return componentCount(type) > 0; }
+bool isNumeric(ParamType type) {
+    return componentCount(type) > 0;
+}
 
 bool isTextual(ParamType type) {
     return type == ParamType::String || type == ParamType::Text || type == ParamType::FilePath;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 namespace kinema::render {
@@ -13,8 +14,9 @@ namespace kinema::render {
 std::size_t defaultCacheBytes() {
     long pages = ::sysconf(_SC_PHYS_PAGES);
     long pageSize = ::sysconf(_SC_PAGE_SIZE);
-    std::size_t ram = pages > 0 && pageSize > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(pageSize)
-                                                : (std::size_t(4) << 30);
+    std::size_t ram = pages > 0 && pageSize > 0
+                          ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(pageSize)
+                          : (std::size_t(4) << 30);
     return std::clamp(ram / 4, std::size_t(256) << 20, std::size_t(16) << 30);
 }
 
@@ -47,7 +49,8 @@ std::size_t parseByteSize(const std::string& text) {
     return static_cast<std::size_t>(bytes);
 }
 
-ComputeCache::ComputeCache(std::size_t budgetBytes) : m_budget(budgetBytes) {}
+ComputeCache::ComputeCache(std::size_t budgetBytes)
+    : m_budget(budgetBytes) {}
 
 ComputeCache::Value ComputeCache::find(const Hash128& key) {
     std::lock_guard lock(m_mutex);
@@ -109,6 +112,12 @@ ComputeCache::Value ComputeCache::getOrCompute(const Hash128& key, const std::fu
             return it->second.value;
         }
         auto fl = m_inFlight.find(key);
+        if (fl != m_inFlight.end() && fl->second->owner == std::this_thread::get_id()) {
+            // This thread is already computing `key` further up its stack: a pass-through node shares its
+            // input's hash. Equal keys mean equal results, so compute directly instead of waiting on itself.
+            lock.unlock();
+            return compute();
+        }
         if (fl != m_inFlight.end()) {
             ++m_stats.waits;
             auto waiting = fl->second;
@@ -119,6 +128,7 @@ ComputeCache::Value ComputeCache::getOrCompute(const Hash128& key, const std::fu
         }
         ++m_stats.misses;
         flight = std::make_shared<InFlight>();
+        flight->owner = std::this_thread::get_id();
         m_inFlight.emplace(key, flight);
     }
 

@@ -26,19 +26,23 @@ Hash128 contextKey(const graph::Node& node, const Context& c) {
 } // namespace
 
 EvaluationError::EvaluationError(std::string node, double frame, const std::string& message)
-    : std::runtime_error(node + " (frame " + frameText(frame) + "): " + message), m_node(std::move(node)),
-      m_frame(frame), m_reason(message) {}
+    : std::runtime_error(node + " (frame " + frameText(frame) + "): " + message)
+    , m_node(std::move(node))
+    , m_frame(frame)
+    , m_reason(message) {}
 
 ImagePtr emptyImage(const graph::Format& format) {
     return std::make_shared<Image>(format, graph::Box2i{}, Image::rgba());
 }
 
-Evaluator::Evaluator(ComputeCache& cache) : m_cache(cache) {}
+Evaluator::Evaluator(ComputeCache& cache)
+    : m_cache(cache) {}
 
 const ImageNode& Evaluator::imageNode(const graph::Node& node) const {
     if (node.isPlaceholder())
-        throw EvaluationError(node.name(), 0, "node type '" + node.typeName() +
-                                                  "' is not available in this build (missing plugin?)");
+        throw EvaluationError(node.name(), 0,
+                              "node type '" + node.typeName() +
+                                  "' is not available in this build (missing plugin?)");
     auto image = dynamic_cast<const ImageNode*>(&node);
     if (!image)
         throw EvaluationError(node.name(), 0, "node type '" + node.typeName() + "' does not produce images");
@@ -127,7 +131,9 @@ ImagePtr Evaluator::evaluate(const graph::Node& node, const Context& context) {
         s.computeSeconds += seconds;
         return result;
     };
-    auto cost = [](const ComputeCache::Value& v) { return static_cast<const Image*>(v.get())->memoryBytes(); };
+    auto cost = [](const ComputeCache::Value& v) {
+        return static_cast<const Image*>(v.get())->memoryBytes();
+    };
     for (;;) {
         const auto before = m_cache.stats().hits;
         try {

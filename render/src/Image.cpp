@@ -7,7 +7,8 @@
 namespace kinema::render {
 
 Image::Image(const Format& format, const Box2i& dataWindow, const std::vector<std::string>& channels)
-    : m_format(format), m_dataWindow(dataWindow.empty() ? Box2i{} : dataWindow) {
+    : m_format(format)
+    , m_dataWindow(dataWindow.empty() ? Box2i{} : dataWindow) {
     for (auto& c : channels)
         addChannel(c);
 }

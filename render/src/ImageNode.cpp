@@ -28,7 +28,7 @@ ImagePtr EvalContext::pullInput(int index, const Context& other) const {
         if (index >= 0 && index < m_node.inputCount() && m_node.inputSpec(index).optional)
             return nullptr;
         std::string name = index >= 0 && index < m_node.inputCount() ? m_node.inputSpec(index).name
-                                                                      : "#" + std::to_string(index);
+                                                                     : "#" + std::to_string(index);
         throw std::runtime_error("input '" + name + "' is not connected");
     }
     return m_evaluator.evaluate(*m_node.input(index), other);

@@ -7,7 +7,8 @@ namespace kinema::test {
 
 using namespace graph;
 
-ProbeNode::ProbeNode(int version) : Node({"Probe", version, "Test", "test node"}) {
+ProbeNode::ProbeNode(int version)
+    : Node({"Probe", version, "Test", "test node"}) {
     addInput({"in", PlugType::Image, true});
     addInput({"mask", PlugType::Image, true});
     ParamSpec gain{"gain", ParamType::Float, 1.0};
@@ -29,13 +30,14 @@ ProbeNode::ProbeNode(int version) : Node({"Probe", version, "Test", "test node"}
 NodeRegistry& testRegistry() {
     static NodeRegistry registry;
     static bool once = [] {
-        registry.registerType({"Probe", 2, "Test", ""}, [] { return std::make_unique<ProbeNode>(); },
-                              [](int from, nlohmann::json& node) {
-                                  if (from == 1 && node.contains("params") && node["params"].contains("amount")) {
-                                      node["params"]["gain"] = node["params"]["amount"];
-                                      node["params"].erase("amount");
-                                  }
-                              });
+        registry.registerType(
+            {"Probe", 2, "Test", ""}, [] { return std::make_unique<ProbeNode>(); },
+            [](int from, nlohmann::json& node) {
+                if (from == 1 && node.contains("params") && node["params"].contains("amount")) {
+                    node["params"]["gain"] = node["params"]["amount"];
+                    node["params"].erase("amount");
+                }
+            });
         return true;
     }();
     (void)once;

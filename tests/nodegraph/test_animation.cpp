@@ -54,8 +54,10 @@ TEST_CASE("parameter values are validated and parsed from text", "[param]") {
     CHECK_THROWS_AS(node.param("mode").setValue(std::int64_t{7}), ParamError);
     CHECK(std::get<double>(node.param("gain").parse("2.5")) == 2.5);
     CHECK(std::get<std::int64_t>(node.param("mode").parse("plus")) == 1);
-    CHECK(std::get<std::uint64_t>(node.param("seed").parse("18446744073709551615")) == 18446744073709551615ull);
-    CHECK(std::get<std::array<double, 4>>(node.param("tint").parse("1,2,3")) == std::array<double, 4>{1, 2, 3, 1});
+    CHECK(std::get<std::uint64_t>(node.param("seed").parse("18446744073709551615")) ==
+          18446744073709551615ull);
+    CHECK(std::get<std::array<double, 4>>(node.param("tint").parse("1,2,3")) ==
+          std::array<double, 4>{1, 2, 3, 1});
     CHECK(std::get<bool>(node.param("on").parse("off")) == false);
     CHECK_THROWS_AS(node.param("count").parse("1.5"), ParamError);
     CHECK_THROWS_AS(node.param("mode").parse("screen"), ParamError);

@@ -13,8 +13,8 @@ using kinema::test::testRegistry;
 namespace {
 
 std::string minimalNode(const std::string& params) {
-    return R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P","params":)" + params +
-           "}]}";
+    return R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P","params":)" +
+           params + "}]}";
 }
 
 std::string loadError(const std::string& text) {
@@ -99,31 +99,44 @@ TEST_CASE("corrupted graph files give clear errors naming file and JSON path", "
         {"truncated", R"({"kinema":"graph","schema":1,"nodes":[{"type":"Pro)", "bad.kgraph: invalid JSON"},
         {"not json", "hello", "invalid JSON"},
         {"duplicate key", R"({"kinema":"graph","schema":1,"schema":2})", "/schema: duplicate key 'schema'"},
-        {"duplicate nested key", minimalNode(R"({"gain":1,"gain":2})"), "/nodes/0/params/gain: duplicate key"},
+        {"duplicate nested key", minimalNode(R"({"gain":1,"gain":2})"),
+         "/nodes/0/params/gain: duplicate key"},
         {"deep nesting", R"({"kinema":)" + deep, "nesting deeper than"},
-        {"wrong type", minimalNode(R"({"gain":"loud"})"), "/nodes/0/params/gain: expected a number, got a string"},
+        {"wrong type", minimalNode(R"({"gain":"loud"})"),
+         "/nodes/0/params/gain: expected a number, got a string"},
         {"huge number", minimalNode(R"({"gain":1e300})"), "/nodes/0/params/gain: parameter 'gain': value"},
         {"out of range int", minimalNode(R"({"count":99999999999999999999})"), "/nodes/0/params/count"},
-        {"bad enum", minimalNode(R"({"mode":"explode"})"), "/nodes/0/params/mode: parameter 'mode': unknown item"},
-        {"unknown param", minimalNode(R"({"nope":1})"), "/nodes/0/params/nope: node type Probe has no such parameter"},
-        {"negative seed", minimalNode(R"({"seed":-3})"), "/nodes/0/params/seed: expected a non-negative integer"},
+        {"bad enum", minimalNode(R"({"mode":"explode"})"),
+         "/nodes/0/params/mode: parameter 'mode': unknown item"},
+        {"unknown param", minimalNode(R"({"nope":1})"),
+         "/nodes/0/params/nope: node type Probe has no such parameter"},
+        {"negative seed", minimalNode(R"({"seed":-3})"),
+         "/nodes/0/params/seed: expected a non-negative integer"},
         {"vector size", minimalNode(R"({"offset":[1]})"), "/nodes/0/params/offset: expected 2 numbers"},
         {"not a graph", R"({"kinema":"movie","schema":1})", "/kinema: this is not a Kinema graph"},
         {"newer schema", R"({"kinema":"graph","schema":99})", "/schema: the file uses graph schema 99"},
-        {"newer node version", R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":3,"name":"P"}]})",
+        {"newer node version",
+         R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":3,"name":"P"}]})",
          "/nodes/0/version: node type Probe version 3 is newer"},
-        {"unknown top-level key", R"({"kinema":"graph","schema":1,"onLoad":"rm -rf /"})", "/onLoad: unknown key"},
-        {"unknown node key", R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P","script":"x"}]})",
+        {"unknown top-level key", R"({"kinema":"graph","schema":1,"onLoad":"rm -rf /"})",
+         "/onLoad: unknown key"},
+        {"unknown node key",
+         R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P","script":"x"}]})",
          "/nodes/0/script: unknown key"},
-        {"duplicate names", R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P"},{"type":"Probe","version":2,"name":"P"}]})",
+        {"duplicate names",
+         R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P"},{"type":"Probe","version":2,"name":"P"}]})",
          "/nodes/1/name: two nodes are named 'P'"},
-        {"bad name", R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"../etc"}]})",
+        {"bad name",
+         R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"../etc"}]})",
          "/nodes/0/name: invalid node name"},
-        {"dangling connection", R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P"}],"connections":[{"from":"Q","to":"P","input":"in"}]})",
+        {"dangling connection",
+         R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P"}],"connections":[{"from":"Q","to":"P","input":"in"}]})",
          "/connections/0/from: no node named 'Q'"},
-        {"cycle", R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P"},{"type":"Probe","version":2,"name":"Q"}],"connections":[{"from":"P","to":"Q","input":"in"},{"from":"Q","to":"P","input":"in"}]})",
+        {"cycle",
+         R"({"kinema":"graph","schema":1,"nodes":[{"type":"Probe","version":2,"name":"P"},{"type":"Probe","version":2,"name":"Q"}],"connections":[{"from":"P","to":"Q","input":"in"},{"from":"Q","to":"P","input":"in"}]})",
          "/connections/1: connecting Q to P.in would create a cycle"},
-        {"bad key", minimalNode(R"({"gain":{"value":1,"curves":[[[1,2,"bouncy"]]]}})"), "unknown interpolation 'bouncy'"},
+        {"bad key", minimalNode(R"({"gain":{"value":1,"curves":[[[1,2,"bouncy"]]]}})"),
+         "unknown interpolation 'bouncy'"},
         {"bad fps", R"({"kinema":"graph","schema":1,"project":{"fps":-24}})", "/project/fps: fps must be in"},
     };
     for (auto& c : cases) {
@@ -141,11 +154,13 @@ TEST_CASE("size limits are enforced before parsing", "[graphfile][corrupt]") {
                       Catch::Contains("big.kgraph: file is larger than"));
     limits = {};
     limits.maxArrayLength = 10;
-    CHECK_THROWS_WITH(parseJsonStrict("[1,2,3,4,5,6,7,8,9,10,11,12]", "a", limits), Catch::Contains("array longer"));
+    CHECK_THROWS_WITH(parseJsonStrict("[1,2,3,4,5,6,7,8,9,10,11,12]", "a", limits),
+                      Catch::Contains("array longer"));
     limits = {};
     limits.maxStringBytes = 4;
     CHECK_THROWS_WITH(parseJsonStrict(R"(["abcdefgh"])", "s", limits), Catch::Contains("string longer"));
     kinema::test::TempDir dir;
     Graph g;
-    CHECK_THROWS_WITH(loadGraphFile(g, dir / "missing.kgraph"), Catch::Contains("missing.kgraph: no such file"));
+    CHECK_THROWS_WITH(loadGraphFile(g, dir / "missing.kgraph"),
+                      Catch::Contains("missing.kgraph: no such file"));
 }

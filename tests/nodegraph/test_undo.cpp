@@ -8,7 +8,9 @@
 using namespace kinema::graph;
 
 namespace {
-std::string snapshot(const Graph& g) { return graphToJson(g).dump(); }
+std::string snapshot(const Graph& g) {
+    return graphToJson(g).dump();
+}
 } // namespace
 
 TEST_CASE("every edit undoes and redoes to identical graphs", "[undo]") {

@@ -36,8 +36,14 @@ private:
     std::filesystem::path m_path;
 };
 
-inline std::filesystem::path fixturesDir() { return KINEMA_TEST_FIXTURES; }
-inline std::filesystem::path resourcesDir() { return KINEMA_RESOURCES_DIR; }
-inline std::filesystem::path sourceDir() { return KINEMA_SOURCE_DIR; }
+inline std::filesystem::path fixturesDir() {
+    return KINEMA_TEST_FIXTURES;
+}
+inline std::filesystem::path resourcesDir() {
+    return KINEMA_RESOURCES_DIR;
+}
+inline std::filesystem::path sourceDir() {
+    return KINEMA_SOURCE_DIR;
+}
 
 } // namespace kinema::test

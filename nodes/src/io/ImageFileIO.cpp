@@ -18,13 +18,14 @@ namespace {
 
 /// Maps a file's channel name to Kinema's: ".red" → ".R" etc.; lower-case r/g/b/a of the main layer too.
 std::string normaliseChannelName(const std::string& name) {
-    static const std::map<std::string, std::string> kLong{{"red", "R"},  {"green", "G"}, {"blue", "B"},
+    static const std::map<std::string, std::string> kLong{{"red", "R"},   {"green", "G"}, {"blue", "B"},
                                                           {"alpha", "A"}, {"r", "R"},     {"g", "G"},
                                                           {"b", "B"},     {"a", "A"}};
     std::string layer = render::layerOf(name);
     std::string comp = render::componentOf(name);
     std::string lower = comp;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     auto it = kLong.find(lower);
     if (it != kLong.end())
         comp = it->second;
@@ -46,7 +47,8 @@ Image readImageFile(const std::filesystem::path& path, const ImageReadLimits& li
     if (!in)
         throw std::runtime_error(file + ": cannot read: " + OIIO::geterror());
     const OIIO::ImageSpec spec = in->spec();
-    if (spec.width <= 0 || spec.height <= 0 || spec.width > limits.maxDimension || spec.height > limits.maxDimension ||
+    if (spec.width <= 0 || spec.height <= 0 || spec.width > limits.maxDimension ||
+        spec.height > limits.maxDimension ||
         static_cast<std::int64_t>(spec.width) * spec.height > limits.maxPixels)
         throw std::runtime_error(file + ": image size " + std::to_string(spec.width) + "x" +
                                  std::to_string(spec.height) + " exceeds the reader's limits");

@@ -33,6 +33,7 @@ struct ExrWriteOptions {
 };
 
 /// Writes `image` as an OpenEXR file at `path` (atomically). Throws std::runtime_error on failure.
-void writeExrFile(const render::Image& image, const std::filesystem::path& path, const ExrWriteOptions& options);
+void writeExrFile(const render::Image& image, const std::filesystem::path& path,
+                  const ExrWriteOptions& options);
 
 } // namespace kinema::nodes

@@ -12,7 +12,8 @@ namespace kinema::nodes {
 using namespace graph;
 namespace fs = std::filesystem;
 
-Read::Read() : ImageNode({"Read", 1, "Image", "Reads an image file or an image sequence."}) {
+Read::Read()
+    : ImageNode({"Read", 1, "Image", "Reads an image file or an image sequence."}) {
     ParamSpec file{"file", ParamType::FilePath, std::string()};
     file.metadata.tooltip = "Image or sequence path, e.g. plate.####.exr or plate.%04d.exr";
     file.metadata.uiHint = "open";

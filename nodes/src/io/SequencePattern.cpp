@@ -9,7 +9,8 @@ namespace kinema::nodes {
 
 namespace fs = std::filesystem;
 
-SequencePattern::SequencePattern(std::string pattern) : m_pattern(std::move(pattern)) {
+SequencePattern::SequencePattern(std::string pattern)
+    : m_pattern(std::move(pattern)) {
     // The frame token is searched in the file name only, the last one wins (directories may contain '#').
     std::size_t nameStart = m_pattern.find_last_of('/');
     nameStart = nameStart == std::string::npos ? 0 : nameStart + 1;
@@ -60,8 +61,9 @@ std::optional<std::int64_t> SequencePattern::frameOf(const std::string& path) co
     std::string middle = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
     bool negative = !middle.empty() && middle[0] == '-';
     std::string digits = negative ? middle.substr(1) : middle;
-    if (digits.empty() || digits.size() > 12 ||
-        !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    if (digits.empty() || digits.size() > 12 || !std::all_of(digits.begin(), digits.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+        }))
         return std::nullopt;
     if (m_padding > 0 && static_cast<int>(digits.size()) < m_padding)
         return std::nullopt;
@@ -78,7 +80,8 @@ std::vector<std::int64_t> SequencePattern::framesOnDisk() const {
     fs::path dir = fs::path(m_pattern).parent_path();
     std::error_code ec;
     for (auto& entry : fs::directory_iterator(dir.empty() ? fs::path(".") : dir, ec)) {
-        std::string p = dir.empty() ? entry.path().filename().string() : (dir / entry.path().filename()).string();
+        std::string p =
+            dir.empty() ? entry.path().filename().string() : (dir / entry.path().filename()).string();
         if (auto f = frameOf(p))
             frames.push_back(*f);
     }

@@ -11,7 +11,8 @@ namespace kinema::nodes {
 
 using namespace graph;
 
-Write::Write() : OutputNode({"Write", 1, "Image", "Writes an EXR sequence."}) {
+Write::Write()
+    : OutputNode({"Write", 1, "Image", "Writes an EXR sequence."}) {
     addInput({"in", PlugType::Image, false, "Input"});
     ParamSpec file{"file", ParamType::FilePath, std::string("render/out.####.exr")};
     file.metadata.tooltip = "Output path; #### is replaced by the padded frame number.";
@@ -40,7 +41,9 @@ std::string Write::outputPath(double frame) const {
     return SequencePattern(file).pathForFrame(static_cast<std::int64_t>(std::llround(frame)));
 }
 
-std::optional<render::FrameRange> Write::defaultFrames() const { return std::nullopt; }
+std::optional<render::FrameRange> Write::defaultFrames() const {
+    return std::nullopt;
+}
 
 void Write::execute(const render::EvalContext& ec) const {
     render::ImagePtr image = ec.pullInput(0);
@@ -51,7 +54,7 @@ void Write::execute(const render::EvalContext& ec) const {
     ExrWriteOptions options;
     options.halfFloat = param("datatype").enumItem() == "half";
     static const std::map<std::string, std::string> kCompression{
-        {"none", "none"}, {"zip1", "zips"}, {"zip16", "zip"}, {"piz", "piz"},   {"rle", "rle"},
+        {"none", "none"}, {"zip1", "zips"}, {"zip16", "zip"}, {"piz", "piz"},  {"rle", "rle"},
         {"b44", "b44"},   {"b44a", "b44a"}, {"dwaa", "dwaa"}, {"dwab", "dwab"}};
     options.compression = kCompression.at(param("compression").enumItem());
     options.dwaLevel = static_cast<int>(param("dwaLevel").getDouble(ec.frame()));

@@ -21,7 +21,8 @@ namespace kinema::graph {
 /// Thrown by Context::checkCancelled() once the request's canceller fired.
 class Cancelled : public std::runtime_error {
 public:
-    Cancelled() : std::runtime_error("cancelled") {}
+    Cancelled()
+        : std::runtime_error("cancelled") {}
 };
 
 /// A cancellation flag shared by everything working on one request. Thread-safe.

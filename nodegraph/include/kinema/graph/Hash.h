@@ -72,7 +72,9 @@ private:
 };
 
 struct Hash128Hasher {
-    std::size_t operator()(const Hash128& h) const noexcept { return static_cast<std::size_t>(h.lo ^ (h.hi * 31)); }
+    std::size_t operator()(const Hash128& h) const noexcept {
+        return static_cast<std::size_t>(h.lo ^ (h.hi * 31));
+    }
 };
 
 } // namespace kinema::graph

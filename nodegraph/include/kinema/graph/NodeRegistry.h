@@ -42,7 +42,8 @@ public:
     void registerType(std::string origin = "builtin") {
         T probe;
         NodeTypeInfo info = probe.typeInfo();
-        registerType(info, [] { return std::make_unique<T>(); }, {}, std::move(origin));
+        registerType(
+            info, [] { return std::make_unique<T>(); }, {}, std::move(origin));
     }
     bool contains(const std::string& typeName) const;
     /// Creates a node of the type; throws GraphError("unknown node type ...").

@@ -17,8 +17,8 @@ class NodeRegistry;
 extern "C" {
 struct KinemaPluginDescriptor {
     std::uint32_t abiVersion;
-    std::uint32_t compilerMajor;   ///< __GNUC__ of the build
-    std::uint32_t cxx11Abi;        ///< _GLIBCXX_USE_CXX11_ABI of the build
+    std::uint32_t compilerMajor; ///< __GNUC__ of the build
+    std::uint32_t cxx11Abi;      ///< _GLIBCXX_USE_CXX11_ABI of the build
     const char* name;
     const char* version;
     /// Registers the plugin's node types; `origin` is the plugin's file path, for messages.

@@ -15,7 +15,8 @@ namespace kinema::graph {
 class Connection {
 public:
     Connection() = default;
-    explicit Connection(std::weak_ptr<bool> alive) : m_alive(std::move(alive)) {}
+    explicit Connection(std::weak_ptr<bool> alive)
+        : m_alive(std::move(alive)) {}
     void disconnect() {
         if (auto a = m_alive.lock())
             *a = false;
@@ -33,7 +34,8 @@ private:
 class ScopedConnection {
 public:
     ScopedConnection() = default;
-    ScopedConnection(Connection c) : m_connection(std::move(c)) {}
+    ScopedConnection(Connection c)
+        : m_connection(std::move(c)) {}
     ScopedConnection(ScopedConnection&&) = default;
     ScopedConnection& operator=(ScopedConnection&& other) {
         m_connection.disconnect();

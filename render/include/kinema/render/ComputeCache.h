@@ -12,6 +12,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "kinema/graph/Hash.h"
@@ -65,6 +66,7 @@ private:
         Value value;
         std::exception_ptr error;
         std::condition_variable cv;
+        std::thread::id owner;
     };
     void evictLocked();
     void insertLocked(const Hash128& key, Value value, std::size_t cost);

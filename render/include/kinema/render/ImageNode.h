@@ -38,7 +38,9 @@ struct FrameRange {
 class EvalContext {
 public:
     EvalContext(Evaluator& evaluator, const ImageNode& node, const Context& context)
-        : m_evaluator(evaluator), m_node(node), m_context(context) {}
+        : m_evaluator(evaluator)
+        , m_node(node)
+        , m_context(context) {}
 
     const Context& context() const { return m_context; }
     double frame() const { return m_context.frame; }
