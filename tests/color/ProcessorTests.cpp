@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <thread>
 
 using namespace kinema::color;
 using namespace kinema::color::test;
@@ -323,4 +324,19 @@ TEST_CASE("studio config: views match the shipped config built from the same bui
     std::array<float, 4> px{0.18f, 0.18f, 0.18f, 1};
     lmt->applyPixel(px);
     CHECK_THAT(px[0], WithinAbs(0.18, 1e-5));
+}
+
+TEST_CASE("concurrent processorFor calls agree on one cached instance", "[color][processor][cache]") {
+    clearProcessorCache();
+    const auto config = loadShipped();
+    const auto t = ColorTransform::displayView("ACEScg", "Rec.1886", "ACES 1.0 SDR-video");
+    std::vector<std::shared_ptr<const Processor>> results(8);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < results.size(); ++i)
+        threads.emplace_back([&, i] { results[i] = processorFor(config, t); });
+    for (auto& thread : threads)
+        thread.join();
+    for (const auto& p : results)
+        CHECK(p == results[0]);
+    CHECK(processorCacheStats().entries == 1);
 }
