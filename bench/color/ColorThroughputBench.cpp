@@ -4,7 +4,7 @@
 // call on one thread (and, for reference, its per-pixel applyRGBA). Then Kinema's planar and packed
 // apply with 1 and N threads.
 //
-// Usage: kinema_color_bench [config.ocio] [repetitions]   (default: the shipped config, 15)
+// Usage: kinema_color_bench [config.ocio] [rounds]   (default: the shipped config, 9 rounds)
 #include "kinema/color/Color.h"
 
 #include <OpenColorIO/OpenColorIO.h>
@@ -28,21 +28,34 @@ constexpr int kWidth = 1920;
 constexpr int kHeight = 1080;
 constexpr double kMegapixels = kWidth * double(kHeight) / 1e6;
 
-/// Median Mpixel/s of `work` over `repetitions` runs; `reset` restores the input before each run
-/// and is not timed.
-double measure(int repetitions, const std::function<void()>& reset, const std::function<void()>& work) {
-    reset();
-    work(); // warm-up: first-touch page faults, lazy OCIO initialisation
+struct Variant {
+    Variant(std::string n, std::function<void()> r, std::function<void()> w)
+        : name(std::move(n))
+        , reset(std::move(r))
+        , work(std::move(w)) {}
+    std::string name;
+    std::function<void()> reset; ///< restores the input; not timed
+    std::function<void()> work;
     std::vector<double> rates;
-    for (int i = 0; i < repetitions; ++i) {
-        reset();
-        const auto start = std::chrono::steady_clock::now();
-        work();
-        const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-        rates.push_back(kMegapixels / elapsed.count());
-    }
-    std::sort(rates.begin(), rates.end());
-    return rates[rates.size() / 2];
+};
+
+/// Runs every variant once per round, round after round, so that load from other processes hits
+/// all variants alike; returns after `rounds` rounds (plus one untimed warm-up round).
+void runRounds(std::vector<Variant>& variants, int rounds) {
+    for (int round = -1; round < rounds; ++round)
+        for (auto& v : variants) {
+            v.reset();
+            const auto start = std::chrono::steady_clock::now();
+            v.work();
+            const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+            if (round >= 0)
+                v.rates.push_back(kMegapixels / elapsed.count());
+        }
+}
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
 }
 
 } // namespace
@@ -50,7 +63,7 @@ double measure(int repetitions, const std::function<void()>& reset, const std::f
 int main(int argc, char** argv) {
     try {
         const ConfigHandle config = argc > 1 ? ConfigHandle::fromFile(argv[1]) : loadConfig();
-        const int repetitions = argc > 2 ? std::max(1, std::atoi(argv[2])) : 15;
+        const int repetitions = argc > 2 ? std::max(1, std::atoi(argv[2])) : 9;
         const auto transform = ColorTransform::displayView("ACEScg", "sRGB", "ACES 1.0 SDR-video");
         const auto processor = processorFor(config, transform);
 
@@ -80,47 +93,47 @@ int main(int argc, char** argv) {
         auto ocioCpu =
             ocioConfig->getProcessor("ACEScg", "sRGB", "ACES 1.0 SDR-video", OCIO::TRANSFORM_DIR_FORWARD)
                 ->getDefaultCPUProcessor();
-        const double baseline = measure(repetitions, resetPacked, [&] {
+        std::vector<Variant> variants;
+        variants.emplace_back("baseline: OCIO CPUProcessor::apply packed, 1 thread", resetPacked, [&] {
             OCIO::PackedImageDesc desc(packed.data(), kWidth, kHeight, 4);
             ocioCpu->apply(desc);
         });
-        const double perPixel = measure(std::max(1, repetitions / 3), resetPacked, [&] {
+        variants.emplace_back("OCIO applyRGBA per pixel, 1 thread", resetPacked, [&] {
             for (size_t i = 0; i < pixels; ++i)
                 ocioCpu->applyRGBA(packed.data() + i * 4);
         });
-
         const int hardware = int(std::max(1u, std::thread::hardware_concurrency()));
-        std::printf("OCIO CPU throughput, ACEScg -> sRGB / ACES 1.0 SDR-video, %dx%d RGBA float32, "
-                    "median of %d runs, %d hardware threads\n",
-                    kWidth, kHeight, repetitions, hardware);
-        std::printf("%-52s %9s %8s\n", "variant", "Mpixel/s", "vs base");
-        auto row = [&](const std::string& name, double rate) {
-            std::printf("%-52s %9.1f %7.2fx\n", name.c_str(), rate, rate / baseline);
-        };
-        row("baseline: OCIO CPUProcessor::apply packed, 1 thread", baseline);
-        row("OCIO applyRGBA per pixel, 1 thread", perPixel);
-
         std::vector<int> threadCounts = {1};
         for (int t = 2; t < hardware; t *= 2)
             threadCounts.push_back(t);
         if (hardware > 1)
             threadCounts.push_back(hardware);
-        for (int threads : threadCounts) {
-            const double planarRate = measure(repetitions, resetPlanar, [&] {
-                float* p = planar.data();
-                processor->apply(
-                    PlanarImageView{p, p + pixels, p + 2 * pixels, p + 3 * pixels, kWidth, kHeight, 0},
-                    threads);
-            });
-            row("kinema planar RGBA, " + std::to_string(threads) + " thread(s)", planarRate);
-        }
+        for (int threads : threadCounts)
+            variants.emplace_back("kinema planar RGBA, " + std::to_string(threads) + " thread(s)",
+                                  resetPlanar, [&, threads] {
+                                      float* p = planar.data();
+                                      processor->apply(PlanarImageView{p, p + pixels, p + 2 * pixels,
+                                                                       p + 3 * pixels, kWidth, kHeight, 0},
+                                                       threads);
+                                  });
         for (int threads : {1, hardware}) {
-            const double packedRate = measure(repetitions, resetPacked, [&] {
-                processor->apply(PackedImageView{packed.data(), kWidth, kHeight, 4, 0}, threads);
-            });
-            row("kinema packed RGBA, " + std::to_string(threads) + " thread(s)", packedRate);
+            variants.emplace_back(
+                "kinema packed RGBA, " + std::to_string(threads) + " thread(s)", resetPacked, [&, threads] {
+                    processor->apply(PackedImageView{packed.data(), kWidth, kHeight, 4, 0}, threads);
+                });
             if (hardware == 1)
                 break;
+        }
+        runRounds(variants, repetitions);
+
+        std::printf("OCIO CPU throughput, ACEScg -> sRGB / ACES 1.0 SDR-video, %dx%d RGBA float32, "
+                    "median of %d interleaved rounds, %d hardware threads\n",
+                    kWidth, kHeight, repetitions, hardware);
+        std::printf("%-52s %9s %8s\n", "variant", "Mpixel/s", "vs base");
+        const double baseline = median(variants[0].rates);
+        for (const auto& v : variants) {
+            const double rate = median(v.rates);
+            std::printf("%-52s %9.1f %7.2fx\n", v.name.c_str(), rate, rate / baseline);
         }
         return 0;
     } catch (const std::exception& e) {

@@ -169,6 +169,11 @@ TEST_CASE("studio-layout config: displays, shared views, inactive spaces, looks,
     CHECK(config.environment() == std::map<std::string, std::string>{{"SHOT", "shot010"}});
     CHECK(config.workingSpace() == "ACEScg");
     CHECK(config.colorSpaceForPath("plate.exr") == "ACES2065-1");
+    // Viewing rules: the Raw view is tied to the data-only rule, so only Raw images offer it.
+    CHECK(config.views("sRGB - Display", "Raw") == config.views("sRGB - Display"));
+    CHECK(config.views("sRGB - Display", "ACEScg") ==
+          std::vector<std::string>{"ACES 1.0 - SDR Video", "Un-tone-mapped"});
+    CHECK_THROWS_AS(config.views("sRGB - Display", "NoSuchSpace"), ColorError);
     const auto roles = config.roles();
     CHECK(std::find(roles.begin(), roles.end(),
                     std::pair<std::string, std::string>{"color_timing", "ACEScct"}) != roles.end());

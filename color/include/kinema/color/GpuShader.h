@@ -83,6 +83,11 @@ struct GpuShaderProgram {
 
 /// Builds (or returns from the cache) the GPU program for a transform, typically a DisplayView
 /// one for the viewer. Throws ColorError like processorFor().
+///
+/// Exposure and gamma set with ColorTransform::withExposure/withGamma are compiled into the
+/// program. For interactive sliders the viewer can instead keep them out of the transform and do
+/// `in.rgb *= exp2(stops)` before the function and `out.rgb = pow(out.rgb, vec3(1.0 / gamma))`
+/// after it in its own shader: with a scene_linear source that is the same arithmetic.
 std::shared_ptr<const GpuShaderProgram> gpuShaderFor(const ConfigHandle& config,
                                                      const ColorTransform& transform,
                                                      const GpuShaderOptions& options = {},
