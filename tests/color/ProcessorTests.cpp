@@ -340,3 +340,31 @@ TEST_CASE("concurrent processorFor calls agree on one cached instance", "[color]
         CHECK(p == results[0]);
     CHECK(processorCacheStats().entries == 1);
 }
+
+TEST_CASE("every colour space, display and view of the shipped config builds processors", "[color][config]") {
+    // The checks ociocheck would make beyond validate(): every space converts to and from the
+    // working space, and every display/view works forward and inverse, with finite results.
+    const auto config = loadShipped();
+    auto finite = [](const std::array<float, 4>& px) {
+        return std::isfinite(px[0]) && std::isfinite(px[1]) && std::isfinite(px[2]);
+    };
+    for (const auto& space : config.colorSpaces(true)) {
+        INFO(space);
+        std::array<float, 4> px{0.18f, 0.05f, 0.5f, 1.0f};
+        processorFor(config, ColorTransform::colorSpace("ACEScg", space))->applyPixel(px);
+        CHECK(finite(px));
+        processorFor(config, ColorTransform::colorSpace(space, "ACEScg"))->applyPixel(px);
+        CHECK(finite(px));
+    }
+    for (const auto& display : config.displays())
+        for (const auto& view : config.views(display)) {
+            INFO(display << " / " << view);
+            const auto t = ColorTransform::displayView("ACEScg", display, view);
+            std::array<float, 4> px{0.18f, 0.05f, 0.5f, 1.0f};
+            processorFor(config, t)->applyPixel(px);
+            CHECK(finite(px));
+            processorFor(config, t.inverted())->applyPixel(px);
+            CHECK(finite(px));
+            CHECK_NOTHROW(gpuShaderFor(config, t));
+        }
+}
