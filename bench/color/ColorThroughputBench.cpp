@@ -135,6 +135,14 @@ int main(int argc, char** argv) {
             const double rate = median(v.rates);
             std::printf("%-52s %9.1f %7.2fx\n", v.name.c_str(), rate, rate / baseline);
         }
+
+        // Cost of a cache hit (key construction, context-variable walk, lookup).
+        constexpr int kLookups = 20000;
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < kLookups; ++i)
+            processorFor(config, transform);
+        const std::chrono::duration<double, std::micro> lookup = std::chrono::steady_clock::now() - start;
+        std::printf("processorFor cache hit: %.2f us\n", lookup.count() / kLookups);
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kinema_color_bench: %s\n", e.what());
