@@ -9,7 +9,8 @@
 
 namespace kinema::color {
 
-/// Shading languages the GPU path can emit. Glsl_1_3 uses texture() and suits `#version 330 core`.
+/// Shading languages the GPU path can emit. For a core-profile context use Glsl_4_0 (it samples
+/// with texture(); OpenColorIO 2.1's Glsl_1_2 and Glsl_1_3 output still calls texture3D()).
 enum class GpuLanguage { Glsl_1_2, Glsl_1_3, Glsl_4_0, GlslEs_3_0 };
 
 /// Texture filtering that the shader expects for a LUT texture.
