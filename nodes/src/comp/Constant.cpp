@@ -7,7 +7,8 @@ namespace kinema::nodes {
 
 using namespace graph;
 
-Constant::Constant() : ImageNode({"Constant", 1, "Image", "A solid colour."}) {
+Constant::Constant()
+    : ImageNode({"Constant", 1, "Image", "A solid colour."}) {
     ParamSpec color{"color", ParamType::Color, std::array<double, 4>{0.18, 0.18, 0.18, 1.0}};
     color.metadata.label = "Color";
     color.metadata.tooltip = "Linear RGBA in the working space (values above 1 are allowed).";
@@ -41,7 +42,8 @@ render::ImagePtr Constant::compute(const render::EvalContext& ec) const {
     for (int i = 0; i < 4; ++i) {
         float* plane = image->channel(render::Image::rgba()[static_cast<std::size_t>(i)]);
         const float v = static_cast<float>(c[static_cast<std::size_t>(i)]);
-        render::parallelFor(0, pixels, 1 << 16, [&](std::int64_t b, std::int64_t e) { std::fill(plane + b, plane + e, v); });
+        render::parallelFor(0, pixels, 1 << 16,
+                            [&](std::int64_t b, std::int64_t e) { std::fill(plane + b, plane + e, v); });
     }
     return image;
 }
