@@ -4,11 +4,13 @@
 #include <mutex>
 
 #include "color/ColorCorrect.h"
+#include "comp/Blur.h"
 #include "comp/Channels.h"
 #include "comp/Constant.h"
 #include "comp/Merge.h"
 #include "comp/Routing.h"
 #include "comp/Time.h"
+#include "comp/Transform.h"
 #include "io/Read.h"
 #include "io/Write.h"
 
@@ -36,6 +38,9 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<TimeOffset>();
     registry.registerType<FrameRangeNode>();
     registry.registerType<Retime>();
+    registry.registerType<Blur>();
+    registry.registerType<Transform>();
+    registry.registerType<Reformat>();
 }
 
 } // namespace kinema::nodes
