@@ -183,3 +183,42 @@ TEST_CASE("Reformat fits, fills and distorts into the new format", "[comp][refor
             }
     }
 }
+
+TEST_CASE("Long operations stop when the request is cancelled", "[comp][cancel]") {
+    // The source fires the canceller while producing its last pixel, after the evaluator's own checks:
+    // only the consuming node's row loops can notice it.
+    for (const std::string type : {"Blur", "Merge", "Grade", "Transform"}) {
+        DYNAMIC_SECTION(type) {
+            Harness h;
+            auto canceller = std::make_shared<graph::Canceller>();
+            auto& src =
+                h.source("s", {0, 0, 64, 64}, kRG, [canceller](const std::string& c, int x, int y, double f) {
+                    if (c == "A" && x == 63 && y == 63)
+                        canceller->cancel();
+                    return coded(c, x, y, f);
+                });
+            auto& node = h.add(type);
+            h.connect(src, node, 0);
+            if (type == "Merge")
+                h.connect(src, node, 1);
+            if (type == "Transform")
+                h.set(node, "rotate", 10.0);
+            graph::Context ctx;
+            ctx.canceller = canceller;
+            REQUIRE_THROWS_AS(h.evaluator.evaluate(node, ctx), graph::Cancelled);
+            ctx.canceller = nullptr;
+            REQUIRE(h.evaluator.evaluate(node, ctx)->width() > 0);
+        }
+    }
+}
+
+TEST_CASE("Missing required inputs and singular transforms are errors, not crashes", "[comp][errors]") {
+    Harness h;
+    auto& merge = h.add("Merge");
+    REQUIRE_THROWS_AS(h.eval(merge), render::EvaluationError);
+    auto& src = h.source("s", {0, 0, 4, 4}, kRG, coded);
+    auto& t = h.add("Transform");
+    h.connect(src, t, 0);
+    h.set(t, "scale", std::array<double, 2>{0.0, 1.0});
+    REQUIRE_THROWS_WITH(h.eval(t), Catch::Contains("singular"));
+}
