@@ -3,7 +3,14 @@
 
 #include <mutex>
 
+#include "color/ColorCorrect.h"
+#include "comp/Blur.h"
+#include "comp/Channels.h"
 #include "comp/Constant.h"
+#include "comp/Merge.h"
+#include "comp/Routing.h"
+#include "comp/Time.h"
+#include "comp/Transform.h"
 #include "io/Read.h"
 #include "io/Write.h"
 
@@ -15,6 +22,25 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<Constant>();
     registry.registerType<Read>();
     registry.registerType<Write>();
+    registry.registerType<Merge>();
+    registry.registerType<Grade>();
+    registry.registerType<Saturation>();
+    registry.registerType<Exposure>();
+    registry.registerType<Premult>();
+    registry.registerType<Unpremult>();
+    registry.registerType<Dot>();
+    registry.registerType<Switch>();
+    registry.registerType<Dissolve>();
+    registry.registerType<Crop>();
+    registry.registerType<Shuffle>();
+    registry.registerType<Copy>();
+    registry.registerType<FrameHold>();
+    registry.registerType<TimeOffset>();
+    registry.registerType<FrameRangeNode>();
+    registry.registerType<Retime>();
+    registry.registerType<Blur>();
+    registry.registerType<Transform>();
+    registry.registerType<Reformat>();
 }
 
 } // namespace kinema::nodes
