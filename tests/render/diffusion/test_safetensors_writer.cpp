@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <sys/stat.h>
+
 // Temporary weak definitions of the RawTensor helpers so these tests link before the module's own
 // RawTensor.cpp exists; the strong definitions in the library take precedence once they are there.
 namespace kinema::diffusion {
@@ -213,4 +215,18 @@ TEST_CASE("safetensors writer: a missing directory is reported", "[safetensors_w
         CHECK(std::string(error.what()).find(path.string()) != std::string::npos);
     }
     CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("safetensors writer: permissions follow the umask or the replaced file", "[safetensors_writer]") {
+    TempDir dir("st-writer");
+    const auto path = dir / "w.safetensors";
+    const mode_t mask = ::umask(022);
+    writeSafetensors(path, {makeTensor("a", DType::F32, {1}, 1)});
+    ::umask(mask);
+    const auto perms = [&] { return std::filesystem::status(path).permissions(); };
+    using P = std::filesystem::perms;
+    CHECK(perms() == (P::owner_read | P::owner_write | P::group_read | P::others_read));
+    std::filesystem::permissions(path, P::owner_read | P::owner_write | P::group_read);
+    writeSafetensors(path, {makeTensor("b", DType::F32, {1}, 1)});
+    CHECK(perms() == (P::owner_read | P::owner_write | P::group_read));
 }

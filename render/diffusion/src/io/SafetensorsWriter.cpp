@@ -6,15 +6,26 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace kinema::diffusion {
 
 namespace {
+
+/// The process umask, read without changing it (umask() would race with other threads).
+mode_t processUmask() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("Umask:", 0) == 0)
+            return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+    return 022;
+}
 
 /// A file written under a temporary name in its destination directory and published by rename:
 /// commit() fsyncs the data, renames the temporary file over the destination and fsyncs the directory, so
@@ -67,6 +78,12 @@ AtomicFile::AtomicFile(std::filesystem::path destination)
     if (m_fd < 0)
         fail("cannot create a temporary file in '" + directory.string() + "'");
     m_temporary = buffer.data();
+    // mkstemp creates 0600 files; give the result the mode a plain open() would (or keep the old file's).
+    struct stat existing {};
+    const mode_t mode =
+        ::stat(m_destination.c_str(), &existing) == 0 ? (existing.st_mode & 07777) : (0666 & ~processUmask());
+    if (::fchmod(m_fd, mode) != 0)
+        fail("cannot set the permissions of '" + m_temporary.string() + "'");
 }
 
 AtomicFile::~AtomicFile() {

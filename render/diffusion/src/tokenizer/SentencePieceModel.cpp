@@ -4,7 +4,6 @@
 #include "tokenizer/UnigramModel.h"
 
 #include <fstream>
-#include <iterator>
 
 namespace kinema::diffusion {
 
@@ -62,9 +61,9 @@ UnigramTokenizer UnigramTokenizer::fromSentencePieceModel(const std::filesystem:
         throw TokenizerError("cannot read " + context + ": " + ec.message());
     if (size > kMaxModelBytes)
         throw TokenizerError(context + " is too large (" + std::to_string(size) + " bytes)");
+    std::string data(static_cast<std::size_t>(size), '\0');
     std::ifstream in(path, std::ios::binary);
-    const std::string data((std::istreambuf_iterator<char>(in)), {});
-    if (!in.good() && !in.eof())
+    if (!in.read(data.data(), static_cast<std::streamsize>(data.size())))
         throw TokenizerError("cannot read " + context);
 
     auto model = std::make_unique<Model>();

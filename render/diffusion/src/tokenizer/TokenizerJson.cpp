@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <iterator>
 #include <set>
 
 namespace kinema::diffusion {
@@ -124,8 +123,10 @@ UnigramTokenizer UnigramTokenizer::fromTokenizerJson(const std::filesystem::path
         throw TokenizerError("cannot read " + context + ": " + ec.message());
     if (size > kMaxJsonBytes)
         throw TokenizerError(context + " is too large (" + std::to_string(size) + " bytes)");
+    std::string text(static_cast<std::size_t>(size), '\0');
     std::ifstream in(path, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (!in.read(text.data(), static_cast<std::streamsize>(text.size())))
+        throw TokenizerError("cannot read " + context);
 
     auto model = std::make_unique<Model>();
     model->source = path;

@@ -12,6 +12,13 @@
 
 namespace kinema::diffusion::tokenizer {
 
+/// Hash that lets string-keyed maps be searched with string_views (no temporary strings).
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+using PieceMap = std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>;
+
 /// sentencepiece's ModelProto.SentencePiece.Type values.
 enum class PieceType : std::uint8_t {
     Normal = 1,
@@ -65,8 +72,8 @@ struct UnigramTokenizer::Model {
     bool doubleScores = false;
 
     // Derived by finalize().
-    std::unordered_map<std::string, std::int32_t> matchable; ///< normal and user-defined pieces
-    std::unordered_map<std::string, std::int32_t> byText;    ///< every piece (first id wins)
+    tokenizer::PieceMap matchable; ///< normal and user-defined pieces
+    tokenizer::PieceMap byText;    ///< every piece (first id wins)
     std::array<std::int32_t, 256> byteIds{};
     std::int32_t unk = -1;
     std::int32_t eos = -1;

@@ -66,7 +66,7 @@ std::vector<Segment> viterbi(const UnigramTokenizer::Model& model, std::string_v
         bool hasSingleCharacter = false;
         const std::size_t last = std::min(size, start + model.maxPieceBytes);
         for (std::size_t end = start + 1; end <= last; ++end) {
-            const auto it = model.matchable.find(std::string(text.substr(start, end - start)));
+            const auto it = model.matchable.find(text.substr(start, end - start));
             if (it == model.matchable.end())
                 continue;
             const auto& piece = model.pieces[static_cast<std::size_t>(it->second)];
@@ -259,7 +259,7 @@ const std::string& UnigramTokenizer::piece(std::int32_t id) const {
 }
 
 std::int32_t UnigramTokenizer::pieceId(std::string_view text) const {
-    const auto it = m_model->byText.find(std::string(text));
+    const auto it = m_model->byText.find(text);
     return it == m_model->byText.end() ? -1 : it->second;
 }
 

@@ -10,7 +10,8 @@
 ///    compiles from its NFKC rules), whitespace trimming and collapsing, a "▁" dummy prefix and "▁" for
 ///    spaces;
 /// 2. Viterbi segmentation over the vocabulary (unknown characters score min_score - 10);
-/// 3. byte fallback: unknown characters become their UTF-8 bytes' `<0xXX>` pieces when the model has them.
+/// 3. a run of unknown characters becomes one unknown token, or with byte fallback the `<0xXX>` pieces of
+///    its UTF-8 bytes.
 /// Known gaps, kept deliberately small: sentencepiece's user-defined symbols are matched like ordinary
 /// pieces (not before normalisation); for tokenizer.json, HF's grapheme-wise application of the character
 /// map is replaced by sentencepiece's longest-match rule (identical for NFKC maps on ordinary text).
