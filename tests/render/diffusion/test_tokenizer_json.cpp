@@ -213,10 +213,9 @@ TEST_CASE("tokenizer model: malformed sentencepiece files are reported", "[token
     check("", "empty vocabulary");
     check("\x0a\xff\xff\xff\xff\x0f", "runs past the end");
     check("\x0a\x02\x0a", "corrupt protobuf");
-    check(std::string("\x0a\x07\x0a\x05<unk>\x0a\x05\x0a\x01"
-                      "a\x18\x09",
-                      18),
-          "unknown type 9");
+    const char pieceWithBadType[] = "\x0a\x07\x0a\x05<unk>\x0a\x05\x0a\x01"
+                                    "a\x18\x09";
+    check(std::string(pieceWithBadType, sizeof pieceWithBadType - 1), "unknown type 9");
     CHECK_THROWS_AS(UnigramTokenizer::fromSentencePieceModel(dir / "missing.model"), TokenizerError);
     if (!toolsAvailable())
         return;
