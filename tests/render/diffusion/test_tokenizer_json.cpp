@@ -44,7 +44,7 @@ std::string readAll(const std::filesystem::path& path) {
 /// A tokenizer.json laid out like the one HuggingFace's converter writes for T5/umT5, built from a
 /// sentencepiece model: same pieces and scores, the model's precompiled character map, WhitespaceSplit +
 /// Metaspace pre-tokenisation, special pieces listed as added tokens.
-nlohmann::json tokenizerJsonFromModel(const std::filesystem::path& modelPath) {
+nlohmann::json tokenizerJsonFromModel(const std::filesystem::path& modelPath, bool newerConverter = false) {
     const std::string data = readAll(modelPath);
     const std::string context = modelPath.string();
     kinema::diffusion::tokenizer::ProtoReader model(data, context);
@@ -93,6 +93,19 @@ nlohmann::json tokenizerJsonFromModel(const std::filesystem::path& modelPath) {
             model.skip();
         }
     }
+    if (newerConverter) // later converters: Strip + Replace(" {2,}" -> "▁"), Metaspace with add_prefix_space
+        return {{"version", "1.0"},
+                {"added_tokens", added},
+                {"normalizer",
+                 {{"type", "Sequence"},
+                  {"normalizers",
+                   {{{"type", "Precompiled"}, {"precompiled_charsmap", base64(charsMap)}},
+                    {{"type", "Strip"}, {"strip_left", false}, {"strip_right", true}},
+                    {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", "\xe2\x96\x81"}}}}}},
+                {"pre_tokenizer",
+                 {{"type", "Metaspace"}, {"replacement", "\xe2\x96\x81"}, {"add_prefix_space", true}}},
+                {"model",
+                 {{"type", "Unigram"}, {"unk_id", unk}, {"vocab", vocab}, {"byte_fallback", byteFallback}}}};
     return {
         {"version", "1.0"},
         {"added_tokens", added},
@@ -141,7 +154,9 @@ TEST_CASE("tokenizer json: same ids as spm_encode", "[tokenizer_json]") {
         const auto model = trainedModel(name, options);
         TempDir dir("tok-json");
         writeText(dir / "tokenizer.json", tokenizerJsonFromModel(model).dump());
+        writeText(dir / "newer" / "tokenizer.json", tokenizerJsonFromModel(model, true).dump());
         const auto tokenizer = UnigramTokenizer::fromTokenizerJson(dir / "tokenizer.json");
+        const auto newer = UnigramTokenizer::fromTokenizerJson(dir / "newer" / "tokenizer.json");
         const auto reference = UnigramTokenizer::fromSentencePieceModel(model);
         CHECK(tokenizer.vocabSize() == reference.vocabSize());
         CHECK(tokenizer.unkId() == reference.unkId());
@@ -151,6 +166,7 @@ TEST_CASE("tokenizer json: same ids as spm_encode", "[tokenizer_json]") {
         for (std::size_t i = 0; i < corpus.size(); ++i) {
             INFO("line " << i << ": " << corpus[i]);
             CHECK(tokenizer.encode(corpus[i]) == expected[i]);
+            CHECK(newer.encode(corpus[i]) == expected[i]);
             CHECK(tokenizer.normalize(corpus[i]) == reference.normalize(corpus[i]));
         }
     }

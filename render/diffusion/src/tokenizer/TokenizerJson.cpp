@@ -73,12 +73,16 @@ struct JsonReader {
                 tokenizer::CharsMap(decodeBase64(encoded.get<std::string>(), context), context);
             sawCharsMap = true;
         } else if (type == "Replace") {
-            // " {2,}" -> " " collapses spaces, which the whitespace handling already does.
+            // HuggingFace's sentencepiece converters collapse runs of spaces (" {2,}" -> " " or "▁"), which
+            // the whitespace handling already does.
             const auto& pattern = node.at("pattern");
             const std::string text = pattern.contains("Regex") ? pattern["Regex"].get<std::string>()
                                                                : pattern.value("String", std::string());
-            if (!(text == " {2,}" && node.value("content", "") == " "))
+            const std::string content = node.value("content", "");
+            if (!(text == " {2,}" && (content == " " || content == kMetaspace)))
                 unsupported("normalizer Replace('" + text + "')");
+        } else if (type == "Strip") {
+            // Leading and trailing spaces are dropped by the whitespace handling anyway.
         } else {
             unsupported("normalizer type '" + type + "'");
         }
