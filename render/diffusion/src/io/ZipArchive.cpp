@@ -5,7 +5,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <unordered_set>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -173,7 +172,6 @@ void ZipArchive::readCentralDirectory() {
              " entries, more than it can hold");
 
     m_entries.reserve(static_cast<std::size_t>(entryCount));
-    std::unordered_set<std::string> names;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> spans; // local header start, data end
     std::uint64_t pos = cdOffset;
     const std::uint64_t cdEnd = cdOffset + cdSize;
@@ -253,7 +251,7 @@ void ZipArchive::readCentralDirectory() {
                  " bytes) runs past the end of the data (truncated file?)");
         if (localName != nameLength || std::memcmp(local + kLocalHeaderSize, name.data(), nameLength) != 0)
             fail("entry '" + name + "' has a different name in its local header");
-        if (!names.insert(name).second)
+        if (!m_index.emplace(name, m_entries.size()).second)
             fail("duplicate entry '" + name + "'");
 
         spans.emplace_back(localOffset, dataOffset + compressedSize);
@@ -267,10 +265,8 @@ void ZipArchive::readCentralDirectory() {
 }
 
 const ZipEntry* ZipArchive::find(const std::string& name) const {
-    for (const auto& entry : m_entries)
-        if (entry.name == name)
-            return &entry;
-    return nullptr;
+    const auto it = m_index.find(name);
+    return it == m_index.end() ? nullptr : &m_entries[it->second];
 }
 
 std::span<const std::byte> ZipArchive::data(const ZipEntry& entry) const {

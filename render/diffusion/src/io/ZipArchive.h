@@ -15,6 +15,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kinema::diffusion {
@@ -74,6 +75,7 @@ private:
 
     std::shared_ptr<const MappedFile> m_file;
     std::vector<ZipEntry> m_entries;
+    std::unordered_map<std::string, std::size_t> m_index; ///< entry name -> position in m_entries
 };
 
 /// CRC-32 (ISO-HDLC, as used by ZIP) of `bytes`, continuing from `crc` (0 to start).
