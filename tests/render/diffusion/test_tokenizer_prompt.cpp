@@ -40,6 +40,8 @@ TEST_CASE("prompt cleaning: ftfy subset, HTML entities and whitespace", "[tokeni
     // With markup present ftfy leaves entities alone; html.unescape still runs twice.
     CHECK(cleanPrompt("<b>&amp;amp;amp;</b>") == "<b>&amp;</b>");
     CHECK(cleanPrompt("&unknownentity; & &") == "&unknownentity; & &");
+    CHECK(cleanPrompt("\u0093C1 quotes\u0094 \u0080") == "\"C1 quotes\" \u20ac"); // Windows-1252 reading
+    CHECK(cleanPrompt("&lt;b&gt; &amp;amp;") == "<b> &");
     CHECK(cleanPrompt("line\u2028break\u00a0nbsp\u3000ideographic") == "line break nbsp ideographic");
     CHECK(cleanPrompt(std::string("bad \xff utf8", 10)) == "bad \xef\xbf\xbd utf8");
     CHECK(cleanPrompt("") == "");

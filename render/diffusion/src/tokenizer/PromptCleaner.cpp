@@ -244,12 +244,15 @@ bool isRemovedControl(char32_t c) {
 }
 
 /// One pass of the ftfy steps Kinema reproduces, in ftfy's order.
-Text ftfyPass(const Text& input) {
-    Text text = input.find(U'<') == Text::npos ? unescapeHtml(input) : input;
+/// `unescape` is decided once for the whole text, like ftfy's unescape_html="auto" (off if it has a '<').
+Text ftfyPass(const Text& input, bool unescape) {
+    Text text = unescape ? unescapeHtml(input) : input;
     Text out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
-        const char32_t c = text[i];
+        char32_t c = text[i];
+        if (c >= 0x80 && c <= 0x9f) // fix_c1_controls: C1 controls are read as Windows-1252
+            c = kCp1252[c - 0x80];
         switch (c) { // Latin ligatures
         case 0x132:
             out += U"IJ";
@@ -350,8 +353,9 @@ Text ftfyPass(const Text& input) {
 
 std::string cleanPrompt(std::string_view prompt) {
     Text text = decode(prompt);
+    const bool unescape = text.find(U'<') == Text::npos;
     for (int pass = 0; pass < 16; ++pass) { // ftfy repeats its steps until nothing changes
-        Text fixed = ftfyPass(text);
+        Text fixed = ftfyPass(text, unescape);
         if (fixed == text)
             break;
         text = std::move(fixed);

@@ -75,11 +75,11 @@ private:
 };
 
 /// The reference's prompt cleaning (`clean='whitespace'` of Wan's HuggingfaceTokenizer): a subset of
-/// ftfy.fix_text (HTML entities when the text has no '<', Latin ligatures, full-width/half-width forms,
-/// curly quotes, line breaks, control characters), html.unescape twice, strip, every whitespace run
-/// replaced by one space, strip. Not covered: ftfy's mojibake repair and NFC composition (NFKC of the
-/// tokenizer's own normaliser covers composition for tokenization purposes), and HTML entities beyond
-/// the common named ones and numeric references.
+/// ftfy.fix_text (HTML entities when the text has no '<', C1 controls read as Windows-1252, Latin ligatures,
+/// full-width/half-width forms except half-width Hangul, curly quotes, line breaks, control characters),
+/// html.unescape twice, strip, every whitespace run replaced by one space, strip. Not covered: ftfy's
+/// mojibake repair and NFC composition (NFKC of the tokenizer's own normaliser covers composition for
+/// tokenization purposes), and HTML entities beyond the common named ones and numeric references.
 std::string cleanPrompt(std::string_view text);
 
 /// Token ids as the text encoder receives them: the cleaned prompt, encoded, truncated to
