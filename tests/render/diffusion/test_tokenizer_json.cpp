@@ -172,6 +172,32 @@ TEST_CASE("tokenizer json: same ids as spm_encode", "[tokenizer_json]") {
     }
 }
 
+TEST_CASE("tokenizer json: special tokens written in the text are matched literally", "[tokenizer_json]") {
+    if (!toolsAvailable()) {
+        WARN("skipped: spm_train/spm_encode not found in PATH (install the sentencepiece tools)");
+        return;
+    }
+    const auto model = trainedModel("nfkc_bytes", "--byte_fallback=true");
+    TempDir dir("tok-json");
+    writeText(dir / "tokenizer.json", tokenizerJsonFromModel(model).dump());
+    const auto tokenizer = UnigramTokenizer::fromTokenizerJson(dir / "tokenizer.json");
+    const auto eos = tokenizer.pieceId("</s>");
+    const auto unk = tokenizer.unkId();
+    REQUIRE(eos >= 0);
+    std::vector<std::int32_t> expected = tokenizer.encode("a cat ");
+    expected.push_back(eos);
+    const auto dog = tokenizer.encode(" dog");
+    expected.insert(expected.end(), dog.begin(), dog.end());
+    expected.push_back(unk);
+    expected.push_back(eos);
+    CHECK(tokenizer.encode("a cat </s> dog<unk></s>") == expected);
+    // The sentencepiece model reads the same characters as plain text, exactly like spm_encode.
+    const std::string literal = "a cat </s> dog<unk></s>";
+    const auto spm = UnigramTokenizer::fromSentencePieceModel(model);
+    CHECK(spm.encode(literal) == spmEncode(model, {literal}).at(0));
+    CHECK(spm.encode(literal) != expected);
+}
+
 TEST_CASE("tokenizer json: the model folder is searched like the reference does", "[tokenizer_json]") {
     if (!toolsAvailable()) {
         WARN("skipped: spm_train/spm_encode not found in PATH (install the sentencepiece tools)");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -153,9 +154,19 @@ UnigramTokenizer UnigramTokenizer::fromTokenizerJson(const std::filesystem::path
         model->byteFallback = spec.value("byte_fallback", false);
         std::set<std::int64_t> specialIds;
         if (root.contains("added_tokens"))
-            for (const auto& token : root["added_tokens"])
-                if (token.value("special", false))
-                    specialIds.insert(token.at("id").get<std::int64_t>());
+            for (const auto& token : root["added_tokens"]) {
+                if (!token.value("special", false))
+                    continue;
+                const auto id = token.at("id").get<std::int64_t>();
+                const auto content = token.at("content").get<std::string>();
+                if (id < 0 || static_cast<std::size_t>(id) >= vocab.size() || content.empty())
+                    throw TokenizerError(context + ": added token '" + content + "' has an invalid id " +
+                                         std::to_string(id));
+                specialIds.insert(id);
+                model->literalTokens.emplace_back(content, static_cast<std::int32_t>(id));
+            }
+        std::stable_sort(model->literalTokens.begin(), model->literalTokens.end(),
+                         [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
 
         model->pieces.reserve(vocab.size());
         for (std::size_t i = 0; i < vocab.size(); ++i) {

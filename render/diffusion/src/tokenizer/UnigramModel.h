@@ -71,6 +71,10 @@ struct UnigramTokenizer::Model {
     /// HuggingFace accumulates path scores in double precision, sentencepiece in float.
     bool doubleScores = false;
 
+    /// Special tokens matched literally in the raw text before normalisation, longest first (HuggingFace
+    /// added tokens; sentencepiece itself never does this).
+    std::vector<std::pair<std::string, std::int32_t>> literalTokens;
+
     // Derived by finalize().
     tokenizer::PieceMap matchable; ///< normal and user-defined pieces
     tokenizer::PieceMap byText;    ///< every piece (first id wins)

@@ -215,6 +215,34 @@ std::string UnigramTokenizer::normalize(std::string_view input) const {
 }
 
 std::vector<std::int32_t> UnigramTokenizer::encode(std::string_view text) const {
+    if (m_model->literalTokens.empty())
+        return encodeSegment(text);
+    // Split the raw text at special tokens (leftmost, longest); each piece between them is encoded alone.
+    std::vector<std::int32_t> ids;
+    std::size_t segmentStart = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        const auto* match = [&]() -> const std::pair<std::string, std::int32_t>* {
+            for (const auto& token : m_model->literalTokens)
+                if (text.compare(pos, token.first.size(), token.first) == 0)
+                    return &token;
+            return nullptr;
+        }();
+        if (!match) {
+            ++pos;
+            continue;
+        }
+        const auto before = encodeSegment(text.substr(segmentStart, pos - segmentStart));
+        ids.insert(ids.end(), before.begin(), before.end());
+        ids.push_back(match->second);
+        pos += match->first.size();
+        segmentStart = pos;
+    }
+    const auto rest = encodeSegment(text.substr(segmentStart));
+    ids.insert(ids.end(), rest.begin(), rest.end());
+    return ids;
+}
+
+std::vector<std::int32_t> UnigramTokenizer::encodeSegment(std::string_view text) const {
     const std::string normalized = normalize(text);
     const auto segments =
         m_model->doubleScores ? viterbi<double>(*m_model, normalized) : viterbi<float>(*m_model, normalized);

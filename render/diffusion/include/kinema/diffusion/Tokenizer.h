@@ -12,9 +12,12 @@
 /// 2. Viterbi segmentation over the vocabulary (unknown characters score min_score - 10);
 /// 3. a run of unknown characters becomes one unknown token, or with byte fallback the `<0xXX>` pieces of
 ///    its UTF-8 bytes.
+/// For tokenizer.json, special added tokens (`</s>`, `<pad>`, `<extra_id_N>` ...) written literally in the
+/// text are matched before normalisation, as HuggingFace does; sentencepiece models treat them as text.
 /// Known gaps, kept deliberately small: sentencepiece's user-defined symbols are matched like ordinary
 /// pieces (not before normalisation); for tokenizer.json, HF's grapheme-wise application of the character
-/// map is replaced by sentencepiece's longest-match rule (identical for NFKC maps on ordinary text).
+/// map is replaced by sentencepiece's longest-match rule (identical for NFKC maps on ordinary text), and
+/// the lstrip/rstrip flags of added tokens are ignored.
 /// Torch-free.
 #include <cstddef>
 #include <cstdint>
@@ -71,6 +74,7 @@ public:
 
 private:
     explicit UnigramTokenizer(std::unique_ptr<Model> model);
+    std::vector<std::int32_t> encodeSegment(std::string_view text) const;
     std::unique_ptr<Model> m_model;
 };
 
