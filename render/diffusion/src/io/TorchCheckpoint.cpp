@@ -17,6 +17,11 @@ namespace {
 using pickle::Kind;
 using pickle::Object;
 using pickle::RestrictedUnpickler;
+using zip::crc32;
+using zip::MappedFile;
+using zip::ZipArchive;
+using zip::ZipEntry;
+using zip::ZipError;
 
 constexpr int kMaxNesting = 32;
 constexpr const char* kWrapperKeys[] = {"state_dict", "model", "module"};

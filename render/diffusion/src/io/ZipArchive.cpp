@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace kinema::diffusion {
+namespace kinema::diffusion::zip {
 
 namespace {
 
@@ -279,4 +279,4 @@ void ZipArchive::verifyChecksum(const ZipEntry& entry) const {
         fail("entry '" + entry.name + "' fails its CRC-32 check (corrupt file)");
 }
 
-} // namespace kinema::diffusion
+} // namespace kinema::diffusion::zip

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace kinema::diffusion {
+namespace kinema::diffusion::zip {
 
 /// Raised for archives that cannot be read; the message names the file and the cause.
 class ZipError : public std::runtime_error {
@@ -81,4 +81,4 @@ private:
 /// CRC-32 (ISO-HDLC, as used by ZIP) of `bytes`, continuing from `crc` (0 to start).
 std::uint32_t crc32(std::span<const std::byte> bytes, std::uint32_t crc = 0);
 
-} // namespace kinema::diffusion
+} // namespace kinema::diffusion::zip
