@@ -54,7 +54,7 @@ graph::Node& buildGraph(graph::Graph& g, graph::NodeRegistry& reg) {
 
 int main(int argc, char** argv) {
     const int frames = argc > 1 ? std::atoi(argv[1]) : 100;
-    const int width = argc > 2 ? std::atoi(argv[2]) : 640;
+    const int width = argc > 2 ? std::atoi(argv[2]) : 256;
     const int height = width * 9 / 16;
     graph::NodeRegistry reg;
     nodes::registerBuiltinNodes(reg);
