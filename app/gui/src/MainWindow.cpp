@@ -64,6 +64,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     split->addWidget(m_editor);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({380, 300});
     setCentralWidget(split);
     auto* dock = new QDockWidget(tr("Properties"), this);
     dock->setObjectName(QStringLiteral("propertiesDock"));

@@ -25,7 +25,7 @@ namespace {
 constexpr int kSliderSteps = 1000;
 
 QString number(double v) {
-    return QString::number(v, 'g', 7);
+    return QString::number(v, 'g', 6);
 }
 
 /// Runs `callback` when a plain-text editor loses focus or on Ctrl+Return.
@@ -60,7 +60,7 @@ PropertiesPanel::PropertiesPanel(GraphModel& model, QWidget* parent)
     : QScrollArea(parent)
     , m_model(model) {
     setWidgetResizable(true);
-    setMinimumWidth(320);
+    setMinimumWidth(400);
     rebuild();
     connect(&m_model, &GraphModel::reset, this, [this] { setNode(nullptr); });
     connect(&m_model, &GraphModel::nodeAboutToBeRemoved, this, [this](graph::Node* n) {
@@ -350,6 +350,7 @@ QWidget* PropertiesPanel::makeRow(graph::Param& param, Row& row) {
             const double v = p->getDouble(m_frame);
             const QSignalBlocker a(entry);
             entry->setText(number(v));
+            entry->setCursorPosition(0);
             if (!slider->isSliderDown()) {
                 const QSignalBlocker b(slider);
                 slider->setValue(toSlider(v));
@@ -374,7 +375,8 @@ QWidget* PropertiesPanel::makeRow(graph::Param& param, Row& row) {
         for (int i = 0; i < n; ++i) {
             auto* e = new QLineEdit;
             e->setObjectName(QStringLiteral("entry%1").arg(i));
-            e->setMaximumWidth(70);
+            e->setMinimumWidth(52);
+            e->setMaximumWidth(80);
             layout->addWidget(e);
             entries.push_back(e);
         }
@@ -414,6 +416,7 @@ QWidget* PropertiesPanel::makeRow(graph::Param& param, Row& row) {
             for (std::size_t i = 0; i < entries.size() && i < c.size(); ++i) {
                 const QSignalBlocker block(entries[i]);
                 entries[i]->setText(number(c[i]));
+                entries[i]->setCursorPosition(0); // show the leading digits
             }
             if (swatch && c.size() >= 3) {
                 auto to8 = [](double v) {
