@@ -64,7 +64,11 @@ struct DebugOverlay::Impl {
     std::uint64_t frames = 0;
     bool wantsMouse = false;
 
+    bool layoutDirty =
+        true; // content changed: lay out once before drawing (ImGui sizes windows a frame late)
+
     void requestRepaint() {
+        layoutDirty = true;
         if (repaint && visible)
             repaint();
     }
@@ -133,6 +137,7 @@ int DebugOverlay::diffusionTotal() const {
 
 void DebugOverlay::setVisible(bool visible) {
     m_impl->visible = visible;
+    m_impl->layoutDirty = true;
     if (m_impl->repaint)
         m_impl->repaint();
 }
@@ -161,6 +166,7 @@ void DebugOverlay::initializeGl() {
         throw std::runtime_error("debug overlay: Dear ImGui's OpenGL 3 backend failed to initialise");
     m_impl->glReady = true;
     m_impl->previewDirty = true;
+    m_impl->layoutDirty = true;
     if (auto* ctx = QOpenGLContext::currentContext())
         m_impl->nvxMemory = ctx->hasExtension("GL_NVX_gpu_memory_info");
 }
@@ -242,81 +248,92 @@ void DebugOverlay::render(int logicalWidth, int logicalHeight, double devicePixe
     io.DisplayFramebufferScale = ImVec2(float(devicePixelRatio), float(devicePixelRatio));
     io.DeltaTime = static_cast<float>(std::max(deltaSeconds, 1e-4));
     ImGui_ImplOpenGL3_NewFrame();
+    auto buildUi = [&] {
+        ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
+        ImGui::Begin("Kinema debug", nullptr, ImGuiWindowFlags_AlwaysAutoResize);
+        const auto& s = d.stats;
+        if (ImGui::CollapsingHeader("Nodes", ImGuiTreeNodeFlags_DefaultOpen)) {
+            if (s.nodes.empty()) {
+                ImGui::TextDisabled("no node statistics");
+            } else if (ImGui::BeginTable("nodes", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
+                ImGui::TableSetupColumn("node");
+                ImGui::TableSetupColumn("cook ms");
+                ImGui::TableSetupColumn("cooks");
+                ImGui::TableSetupColumn("hits");
+                ImGui::TableHeadersRow();
+                for (const auto& n : s.nodes) {
+                    ImGui::TableNextRow();
+                    ImGui::TableNextColumn();
+                    ImGui::TextUnformatted(n.node.c_str());
+                    ImGui::TableNextColumn();
+                    ImGui::Text("%.2f", n.computeSeconds * 1000.0);
+                    ImGui::TableNextColumn();
+                    ImGui::Text("%llu", static_cast<unsigned long long>(n.computes));
+                    ImGui::TableNextColumn();
+                    ImGui::Text("%llu", static_cast<unsigned long long>(n.cacheHits));
+                }
+                ImGui::EndTable();
+            }
+        }
+        if (ImGui::CollapsingHeader("Memory", ImGuiTreeNodeFlags_DefaultOpen)) {
+            const auto& c = s.computeCache;
+            const double lookups = double(c.hits + c.misses);
+            ImGui::Text("compute cache: %s in %zu entries", formatBytes(c.bytes).c_str(), c.entries);
+            if (s.computeCacheBudget > 0) {
+                const float fraction = float(double(c.bytes) / double(s.computeCacheBudget));
+                ImGui::ProgressBar(std::clamp(fraction, 0.0f, 1.0f), ImVec2(360, 0),
+                                   ("of " + formatBytes(s.computeCacheBudget)).c_str());
+            }
+            ImGui::Text("hits %llu  misses %llu  (%.1f%%)  evictions %llu",
+                        static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses),
+                        lookups > 0 ? 100.0 * c.hits / lookups : 0.0,
+                        static_cast<unsigned long long>(c.evictions));
+            ImGui::Text("frame cache: %s, %zu frames", formatBytes(s.frameCacheBytes).c_str(),
+                        s.frameCacheFrames);
+            std::optional<std::size_t> used = s.gpuMemoryUsedBytes, total = s.gpuMemoryTotalBytes;
+            if (!used && d.nvxMemory) {
+                GLint totalKiB = 0, availableKiB = 0;
+                gl->glGetIntegerv(kGpuMemoryTotalNvx, &totalKiB);
+                gl->glGetIntegerv(kGpuMemoryAvailableNvx, &availableKiB);
+                if (totalKiB > 0) {
+                    total = std::size_t(totalKiB) * 1024;
+                    used = std::size_t(std::max(0, totalKiB - availableKiB)) * 1024;
+                }
+            }
+            if (used && total)
+                ImGui::Text("GPU memory: %s of %s", formatBytes(*used).c_str(), formatBytes(*total).c_str());
+            else if (used)
+                ImGui::Text("GPU memory: %s", formatBytes(*used).c_str());
+            else
+                ImGui::TextDisabled("GPU memory: unknown");
+        }
+        if (d.hasProgress && ImGui::CollapsingHeader("Diffusion", ImGuiTreeNodeFlags_DefaultOpen)) {
+            const float fraction = d.total > 0 ? float(d.step) / float(d.total) : 0.0f;
+            char label[64];
+            std::snprintf(label, sizeof label, "step %d / %d", d.step, d.total);
+            ImGui::ProgressBar(std::clamp(fraction, 0.0f, 1.0f), ImVec2(360, 0), label);
+            if (d.previewTexture) {
+                const float maxSide = 192.0f;
+                const float scale = maxSide / float(std::max(d.previewW, d.previewH));
+                ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<std::uintptr_t>(d.previewTexture)),
+                             ImVec2(d.previewW * scale, d.previewH * scale));
+            }
+        }
+        ImGui::End();
+    };
+    if (d.layoutDirty) {
+        // Windows that fit their content take the new size one frame later: lay out a frame first.
+        d.layoutDirty = false;
+        const bool down[5] = {io.MouseDown[0], io.MouseDown[1], io.MouseDown[2], io.MouseDown[3],
+                              io.MouseDown[4]};
+        ImGui::NewFrame();
+        buildUi();
+        ImGui::EndFrame();
+        for (int i = 0; i < 5; ++i)
+            io.MouseDown[i] = down[i];
+    }
     ImGui::NewFrame();
-
-    ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_FirstUseEver);
-    ImGui::Begin("Kinema debug");
-    const auto& s = d.stats;
-    if (ImGui::CollapsingHeader("Nodes", ImGuiTreeNodeFlags_DefaultOpen)) {
-        if (s.nodes.empty()) {
-            ImGui::TextDisabled("no node statistics");
-        } else if (ImGui::BeginTable("nodes", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
-            ImGui::TableSetupColumn("node");
-            ImGui::TableSetupColumn("cook ms");
-            ImGui::TableSetupColumn("cooks");
-            ImGui::TableSetupColumn("hits");
-            ImGui::TableHeadersRow();
-            for (const auto& n : s.nodes) {
-                ImGui::TableNextRow();
-                ImGui::TableNextColumn();
-                ImGui::TextUnformatted(n.node.c_str());
-                ImGui::TableNextColumn();
-                ImGui::Text("%.2f", n.computeSeconds * 1000.0);
-                ImGui::TableNextColumn();
-                ImGui::Text("%llu", static_cast<unsigned long long>(n.computes));
-                ImGui::TableNextColumn();
-                ImGui::Text("%llu", static_cast<unsigned long long>(n.cacheHits));
-            }
-            ImGui::EndTable();
-        }
-    }
-    if (ImGui::CollapsingHeader("Memory", ImGuiTreeNodeFlags_DefaultOpen)) {
-        const auto& c = s.computeCache;
-        const double lookups = double(c.hits + c.misses);
-        ImGui::Text("compute cache: %s in %zu entries", formatBytes(c.bytes).c_str(), c.entries);
-        if (s.computeCacheBudget > 0) {
-            const float fraction = float(double(c.bytes) / double(s.computeCacheBudget));
-            ImGui::ProgressBar(std::clamp(fraction, 0.0f, 1.0f), ImVec2(-1, 0),
-                               ("of " + formatBytes(s.computeCacheBudget)).c_str());
-        }
-        ImGui::Text("hits %llu  misses %llu  (%.1f%%)  evictions %llu",
-                    static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses),
-                    lookups > 0 ? 100.0 * c.hits / lookups : 0.0,
-                    static_cast<unsigned long long>(c.evictions));
-        ImGui::Text("frame cache: %s, %zu frames", formatBytes(s.frameCacheBytes).c_str(),
-                    s.frameCacheFrames);
-        std::optional<std::size_t> used = s.gpuMemoryUsedBytes, total = s.gpuMemoryTotalBytes;
-        if (!used && d.nvxMemory) {
-            GLint totalKiB = 0, availableKiB = 0;
-            gl->glGetIntegerv(kGpuMemoryTotalNvx, &totalKiB);
-            gl->glGetIntegerv(kGpuMemoryAvailableNvx, &availableKiB);
-            if (totalKiB > 0) {
-                total = std::size_t(totalKiB) * 1024;
-                used = std::size_t(std::max(0, totalKiB - availableKiB)) * 1024;
-            }
-        }
-        if (used && total)
-            ImGui::Text("GPU memory: %s of %s", formatBytes(*used).c_str(), formatBytes(*total).c_str());
-        else if (used)
-            ImGui::Text("GPU memory: %s", formatBytes(*used).c_str());
-        else
-            ImGui::TextDisabled("GPU memory: unknown");
-    }
-    if (d.hasProgress && ImGui::CollapsingHeader("Diffusion", ImGuiTreeNodeFlags_DefaultOpen)) {
-        const float fraction = d.total > 0 ? float(d.step) / float(d.total) : 0.0f;
-        char label[64];
-        std::snprintf(label, sizeof label, "step %d / %d", d.step, d.total);
-        ImGui::ProgressBar(std::clamp(fraction, 0.0f, 1.0f), ImVec2(-1, 0), label);
-        if (d.previewTexture) {
-            const float maxSide = 256.0f;
-            const float scale = maxSide / float(std::max(d.previewW, d.previewH));
-            ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<std::uintptr_t>(d.previewTexture)),
-                         ImVec2(d.previewW * scale, d.previewH * scale));
-        }
-    }
-    ImGui::End();
-
+    buildUi();
     ImGui::Render();
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     d.wantsMouse = io.WantCaptureMouse;
