@@ -123,7 +123,7 @@ ViewerWidget::ViewerWidget(QWidget* parent)
     try {
         setConfig(color::loadConfig());
     } catch (const std::exception& e) {
-        m_lastError = QString::fromUtf8(e.what());
+        m_configError = m_lastError = QString::fromUtf8(e.what());
         rebuildMenus();
     }
 }
@@ -550,7 +550,6 @@ void ViewerWidget::resizeGL(int, int) {
 }
 
 void ViewerWidget::paintGL() {
-    static QElapsedTimer frameClock;
     auto& gl = *context()->functions();
     const double dpr = devicePixelRatioF();
     const int fbW = static_cast<int>(std::lround(width() * dpr));
@@ -645,9 +644,10 @@ void ViewerWidget::paintGL() {
     paintOverlays();
 
     if (m_overlay->isVisible()) {
-        const double dt = frameClock.isValid() ? std::max(1e-4, frameClock.restart() / 1000.0) : 1.0 / 60.0;
-        if (!frameClock.isValid())
-            frameClock.start();
+        const double dt =
+            m_frameClock.isValid() ? std::max(1e-4, m_frameClock.restart() / 1000.0) : 1.0 / 60.0;
+        if (!m_frameClock.isValid())
+            m_frameClock.start();
         gl.glBindFramebuffer(GL_FRAMEBUFFER, defaultFramebufferObject());
         gl.glViewport(0, 0, fbW, fbH);
         try {
@@ -656,6 +656,8 @@ void ViewerWidget::paintGL() {
             error = QString::fromUtf8(e.what());
         }
     }
+    if (error.isEmpty() && !m_config.valid())
+        error = tr("no colour config (values shown raw): %1").arg(m_configError);
     if (!error.isEmpty())
         reportError(error);
     else

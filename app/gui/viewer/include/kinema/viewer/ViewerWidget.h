@@ -19,6 +19,7 @@
 /// - Bad input never crashes: an unknown display/view/look throws color::ColorError from the setter;
 ///   a GL or OCIO failure at paint time is reported through lastError() and errorOccurred(), and the
 ///   image is then shown without the display transform.
+#include <QElapsedTimer>
 #include <QOpenGLWidget>
 #include <QPointF>
 #include <QString>
@@ -208,6 +209,8 @@ private:
     std::unique_ptr<ViewerRenderer> m_renderer;
     std::unique_ptr<DebugOverlay> m_overlay;
     QString m_lastError;
+    QString m_configError;
+    QElapsedTimer m_frameClock; // ImGui frame delta
 
     QMenu* m_displayMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
