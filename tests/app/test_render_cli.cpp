@@ -223,3 +223,16 @@ TEST_CASE("SIGINT cancels cleanly with exit code 130", "[cli][signal]") {
         for (auto& e : fs::directory_iterator(dir / "s"))
             CHECK_FALSE(kinema::graph::isPartialName(e.path().filename().string()));
 }
+
+TEST_CASE("kinema-render links no Qt GUI, Widgets or OpenGL", "[cli][deps]") {
+    TempDir dir;
+    const std::string cmd = "ldd '" KINEMA_RENDER_EXE "' > '" + (dir / "ldd.txt").string() + "' 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::ifstream in(dir / "ldd.txt");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string libs = ss.str();
+    REQUIRE_THAT(libs, Catch::Contains("libkinema_render"));
+    for (const char* forbidden : {"libQt6Gui", "libQt6Widgets", "libQt6OpenGL", "libGL.so", "libEGL", "libX11"})
+        CHECK_THAT(libs, !Catch::Contains(forbidden));
+}
