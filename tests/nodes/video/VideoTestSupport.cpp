@@ -6,6 +6,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "TestSupport.h"
+#include "kinema/color/Config.h"
+
 namespace kinema::test {
 
 bool haveFfmpegCli() {
@@ -50,6 +53,60 @@ float maxDeviation(const render::Image& image, const std::string& channel, float
     for (std::size_t i = 0; i < image.pixelCount(); ++i)
         worst = std::max(worst, std::abs(p[i] - value));
     return worst;
+}
+
+PatternSource::PatternSource(graph::Format format, TestPixelFn fn)
+    : ImageNode({"TestPatternSource", 1, "Test", ""})
+    , m_format(std::move(format))
+    , m_fn(std::move(fn)) {}
+
+render::Hash128 PatternSource::hash(const render::EvalContext& ec) const {
+    graph::Hasher h;
+    h.append("TestPatternSource").append(ec.frame()).append(m_format.width).append(m_format.height);
+    return h.finish();
+}
+
+render::ImagePtr PatternSource::compute(const render::EvalContext& ec) const {
+    auto image = std::make_shared<render::Image>(m_format, m_format.displayWindow(), render::Image::rgba());
+    float* r = image->channel("R");
+    float* g = image->channel("G");
+    float* b = image->channel("B");
+    float* a = image->channel("A");
+    for (int y = 0; y < m_format.height; ++y)
+        for (int x = 0; x < m_format.width; ++x) {
+            const TestPixel p = m_fn(x, y, ec.frame());
+            const std::size_t i = static_cast<std::size_t>(y) * static_cast<std::size_t>(m_format.width) +
+                                  static_cast<std::size_t>(x);
+            r[i] = p.r * p.a;
+            g[i] = p.g * p.a;
+            b[i] = p.b * p.a;
+            a[i] = p.a;
+        }
+    return image;
+}
+
+void useShippedColorConfig() {
+    ::unsetenv("OCIO");
+    color::setShippedConfigPath(resourcesDir() / "ocio" / "config.ocio");
+}
+
+VideoHarness::VideoHarness() {
+    useShippedColorConfig();
+}
+
+void VideoHarness::execute(const render::OutputNode& node, double frame) {
+    graph::Context context;
+    context.frame = frame;
+    context.fps = graph.settings().fps;
+    render::EvalContext ec(evaluator, node, context);
+    node.execute(ec);
+}
+
+render::ImagePtr VideoHarness::eval(const graph::Node& node, double frame) {
+    graph::Context context;
+    context.frame = frame;
+    context.fps = graph.settings().fps;
+    return evaluator.evaluate(node, context);
 }
 
 } // namespace kinema::test

@@ -3,9 +3,14 @@
 /// Helpers for the video tests: test clips made by the ffmpeg command-line tool (an encoder independent of
 /// Kinema's writer), frame identification from burnt-in grey levels, and pixel comparison.
 #include <filesystem>
+#include <functional>
 #include <string>
 
+#include "kinema/graph/Graph.h"
+#include "kinema/render/ComputeCache.h"
+#include "kinema/render/Evaluator.h"
 #include "kinema/render/Image.h"
+#include "kinema/render/ImageNode.h"
 
 namespace kinema::test {
 
@@ -29,5 +34,38 @@ int rampFrameNumber(const render::Image& image);
 bool identicalPixels(const render::Image& a, const render::Image& b);
 /// Largest absolute difference of a channel from `value` over the data window.
 float maxDeviation(const render::Image& image, const std::string& channel, float value);
+
+/// Straight (unpremultiplied) colour and alpha of a test pixel at (x, y) on a frame.
+struct TestPixel {
+    float r, g, b, a;
+};
+using TestPixelFn = std::function<TestPixel(int x, int y, double frame)>;
+
+/// A test source: an RGBA image of `format` whose premultiplied pixels come from a function of the frame.
+class PatternSource : public render::ImageNode {
+public:
+    PatternSource(graph::Format format, TestPixelFn fn);
+    render::Hash128 hash(const render::EvalContext& ec) const override;
+    render::ImagePtr compute(const render::EvalContext& ec) const override;
+
+private:
+    graph::Format m_format;
+    TestPixelFn m_fn;
+};
+
+/// Points the colour module at the source tree's shipped config and clears $OCIO.
+void useShippedColorConfig();
+
+/// A graph with an evaluator, for driving nodes as a render would.
+struct VideoHarness {
+    VideoHarness();
+    /// Runs node.execute() for one frame.
+    void execute(const render::OutputNode& node, double frame);
+    render::ImagePtr eval(const graph::Node& node, double frame);
+
+    graph::Graph graph;
+    render::ComputeCache cache{std::size_t(1) << 28};
+    render::Evaluator evaluator{cache};
+};
 
 } // namespace kinema::test
