@@ -240,8 +240,8 @@ void VideoDecoder::Impl::open(const VideoReadLimits& limits) {
         fail("video stream has no frames");
 
     // Containers without colour atoms (MOV without 'colr'): the bitstream of the first frame may say.
-    if (info.colorPrimaries == "unknown" || info.colorTransfer == "unknown" || info.colorMatrix == "unknown" ||
-        info.colorRange == "unknown") {
+    if (info.colorPrimaries == "unknown" || info.colorTransfer == "unknown" ||
+        info.colorMatrix == "unknown" || info.colorRange == "unknown") {
         if (receiveNext()) {
             auto fill = [](std::string& tag, const char* name, bool specified) {
                 if (tag == "unknown" && specified && name)

@@ -24,14 +24,93 @@ CodeScale codeScale(const YuvLayout& layout) {
     return {16.0 * unit, 219.0 * unit, 128.0 * unit, 224.0 * unit, maxCode, maxCode};
 }
 
-inline double sampleAt(const std::uint8_t* row, int x, bool wide) {
-    if (wide)
-        return reinterpret_cast<const std::uint16_t*>(row)[x];
-    return row[x];
+inline std::uint16_t quantise(float v, float maxCode) {
+    v = v < 0.0f ? 0.0f : (v > maxCode ? maxCode : v);
+    return static_cast<std::uint16_t>(v + 0.5f);
 }
 
-inline std::uint16_t quantise(double v, double maxCode) {
-    return static_cast<std::uint16_t>(std::clamp(std::lround(v), 0L, static_cast<long>(maxCode)));
+/// Converts rows [y0, y1) with samples of type T (uint8 or native uint16).
+template <typename T>
+void yuvRowsToRgb(const YuvPlanesView& src, const YuvLayout& layout, int width, int height,
+                  const RgbPlanes& dst) {
+    const CodeScale s = codeScale(layout);
+    const float kr = static_cast<float>(layout.matrix.kr), kb = static_cast<float>(layout.matrix.kb);
+    const float kg = 1.0f - kr - kb;
+    const float crToR = 2.0f * (1.0f - kr), cbToB = 2.0f * (1.0f - kb);
+    const float cbToG = -kb * cbToB / kg, crToG = -kr * crToR / kg;
+    const float yMul = 1.0f / static_cast<float>(s.yScale), yAdd = -static_cast<float>(s.yOffset / s.yScale);
+    const float cMul = 1.0f / static_cast<float>(s.cScale), cAdd = -static_cast<float>(s.cOffset / s.cScale);
+    const float aMul = 1.0f / static_cast<float>(s.aScale);
+    const int cw = (width + (1 << layout.chromaShiftX) - 1) >> layout.chromaShiftX;
+    const int ch = (height + (1 << layout.chromaShiftY) - 1) >> layout.chromaShiftY;
+    // Chroma of one luma row at chroma resolution (normalised), then at luma resolution.
+    std::vector<float> cbRow(static_cast<std::size_t>(cw)), crRow(static_cast<std::size_t>(cw));
+    std::vector<float> cbFull(static_cast<std::size_t>(width)), crFull(static_cast<std::size_t>(width));
+    auto rowOf = [&](int plane, int y) {
+        return reinterpret_cast<const T*>(src.data[plane] +
+                                          src.linesize[plane] * static_cast<std::ptrdiff_t>(y));
+    };
+    for (int y = 0; y < height; ++y) {
+        // Vertical chroma position: 4:2:0 samples sit between luma rows 2j and 2j+1.
+        int cy0 = y, cy1 = y;
+        float fy = 0.0f;
+        if (layout.chromaShiftY == 1) {
+            const float cy = std::max(0.0f, (static_cast<float>(y) - 0.5f) * 0.5f);
+            cy0 = std::min(static_cast<int>(cy), ch - 1);
+            cy1 = std::min(cy0 + 1, ch - 1);
+            fy = cy - static_cast<float>(cy0);
+        }
+        const T* cb0 = rowOf(1, cy0);
+        const T* cb1 = rowOf(1, cy1);
+        const T* cr0 = rowOf(2, cy0);
+        const T* cr1 = rowOf(2, cy1);
+        for (int i = 0; i < cw; ++i) {
+            cbRow[static_cast<std::size_t>(i)] =
+                (static_cast<float>(cb0[i]) * (1.0f - fy) + static_cast<float>(cb1[i]) * fy) * cMul + cAdd;
+            crRow[static_cast<std::size_t>(i)] =
+                (static_cast<float>(cr0[i]) * (1.0f - fy) + static_cast<float>(cr1[i]) * fy) * cMul + cAdd;
+        }
+        if (layout.chromaShiftX == 1) {
+            // Horizontal chroma is co-sited with even luma columns.
+            for (int x = 0; x < width; ++x) {
+                const int c0 = x >> 1;
+                if (x & 1) {
+                    const int c1 = std::min(c0 + 1, cw - 1);
+                    cbFull[static_cast<std::size_t>(x)] =
+                        0.5f * (cbRow[static_cast<std::size_t>(c0)] + cbRow[static_cast<std::size_t>(c1)]);
+                    crFull[static_cast<std::size_t>(x)] =
+                        0.5f * (crRow[static_cast<std::size_t>(c0)] + crRow[static_cast<std::size_t>(c1)]);
+                } else {
+                    cbFull[static_cast<std::size_t>(x)] = cbRow[static_cast<std::size_t>(c0)];
+                    crFull[static_cast<std::size_t>(x)] = crRow[static_cast<std::size_t>(c0)];
+                }
+            }
+        } else {
+            std::copy_n(cbRow.begin(), width, cbFull.begin());
+            std::copy_n(crRow.begin(), width, crFull.begin());
+        }
+        const T* yRow = rowOf(0, y);
+        const T* aRow = layout.hasAlpha ? rowOf(3, y) : nullptr;
+        float* r = dst.r + dst.stride * y;
+        float* g = dst.g + dst.stride * y;
+        float* b = dst.b + dst.stride * y;
+        const float* cb = cbFull.data();
+        const float* cr = crFull.data();
+        for (int x = 0; x < width; ++x) {
+            const float yv = static_cast<float>(yRow[x]) * yMul + yAdd;
+            r[x] = yv + crToR * cr[x];
+            g[x] = yv + cbToG * cb[x] + crToG * cr[x];
+            b[x] = yv + cbToB * cb[x];
+        }
+        if (dst.a) {
+            float* a = dst.a + dst.stride * y;
+            if (aRow)
+                for (int x = 0; x < width; ++x)
+                    a[x] = static_cast<float>(aRow[x]) * aMul;
+            else
+                std::fill_n(a, width, 1.0f);
+        }
+    }
 }
 
 } // namespace
@@ -49,67 +128,10 @@ void yuvToRgb(const YuvPlanesView& src, const YuvLayout& layout, int width, int 
     if (layout.chromaShiftX < 0 || layout.chromaShiftX > 1 || layout.chromaShiftY < 0 ||
         layout.chromaShiftY > 1)
         throw std::invalid_argument("unsupported chroma subsampling");
-    const CodeScale s = codeScale(layout);
-    const bool wide = layout.bitDepth > 8;
-    const double kr = layout.matrix.kr, kb = layout.matrix.kb, kg = 1.0 - kr - kb;
-    const int cw = (width + (1 << layout.chromaShiftX) - 1) >> layout.chromaShiftX;
-    const int ch = (height + (1 << layout.chromaShiftY) - 1) >> layout.chromaShiftY;
-    std::vector<double> cbRow(static_cast<std::size_t>(cw)), crRow(static_cast<std::size_t>(cw));
-
-    for (int y = 0; y < height; ++y) {
-        // Vertical chroma position: 4:2:0 samples sit between luma rows 2j and 2j+1.
-        int cy0 = y, cy1 = y;
-        double fy = 0.0;
-        if (layout.chromaShiftY == 1) {
-            const double cy = std::max(0.0, (y - 0.5) / 2.0);
-            cy0 = std::min(static_cast<int>(cy), ch - 1);
-            cy1 = std::min(cy0 + 1, ch - 1);
-            fy = cy - cy0;
-        }
-        const std::uint8_t* cb0 = src.data[1] + src.linesize[1] * cy0;
-        const std::uint8_t* cb1 = src.data[1] + src.linesize[1] * cy1;
-        const std::uint8_t* cr0 = src.data[2] + src.linesize[2] * cy0;
-        const std::uint8_t* cr1 = src.data[2] + src.linesize[2] * cy1;
-        for (int i = 0; i < cw; ++i) {
-            cbRow[static_cast<std::size_t>(i)] =
-                sampleAt(cb0, i, wide) * (1.0 - fy) + sampleAt(cb1, i, wide) * fy;
-            crRow[static_cast<std::size_t>(i)] =
-                sampleAt(cr0, i, wide) * (1.0 - fy) + sampleAt(cr1, i, wide) * fy;
-        }
-        const std::uint8_t* yRow = src.data[0] + src.linesize[0] * y;
-        const std::uint8_t* aRow = layout.hasAlpha ? src.data[3] + src.linesize[3] * y : nullptr;
-        float* r = dst.r + dst.stride * y;
-        float* g = dst.g + dst.stride * y;
-        float* b = dst.b + dst.stride * y;
-        float* a = dst.a ? dst.a + dst.stride * y : nullptr;
-        for (int x = 0; x < width; ++x) {
-            double cb, cr;
-            if (layout.chromaShiftX == 1) {
-                // Horizontal chroma is co-sited with even luma columns.
-                const int cx0 = x >> 1;
-                const int cx1 = std::min(cx0 + 1, cw - 1);
-                const double fx = (x & 1) ? 0.5 : 0.0;
-                cb = cbRow[static_cast<std::size_t>(cx0)] * (1.0 - fx) +
-                     cbRow[static_cast<std::size_t>(cx1)] * fx;
-                cr = crRow[static_cast<std::size_t>(cx0)] * (1.0 - fx) +
-                     crRow[static_cast<std::size_t>(cx1)] * fx;
-            } else {
-                cb = cbRow[static_cast<std::size_t>(x)];
-                cr = crRow[static_cast<std::size_t>(x)];
-            }
-            const double yv = (sampleAt(yRow, x, wide) - s.yOffset) / s.yScale;
-            const double pb = (cb - s.cOffset) / s.cScale;
-            const double pr = (cr - s.cOffset) / s.cScale;
-            const double rv = yv + 2.0 * (1.0 - kr) * pr;
-            const double bv = yv + 2.0 * (1.0 - kb) * pb;
-            const double gv = (yv - kr * rv - kb * bv) / kg;
-            r[x] = static_cast<float>(rv);
-            g[x] = static_cast<float>(gv);
-            b[x] = static_cast<float>(bv);
-            if (a)
-                a[x] = aRow ? static_cast<float>(sampleAt(aRow, x, wide) / s.aScale) : 1.0f;
-        }
-    }
+    if (layout.bitDepth > 8)
+        yuvRowsToRgb<std::uint16_t>(src, layout, width, height, dst);
+    else
+        yuvRowsToRgb<std::uint8_t>(src, layout, width, height, dst);
 }
 
 YuvImage rgbToYuv(const ConstRgbPlanes& src, int width, int height, const YuvLayout& layout) {
@@ -121,62 +143,80 @@ YuvImage rgbToYuv(const ConstRgbPlanes& src, int width, int height, const YuvLay
         throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
                                     " does not fit the chroma subsampling");
     const CodeScale s = codeScale(layout);
-    const double kr = layout.matrix.kr, kb = layout.matrix.kb, kg = 1.0 - kr - kb;
+    const float kr = static_cast<float>(layout.matrix.kr), kb = static_cast<float>(layout.matrix.kb);
+    const float kg = 1.0f - kr - kb;
+    const float toPb = 1.0f / (2.0f * (1.0f - kb)), toPr = 1.0f / (2.0f * (1.0f - kr));
+    const float yOffset = static_cast<float>(s.yOffset), yScale = static_cast<float>(s.yScale);
+    const float cOffset = static_cast<float>(s.cOffset), cScale = static_cast<float>(s.cScale);
+    const float aScale = static_cast<float>(s.aScale), maxCode = static_cast<float>(s.maxCode);
     YuvImage out;
     out.width = width;
     out.height = height;
     out.layout = layout;
-    const std::size_t n = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+    const std::size_t w = static_cast<std::size_t>(width);
+    const std::size_t n = w * static_cast<std::size_t>(height);
     out.planes[0].resize(n);
     if (layout.hasAlpha)
         out.planes[3].resize(n);
-    std::vector<double> pb(n), pr(n);
+    std::vector<float> pb(n), pr(n);
+    auto unit = [](float v) { return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v); };
     for (int y = 0; y < height; ++y) {
         const float* r = src.r + src.stride * y;
         const float* g = src.g + src.stride * y;
         const float* b = src.b + src.stride * y;
         const float* a = src.a ? src.a + src.stride * y : nullptr;
+        const std::size_t row = static_cast<std::size_t>(y) * w;
+        std::uint16_t* yOut = out.planes[0].data() + row;
+        float* pbRow = pb.data() + row;
+        float* prRow = pr.data() + row;
         for (int x = 0; x < width; ++x) {
-            const double rv = std::clamp(static_cast<double>(r[x]), 0.0, 1.0);
-            const double gv = std::clamp(static_cast<double>(g[x]), 0.0, 1.0);
-            const double bv = std::clamp(static_cast<double>(b[x]), 0.0, 1.0);
-            const double yv = kr * rv + kg * gv + kb * bv;
-            const std::size_t i =
-                static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x);
-            out.planes[0][i] = quantise(s.yOffset + yv * s.yScale, s.maxCode);
-            pb[i] = (bv - yv) / (2.0 * (1.0 - kb));
-            pr[i] = (rv - yv) / (2.0 * (1.0 - kr));
-            if (layout.hasAlpha) {
-                const double av = a ? std::clamp(static_cast<double>(a[x]), 0.0, 1.0) : 1.0;
-                out.planes[3][i] = quantise(av * s.aScale, s.maxCode);
-            }
+            const float rv = unit(r[x]), gv = unit(g[x]), bv = unit(b[x]);
+            const float yv = kr * rv + kg * gv + kb * bv;
+            yOut[x] = quantise(yOffset + yv * yScale, maxCode);
+            pbRow[x] = (bv - yv) * toPb;
+            prRow[x] = (rv - yv) * toPr;
+        }
+        if (layout.hasAlpha) {
+            std::uint16_t* aOut = out.planes[3].data() + row;
+            for (int x = 0; x < width; ++x)
+                aOut[x] = quantise((a ? unit(a[x]) : 1.0f) * aScale, maxCode);
         }
     }
     const int cw = width >> layout.chromaShiftX;
     const int ch = height >> layout.chromaShiftY;
+    std::vector<float> line(static_cast<std::size_t>(cw));
     for (int p = 1; p <= 2; ++p) {
-        const std::vector<double>& full = p == 1 ? pb : pr;
+        const std::vector<float>& full = p == 1 ? pb : pr;
         auto& plane = out.planes[p];
         plane.resize(static_cast<std::size_t>(cw) * static_cast<std::size_t>(ch));
-        auto at = [&](int x, int y) {
-            x = std::clamp(x, 0, width - 1);
-            return full[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
-                        static_cast<std::size_t>(x)];
-        };
-        auto horizontal = [&](int cx, int y) {
-            if (layout.chromaShiftX == 0)
-                return at(cx, y);
-            const int x = cx * 2;
-            return (at(x - 1, y) + 2.0 * at(x, y) + at(x + 1, y)) / 4.0;
-        };
-        for (int cy = 0; cy < ch; ++cy)
+        // Horizontal [1 2 1]/4 filter centred on even columns (co-sited), edges clamped.
+        auto horizontal = [&](int y, float* dstLine, float weight, bool accumulate) {
+            const float* in = full.data() + static_cast<std::size_t>(y) * w;
             for (int cx = 0; cx < cw; ++cx) {
-                double v = layout.chromaShiftY == 1
-                               ? 0.5 * (horizontal(cx, cy * 2) + horizontal(cx, cy * 2 + 1))
-                               : horizontal(cx, cy);
-                plane[static_cast<std::size_t>(cy) * static_cast<std::size_t>(cw) +
-                      static_cast<std::size_t>(cx)] = quantise(s.cOffset + v * s.cScale, s.maxCode);
+                float v;
+                if (layout.chromaShiftX == 0) {
+                    v = in[cx];
+                } else {
+                    const int x = cx * 2;
+                    const float left = in[x > 0 ? x - 1 : 0];
+                    const float right = in[x + 1 < width ? x + 1 : width - 1];
+                    v = 0.25f * (left + 2.0f * in[x] + right);
+                }
+                dstLine[cx] = accumulate ? dstLine[cx] + weight * v : weight * v;
             }
+        };
+        for (int cy = 0; cy < ch; ++cy) {
+            if (layout.chromaShiftY == 1) {
+                horizontal(cy * 2, line.data(), 0.5f, false);
+                horizontal(cy * 2 + 1, line.data(), 0.5f, true);
+            } else {
+                horizontal(cy, line.data(), 1.0f, false);
+            }
+            std::uint16_t* outRow =
+                plane.data() + static_cast<std::size_t>(cy) * static_cast<std::size_t>(cw);
+            for (int cx = 0; cx < cw; ++cx)
+                outRow[cx] = quantise(cOffset + line[static_cast<std::size_t>(cx)] * cScale, maxCode);
+        }
     }
     return out;
 }
