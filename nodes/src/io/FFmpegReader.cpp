@@ -196,6 +196,13 @@ void VideoDecoder::Impl::open(const VideoReadLimits& limits) {
     info.fpsDen = frameRate.den;
     info.container = format->iformat->name;
     info.codec = avcodec_get_name(par->codec_id);
+    if (const char* profile = avcodec_profile_name(par->codec_id, par->profile))
+        info.profile = profile;
+    if (par->codec_tag) {
+        char tag[AV_FOURCC_MAX_STRING_SIZE] = {};
+        av_fourcc_make_string(tag, par->codec_tag);
+        info.codecTag = tag;
+    }
     const auto pixFmt = static_cast<AVPixelFormat>(par->format);
     if (const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(pixFmt)) {
         info.pixelFormat = d->name;

@@ -36,6 +36,8 @@ struct VideoStreamInfo {
     std::int64_t frameCount = 0;
     std::string container;   ///< demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     std::string codec;       ///< e.g. "prores", "h264", "hevc", "dnxhd"
+    std::string profile;     ///< e.g. "HQ", "4444", "High", "Main 10"; empty when unknown
+    std::string codecTag;    ///< container fourcc, e.g. "apch", "avc1", "hvc1"; empty when none
     std::string pixelFormat; ///< e.g. "yuv422p10le"
     int bitDepth = 8;
     bool hasAlpha = false;

@@ -82,6 +82,8 @@ struct CodecCase {
     const char* file;
     const char* decodedCodec;
     const char* pixelFormat;
+    const char* profile;
+    const char* tag;
     float tolerance; // display-encoded units
     bool alpha;
 };
@@ -112,6 +114,8 @@ void roundTrip(const CodecCase& c) {
     const auto& info = decoder.info();
     CHECK(info.codec == c.decodedCodec);
     CHECK(info.pixelFormat == c.pixelFormat);
+    CHECK(info.profile == c.profile);
+    CHECK(info.codecTag == c.tag);
     CHECK(info.width == 128);
     CHECK(info.height == 72);
     CHECK(info.frameCount == 24);
@@ -162,10 +166,10 @@ void roundTrip(const CodecCase& c) {
 
 TEST_CASE("video writer: 24-frame round trip per codec", "[video][writer]") {
     const CodecCase cases[] = {
-        {"prores_hq", "clip_hq.mov", "prores", "yuv422p10le", 0.006f, false},
-        {"prores_4444", "clip_4444.mov", "prores", "yuva444p12le", 0.006f, true},
-        {"h264", "clip.mp4", "h264", "yuv420p", 0.012f, false},
-        {"h265", "clip_hevc.mp4", "hevc", "yuv420p10le", 0.008f, false},
+        {"prores_hq", "clip_hq.mov", "prores", "yuv422p10le", "HQ", "apch", 0.006f, false},
+        {"prores_4444", "clip_4444.mov", "prores", "yuva444p12le", "4444", "ap4h", 0.006f, true},
+        {"h264", "clip.mp4", "h264", "yuv420p", "High", "avc1", 0.012f, false},
+        {"h265", "clip_hevc.mp4", "hevc", "yuv420p10le", "Main 10", "hvc1", 0.008f, false},
     };
     for (const auto& c : cases) {
         SECTION(c.codec) {
