@@ -12,6 +12,8 @@
 #include "comp/Time.h"
 #include "comp/Transform.h"
 #include "io/Read.h"
+#include "io/VideoRead.h"
+#include "io/VideoWrite.h"
 #include "io/Write.h"
 
 namespace kinema::nodes {
@@ -41,6 +43,8 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<Blur>();
     registry.registerType<Transform>();
     registry.registerType<Reformat>();
+    registry.registerType<ReadVideo>();
+    registry.registerType<WriteVideo>();
 }
 
 } // namespace kinema::nodes
