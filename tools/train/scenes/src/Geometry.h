@@ -3,12 +3,16 @@
 // Shared by the renderer, the sampler and the analyser: our random generator and the exact shape outlines.
 #include "kinema/scenes/SceneSpec.h"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 
 namespace kinema::scenes::detail {
 
 inline constexpr double kPi = 3.14159265358979323846;
+
+/// Bounding radius of every shape in its unit outline (the star's points reach it).
+inline constexpr double kShapeBound = 1.15;
 
 /// SplitMix64: tiny, fast, and identical everywhere.
 class Rng {
@@ -38,8 +42,42 @@ inline double hash01(std::int64_t a, std::int64_t b, std::uint64_t seed) {
     return rng.uniform();
 }
 
-/// Bounding radius of every shape in its unit outline (the star's points reach it).
-inline constexpr double kShapeBound = 1.15;
+/// Half-planes n.x <= d (n, d) of the five kites that make up the star outline.
+using StarKites = std::array<std::array<std::array<double, 3>, 4>, 5>;
+inline const StarKites& starKites() {
+    static const StarKites kites = [] {
+        StarKites out{};
+        const auto vertex = [](double angle, double radius) {
+            // Angle 0 points up (negative y); angles grow clockwise on screen.
+            return std::array<double, 2>{radius * std::sin(angle), -radius * std::cos(angle)};
+        };
+        for (int k = 0; k < 5; ++k) {
+            const double a = 2.0 * kPi * k / 5.0;
+            const std::array<std::array<double, 2>, 4> poly{
+                vertex(0, 0), vertex(a - kPi / 5.0, 0.5), vertex(a, kShapeBound), vertex(a + kPi / 5.0, 0.5)};
+            // Consistent winding: the kite's interior is on the side of each edge where its centroid is.
+            double gx = 0, gy = 0;
+            for (const auto& p : poly) {
+                gx += p[0] / 4.0;
+                gy += p[1] / 4.0;
+            }
+            for (int e = 0; e < 4; ++e) {
+                const auto& p = poly[std::size_t(e)];
+                const auto& q = poly[std::size_t((e + 1) % 4)];
+                double nx = q[1] - p[1], ny = -(q[0] - p[0]);
+                double d = nx * p[0] + ny * p[1];
+                if (nx * gx + ny * gy > d) {
+                    nx = -nx;
+                    ny = -ny;
+                    d = -d;
+                }
+                out[std::size_t(k)][std::size_t(e)] = {nx, ny, d};
+            }
+        }
+        return out;
+    }();
+    return kites;
+}
 
 /// Whether a point of a unit shape outline (already rotated into the shape frame, y down) is inside.
 inline bool insideShape(Shape shape, double a, double b) {
@@ -54,27 +92,21 @@ inline bool insideShape(Shape shape, double a, double b) {
         return b <= 0.55 && -c * a - 0.5 * b <= 0.55 && c * a - 0.5 * b <= 0.55;
     }
     case Shape::Star: {
-        // Five points of radius 1.15 (first one up), inner vertices at radius 0.5.
+        // Five points of radius 1.15 (first one up) and inner vertices at radius 0.5: the union of five
+        // convex kites (centre, inner vertex, point, next inner vertex).
         const double r2 = a * a + b * b;
         if (r2 > kShapeBound * kShapeBound)
             return false;
-        if (r2 <= 0.25 * 0.25)
+        if (r2 <= 0.4 * 0.4)
             return true;
-        const double sector = 2.0 * kPi / 5.0;
-        double phi = std::atan2(a, -b);
-        if (phi < 0)
-            phi += 2.0 * kPi;
-        double m = std::fmod(phi, sector);
-        const double delta = std::min(m, sector - m);
-        const double r = std::sqrt(r2);
-        const double px = r * std::cos(delta), py = r * std::sin(delta);
-        constexpr double ox = kShapeBound, oy = 0.0;
-        const double ix = 0.5 * std::cos(kPi / 5.0), iy = 0.5 * std::sin(kPi / 5.0);
-        // Inside when on the origin's side of the edge from the outer to the inner vertex.
-        const double ex = ix - ox, ey = iy - oy;
-        const double crossP = ex * (py - oy) - ey * (px - ox);
-        const double crossO = ex * (0.0 - oy) - ey * (0.0 - ox);
-        return (crossP >= 0) == (crossO >= 0);
+        for (const auto& kite : starKites()) {
+            bool in = true;
+            for (const auto& e : kite)
+                in = in && e[0] * a + e[1] * b <= e[2];
+            if (in)
+                return true;
+        }
+        return false;
     }
     case Shape::Ring: {
         const double r2 = a * a + b * b;
