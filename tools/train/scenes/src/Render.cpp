@@ -360,8 +360,13 @@ Clip render(const SceneSpec& spec, const RenderSettings& settings) {
                     }
                     float* p = out + (std::size_t(j) * W + i) * 3;
                     float glow = 0.0f;
-                    if (paint.emissive)
-                        glow = kGlowLevel * std::exp(-std::max(0.0f, d / R - 0.95f) / kGlowFalloff);
+                    if (paint.emissive) {
+                        // Distance outside the outline, in radii; a ring also glows into its hole.
+                        float out = std::max(0.0f, d / R - 0.95f);
+                        if (object.shape == Shape::Ring)
+                            out = std::max(out, 0.63f - d / R);
+                        glow = kGlowLevel * std::exp(-out / kGlowFalloff);
+                    }
                     for (int c = 0; c < 3; ++c)
                         p[c] = p[c] * (1.0f - coverage) + sum[c] + glow * paint.colour[c] * (1.0f - coverage);
                 }

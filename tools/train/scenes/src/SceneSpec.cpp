@@ -55,6 +55,13 @@ constexpr float kPanTravel = 0.12f;
 constexpr float kZoomRange = 1.2f;
 constexpr float kGlowReach = 1.3f; // emissive objects occupy this much more room, counting the glow
 
+// Mean area of an object over the clip, in squared frame sides (grow and shrink average to about 1.03).
+double areaOf(const SceneObject& object) {
+    const double r = radiusOf(object.size);
+    const double scale2 = (object.motion == Motion::Grow || object.motion == Motion::Shrink) ? 1.03 : 1.0;
+    return detail::unitArea(object.shape) * r * r * scale2;
+}
+
 bool rotationallySymmetric(Shape shape) {
     return shape == Shape::Circle || shape == Shape::Ring;
 }
@@ -211,14 +218,17 @@ SceneSpec draw(Rng& rng) {
     }
     for (int k = 1; k < count; ++k) {
         SceneObject other;
-        other.shape = pick(rng, kAllShapes);
-        other.size = Size(rng.below(int(subject.size)));
-        other.motion =
-            (!rotationallySymmetric(other.shape) && rng.chance(0.3)) ? Motion::Spin : Motion::Still;
         other.emissive = rng.chance(0.15);
         other.phase = float(rng.uniform(0.0, 2.0 * kPi));
         other.clockwise = rng.chance(0.5);
         for (int attempt = 0; attempt < 40; ++attempt) {
+            // The subject must cover clearly more of the frame than any other object.
+            other.shape = pick(rng, kAllShapes);
+            other.size = Size(rng.below(int(subject.size)));
+            if (areaOf(other) * 1.3 > areaOf(subject))
+                continue;
+            other.motion =
+                (!rotationallySymmetric(other.shape) && rng.chance(0.3)) ? Motion::Spin : Motion::Still;
             other.colour = pick(rng, kAllColours);
             bool distinct = true;
             for (const auto& o : spec.objects)
