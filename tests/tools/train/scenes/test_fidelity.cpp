@@ -36,6 +36,8 @@ TEST_CASE("ACEScct encoding matches its published reference points", "[scenes][f
     CHECK(toAcesCct(0.18f) == Approx(0.4135884).epsilon(1e-5));
     CHECK(toAcesCct(0.0f) == Approx(0.0729055).epsilon(1e-5));
     CHECK(toAcesCct(1.0f) == Approx(0.5547945).epsilon(1e-5));
+    for (float v : {-0.01f, 0.0f, 0.005f, 0.0078125f, 0.18f, 1.0f, 4.0f, 100.0f})
+        CHECK(fromAcesCct(toAcesCct(v)) == Approx(v).margin(1e-6).epsilon(1e-5));
     // Continuous at the break point.
     CHECK(toAcesCct(0.0078125f) == Approx((std::log2(0.0078125) + 9.72) / 17.52).epsilon(1e-4));
 }

@@ -601,6 +601,12 @@ float toAcesCct(float linear) {
     return (std::log2(linear) + 9.72f) / 17.52f;
 }
 
+float fromAcesCct(float code) {
+    if (code <= 0.155251141552511f)
+        return (code - 0.0729055341958355f) / 10.5402377416545f;
+    return std::exp2(code * 17.52f - 9.72f);
+}
+
 namespace {
 void checkFrame(const Clip& clip, int frame, const char* what) {
     if (frame < 0 || frame >= clip.frames || clip.rgb.size() != clip.frameFloats() * std::size_t(clip.frames))

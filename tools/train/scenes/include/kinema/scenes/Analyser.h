@@ -80,8 +80,9 @@ private:
     AnalyserSettings m_settings;
 };
 
-/// ACEScct encoding of a scene-linear value.
+/// ACEScct encoding of a scene-linear value, and its inverse.
 float toAcesCct(float linear);
+float fromAcesCct(float code);
 
 /// Mean absolute ACEScct difference between two frames (of the same size).
 double frameDifference(const Clip& a, int frameA, const Clip& b, int frameB);
