@@ -3,7 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <iostream>
+#include <limits>
 
 using namespace kinema::scenes;
 
@@ -197,6 +199,14 @@ TEST_CASE("a clip without objects measures nothing and scores as wrong", "[scene
     const ClipAnalysis a = analyser.analyse(clip);
     CHECK(a.objects.empty());
     CHECK(SceneAnalyser::score(a, parseCaption("a red circle moving left")).colour == false);
+
+    Clip poisoned = render(single(Shape::Star, Colour::Pink, Motion::Left));
+    poisoned.rgb[100] = std::numeric_limits<float>::quiet_NaN();
+    poisoned.rgb[200] = std::numeric_limits<float>::infinity();
+    const ClipAnalysis p = analyser.analyse(poisoned);
+    REQUIRE(!p.objects.empty());
+    CHECK(p.objects[0].colour == Colour::Pink);
+    CHECK(std::isfinite(psnr(poisoned, 0, render(single(Shape::Star, Colour::Pink, Motion::Left)), 0)));
 
     Clip broken = clip;
     broken.rgb.pop_back();

@@ -414,6 +414,13 @@ ClipAnalysis SceneAnalyser::analyse(const Clip& clip) const {
         throw SceneError("scene analyser: clip of " + std::to_string(clip.width) + "x" +
                          std::to_string(clip.height) + "x" + std::to_string(clip.frames) + " with " +
                          std::to_string(clip.rgb.size()) + " floats is not a valid clip");
+    // Generated clips may hold NaN or infinities: read them as black and as the largest half value.
+    if (!std::all_of(clip.rgb.begin(), clip.rgb.end(), [](float v) { return std::isfinite(v); })) {
+        Clip clean = clip;
+        for (float& v : clean.rgb)
+            v = std::isnan(v) ? 0.0f : std::clamp(v, -65504.0f, 65504.0f);
+        return analyse(clean);
+    }
     const int W = clip.width, H = clip.height, F = clip.frames;
     const double side = std::min(W, H);
     std::vector<FrameObjects> frames;
@@ -596,6 +603,9 @@ SceneScore SceneAnalyser::score(const ClipAnalysis& analysis, const CaptionFacts
 }
 
 float toAcesCct(float linear) {
+    if (std::isnan(linear))
+        linear = 0.0f;
+    linear = std::min(linear, 65504.0f);
     if (linear <= 0.0078125f)
         return 10.5402377416545f * linear + 0.0729055341958355f;
     return (std::log2(linear) + 9.72f) / 17.52f;
