@@ -3,6 +3,10 @@
 
 #include <kinema/diffusion/Errors.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/util/accumulate.h>
+
+#include <cmath>
 #include <sstream>
 
 namespace kinema::diffusion {
@@ -56,7 +60,7 @@ at::Tensor toTensor(const RawTensor& raw, at::ScalarType floatType) {
 
 WeightMap::WeightMap(const SafetensorsCheckpoint& checkpoint, std::string label, KeyMapper mapper,
                      at::ScalarType floatType)
-    : m_checkpoint(checkpoint)
+    : m_checkpoint(&checkpoint)
     , m_label(std::move(label))
     , m_mapper(std::move(mapper))
     , m_floatType(floatType) {}
@@ -66,12 +70,51 @@ std::string WeightMap::stored(const std::string& name) const {
 }
 
 bool WeightMap::has(const std::string& name) const {
-    return m_checkpoint.find(stored(name)) != nullptr;
+    return m_random || m_checkpoint->find(stored(name)) != nullptr;
+}
+
+WeightMap WeightMap::random(std::uint64_t seed, std::string label) {
+    WeightMap map;
+    map.m_random = true;
+    map.m_seed = seed;
+    map.m_label = std::move(label);
+    return map;
+}
+
+at::Tensor WeightMap::synthesize(const std::string& name, at::IntArrayRef shape) {
+    // A per-name seed keeps every tensor independent of the order of requests.
+    std::uint64_t h = m_seed ^ 0x9E3779B97F4A7C15ull;
+    for (unsigned char ch : name)
+        h = (h ^ ch) * 0x100000001B3ull;
+    auto gen = at::detail::createCPUGenerator(h);
+    auto t = at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat));
+    const auto has = [&](const char* part) { return name.find(part) != std::string::npos; };
+    const bool isBias = name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
+    if (has("modulation") || has("scale_shift_table") || has("emb_pos") || has("pos_embedding")) {
+        t.mul_(0.2);
+    } else if (has("token_embedding")) {
+        // N(0, 1)
+    } else if (has("norm") || has("gamma")) {
+        if (isBias)
+            t.mul_(0.05);
+        else
+            t.mul_(0.2).add_(1.0);
+    } else if (isBias || shape.size() < 2) {
+        t.mul_(0.05);
+    } else {
+        t.mul_(1.0 / std::sqrt(static_cast<double>(t.numel() / std::max<std::int64_t>(shape[0], 1))));
+    }
+    m_recorded[name] = t;
+    return t.to(m_floatType);
 }
 
 at::Tensor WeightMap::takeOptional(const std::string& name, at::IntArrayRef shape) {
     const auto key = stored(name);
-    const auto* raw = m_checkpoint.find(key);
+    if (m_random) {
+        m_parameters += c10::multiply_integers(shape);
+        return synthesize(key, shape);
+    }
+    const auto* raw = m_checkpoint->find(key);
     if (!raw)
         return {};
     if (!at::isFloatingType(scalarTypeOf(raw->dtype)))
@@ -94,8 +137,10 @@ at::Tensor WeightMap::take(const std::string& name, at::IntArrayRef shape) {
 }
 
 void WeightMap::requireAllUsed(const std::vector<std::string>& prefixes) const {
+    if (m_random)
+        return;
     std::vector<std::string> unused;
-    for (const auto& name : m_checkpoint.names()) {
+    for (const auto& name : m_checkpoint->names()) {
         if (m_used.count(name))
             continue;
         for (const auto& p : prefixes)

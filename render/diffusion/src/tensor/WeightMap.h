@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,14 @@ public:
     WeightMap(const SafetensorsCheckpoint& checkpoint, std::string label, KeyMapper mapper = {},
               at::ScalarType floatType = at::kFloat);
 
+    /// A map that invents every requested parameter with seeded random values (reference-like statistics:
+    /// N(0, 1/fan_in) weights, N(0, 0.05^2) biases, 1 + N(0, 0.2^2) norm gains, N(0, 0.2^2) modulations)
+    /// and records them, so a model of any configuration can be built without files (tests, benchmarks).
+    static WeightMap random(std::uint64_t seed, std::string label = "random weights");
+
+    /// Parameters handed out by a random() map, by stored name.
+    const std::map<std::string, at::Tensor>& recorded() const { return m_recorded; }
+
     /// The parameter `name` with exactly `shape`; throws WeightsError if missing or shaped differently.
     at::Tensor take(const std::string& name, at::IntArrayRef shape);
     /// As take(), but returns an undefined tensor if the file has no such tensor.
@@ -45,10 +54,16 @@ public:
 private:
     std::string stored(const std::string& name) const;
 
-    const SafetensorsCheckpoint& m_checkpoint;
+    WeightMap() = default;
+    at::Tensor synthesize(const std::string& name, at::IntArrayRef shape);
+
+    const SafetensorsCheckpoint* m_checkpoint = nullptr;
+    bool m_random = false;
+    std::uint64_t m_seed = 0;
+    std::map<std::string, at::Tensor> m_recorded;
     std::string m_label;
     KeyMapper m_mapper;
-    at::ScalarType m_floatType;
+    at::ScalarType m_floatType = at::kFloat;
     std::set<std::string> m_used;
     std::int64_t m_parameters = 0;
 };
