@@ -5,6 +5,11 @@
 
 #include <algorithm>
 
+#if __has_include(<kinema/diffusion/Tokenizer.h>)
+#include <kinema/diffusion/Tokenizer.h>
+#define KINEMA_HAS_UNIGRAM_TOKENIZER 1
+#endif
+
 namespace kinema::diffusion {
 
 namespace {
@@ -34,6 +39,26 @@ private:
     std::int64_t m_vocab;
 };
 
+#ifdef KINEMA_HAS_UNIGRAM_TOKENIZER
+/// The umT5 Unigram tokenizer with the reference prompt cleaning, </s> and padding.
+class Umt5Tokenizer final : public PromptTokenizer {
+public:
+    explicit Umt5Tokenizer(UnigramTokenizer tokenizer)
+        : m_tokenizer(std::move(tokenizer)) {}
+
+    Tokens tokenize(const std::string& text, std::size_t textLength) const override {
+        const auto prompt = tokenizePrompt(m_tokenizer, text, textLength);
+        Tokens out;
+        out.ids.assign(prompt.ids.begin(), prompt.ids.end());
+        out.length = prompt.length;
+        return out;
+    }
+
+private:
+    UnigramTokenizer m_tokenizer;
+};
+#endif
+
 } // namespace
 
 std::unique_ptr<PromptTokenizer> makeByteTokenizer(std::int64_t vocabSize) {
@@ -43,10 +68,19 @@ std::unique_ptr<PromptTokenizer> makeByteTokenizer(std::int64_t vocabSize) {
 }
 
 std::unique_ptr<PromptTokenizer> makeUmt5Tokenizer(const std::filesystem::path& modelDir) {
-    // Integration point for the Unigram tokenizer module (tokenizer.json / spiece.model reader plus the
-    // reference prompt cleaning): it implements PromptTokenizer::tokenize with tokenizePrompt().
+#ifdef KINEMA_HAS_UNIGRAM_TOKENIZER
+    try {
+        return std::make_unique<Umt5Tokenizer>(UnigramTokenizer::fromDirectory(modelDir));
+    } catch (const DiffusionError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw ModelError("model folder '" + modelDir.string() +
+                         "': cannot load the umT5 tokenizer: " + e.what());
+    }
+#else
     throw ModelError("model folder '" + modelDir.string() +
                      "': the umT5 tokenizer is not available in this build of the diffusion core");
+#endif
 }
 
 } // namespace kinema::diffusion
