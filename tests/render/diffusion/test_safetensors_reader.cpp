@@ -63,7 +63,7 @@ const std::string kTwo = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]
 
 } // namespace
 
-TEST_CASE("safetensors: a valid file loads, tensors point at the right bytes", "[safetensors]") {
+TEST_CASE("safetensors: a valid file loads and tensors point at the right bytes", "[safetensors]") {
     kinema::test::TempDir dir;
     const auto path = writeFile(dir, "ok.safetensors", image(kTwo, floats({1.f, 2.f, 3.f})));
     const auto file = SafetensorsFile::open(path);
@@ -82,7 +82,7 @@ TEST_CASE("safetensors: a valid file loads, tensors point at the right bytes", "
     CHECK_THROWS_AS(file.at("c"), WeightsError);
 }
 
-TEST_CASE("safetensors: headers padded with whitespace, metadata, empty and zero-size tensors load",
+TEST_CASE("safetensors: whitespace-padded headers and metadata and empty or zero-size tensors load",
           "[safetensors]") {
     kinema::test::TempDir dir;
     const std::string header =

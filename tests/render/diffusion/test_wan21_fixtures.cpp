@@ -52,7 +52,7 @@ TEST_CASE("wan21 fixtures: every fixture folder has a test case", "[wan21][fixtu
     CHECK(all.size() == 8);
 }
 
-TEST_CASE("wan21 fixtures: a broken fixture is reported, not thrown", "[wan21][fixture]") {
+TEST_CASE("wan21 fixtures: a broken fixture is reported and not thrown", "[wan21][fixture]") {
     kinema::test::TempDir dir;
     const auto result = runFixture(dir.path());
     CHECK_FALSE(result.passed);

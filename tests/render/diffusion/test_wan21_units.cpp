@@ -16,7 +16,7 @@
 using namespace kinema::diffusion;
 using namespace kinema::diffusion::wan21;
 
-TEST_CASE("wan21 schedules: UniPC timesteps and sigmas for shifts 3, 5 and 8", "[wan21][schedule]") {
+TEST_CASE("wan21 schedules: UniPC timesteps and sigmas for shifts 3 and 5 and 8", "[wan21][schedule]") {
     const auto s5 = makeFlowSchedule(SolverKind::UniPC, 50, 5.0);
     REQUIRE(s5.timesteps.size() == 50);
     REQUIRE(s5.sigmas.size() == 51);
@@ -43,7 +43,7 @@ TEST_CASE("wan21 schedules: UniPC timesteps and sigmas for shifts 3, 5 and 8", "
           std::vector<std::int64_t>{470, 409, 337, 249, 140});
 }
 
-TEST_CASE("wan21 schedules: DPM++ starts at sigma 1; bad parameters are refused", "[wan21][schedule]") {
+TEST_CASE("wan21 schedules: DPM++ starts at sigma 1 and bad parameters are refused", "[wan21][schedule]") {
     const auto d = makeFlowSchedule(SolverKind::DpmPP, 50, 5.0);
     CHECK(d.sigmas[0] == 1.0f);
     CHECK(std::vector<std::int64_t>(d.timesteps.begin(), d.timesteps.begin() + 3) ==
@@ -160,7 +160,7 @@ TEST_CASE("wan21 i2v and flf2v DiT: image cross-attention is used", "[wan21][dit
     }
 }
 
-TEST_CASE("wan21 VAE decodes chunk by chunk: 1 frame, then 4 per latent frame", "[wan21][vae]") {
+TEST_CASE("wan21 VAE decodes chunk by chunk: 1 frame then 4 per latent frame", "[wan21][vae]") {
     VaeConfig cfg;
     cfg.dim = 4;
     cfg.zDim = 4;

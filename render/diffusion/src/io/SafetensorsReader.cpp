@@ -153,7 +153,9 @@ SafetensorsFile SafetensorsFile::fromMemory(std::shared_ptr<const void> owner, c
 
     nlohmann::json json;
     try {
-        json = parseStrictJson(header, 4);
+        json = parseStrictJson(header, 4, limits.maxTensors + 1);
+    } catch (const JsonTooManyMembers&) {
+        fail(label, "too many tensors: the limit is " + std::to_string(limits.maxTensors));
     } catch (const std::exception& e) {
         fail(label, std::string("invalid header: ") + e.what());
     }

@@ -9,41 +9,65 @@
 
 namespace kinema::diffusion {
 
-nlohmann::json parseStrictJson(std::string_view text, int maxDepth) {
-    // One key set per open object; arrays push an empty marker so the stack mirrors the nesting.
-    std::vector<std::set<std::string>> keys;
-    std::vector<bool> isObject;
-    auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        using Event = nlohmann::json::parse_event_t;
-        switch (event) {
-        case Event::object_start:
-        case Event::array_start:
-            if (static_cast<int>(isObject.size()) >= maxDepth)
-                throw std::runtime_error("JSON nesting deeper than " + std::to_string(maxDepth));
-            isObject.push_back(event == Event::object_start);
-            keys.emplace_back();
-            break;
-        case Event::object_end:
-        case Event::array_end:
-            if (!isObject.empty()) {
-                isObject.pop_back();
-                keys.pop_back();
-            }
-            break;
-        case Event::key: {
-            const auto& key = parsed.get_ref<const std::string&>();
-            if (keys.empty() || !keys.back().insert(key).second)
-                throw std::runtime_error("duplicate JSON key \"" + key + "\"");
-            break;
-        }
-        case Event::value:
-            break;
-        }
-        (void)depth;
+namespace {
+
+/// SAX pass that rejects duplicate keys, excessive nesting and oversized objects before any DOM is built
+/// (nlohmann's parser callbacks are quadratic in the size of an object, so they are not used).
+class StrictChecker {
+public:
+    StrictChecker(int maxDepth, std::size_t maxMembers)
+        : m_maxDepth(maxDepth)
+        , m_maxMembers(maxMembers) {}
+
+    bool null() { return true; }
+    bool boolean(bool) { return true; }
+    bool number_integer(nlohmann::json::number_integer_t) { return true; }
+    bool number_unsigned(nlohmann::json::number_unsigned_t) { return true; }
+    bool number_float(nlohmann::json::number_float_t, const std::string&) { return true; }
+    bool string(std::string&) { return true; }
+    bool binary(nlohmann::json::binary_t&) { return true; }
+    bool start_object(std::size_t) { return open(true); }
+    bool start_array(std::size_t) { return open(false); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(std::string& key) {
+        auto& keys = m_keys.back();
+        if (!keys.insert(key).second)
+            throw std::runtime_error("duplicate JSON key \"" + key + "\"");
+        if (keys.size() > m_maxMembers)
+            throw JsonTooManyMembers("a JSON object has more than " + std::to_string(m_maxMembers) +
+                                     " members");
         return true;
-    };
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception& e) {
+        throw std::runtime_error(std::string("invalid JSON: ") + e.what());
+    }
+
+private:
+    bool open(bool object) {
+        if (static_cast<int>(m_keys.size()) >= m_maxDepth)
+            throw std::runtime_error("JSON nesting deeper than " + std::to_string(m_maxDepth));
+        m_keys.emplace_back(); // arrays get an unused set so the stack mirrors the nesting
+        (void)object;
+        return true;
+    }
+    bool close() {
+        m_keys.pop_back();
+        return true;
+    }
+
+    int m_maxDepth;
+    std::size_t m_maxMembers;
+    std::vector<std::set<std::string>> m_keys;
+};
+
+} // namespace
+
+nlohmann::json parseStrictJson(std::string_view text, int maxDepth, std::size_t maxMembers) {
+    StrictChecker checker(maxDepth, maxMembers);
     try {
-        return nlohmann::json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true);
+        nlohmann::json::sax_parse(text.begin(), text.end(), &checker);
+        return nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(std::string("invalid JSON: ") + e.what());
     }
