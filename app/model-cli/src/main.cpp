@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// kinema-model: check parity fixtures, describe a model folder, generate a clip to EXR frames.
+// kinema-model: check parity fixtures, describe a model folder, convert .pth checkpoints, generate a clip
+// to EXR frames.
 // Exit status: 0 success, 1 failure (bad input, failed fixture, generation error), 2 usage error,
 // 130 cancelled by SIGINT.
 #include "ExrFrameWriter.h"
@@ -9,6 +10,11 @@
 #include <kinema/diffusion/Session.h>
 
 #include <CLI/CLI.hpp>
+
+#if __has_include(<kinema/diffusion/TorchCheckpoint.h>)
+#include <kinema/diffusion/TorchCheckpoint.h>
+#define KINEMA_HAS_TORCH_CHECKPOINT 1
+#endif
 
 #include <atomic>
 #include <csignal>
@@ -144,6 +150,18 @@ int runGenerate(const std::string& modelDir, GenerateRequest request, const std:
     return 0;
 }
 
+int runConvert(const std::string& input, const std::string& output) {
+#ifdef KINEMA_HAS_TORCH_CHECKPOINT
+    const auto count = convertCheckpointToSafetensors(input, output);
+    std::cout << "wrote " << count << " tensors to " << output << '\n';
+    return 0;
+#else
+    std::cerr << "kinema-model convert: reading '" << input
+              << "' needs the PyTorch checkpoint reader, which is not part of this build\n";
+    return 1;
+#endif
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -180,6 +198,12 @@ int main(int argc, char** argv) {
     gen->add_option("--threads", threads, "CPU threads (0 = all)");
     gen->add_option("--out", outDir, "output folder for frame.NNNN.exr")->required();
 
+    std::string convertIn, convertOut;
+    auto* convert = app.add_subcommand(
+        "convert", "convert a PyTorch .pth checkpoint to safetensors (no pickle code runs)");
+    convert->add_option("IN", convertIn, "input .pth file")->required();
+    convert->add_option("OUT", convertOut, "output .safetensors file")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -192,6 +216,8 @@ int main(int argc, char** argv) {
             return runInfo(infoDir, infoSize, infoFrames);
         if (*gen)
             return runGenerate(modelDir, request, size, outDir, threads);
+        if (*convert)
+            return runConvert(convertIn, convertOut);
     } catch (const CancelledError& e) {
         std::cerr << "kinema-model: " << e.what() << '\n';
         return 130;

@@ -9,8 +9,10 @@
 using namespace kinema::diffusion;
 
 namespace {
+const std::filesystem::path kFixtures = KINEMA_WAN21_FIXTURES;
+
 void checkFixture(const std::string& name) {
-    const auto result = runFixture(kinema::test::fixturesDir() / "wan21" / name);
+    const auto result = runFixture(kFixtures / name);
     INFO(name << ": " << result.error);
     REQUIRE(result.error.empty());
     for (const auto& t : result.tensors) {
@@ -48,7 +50,7 @@ TEST_CASE("wan21 fixture vae-encode-a", "[wan21][fixture]") {
 }
 
 TEST_CASE("wan21 fixtures: every fixture folder has a test case", "[wan21][fixture]") {
-    const auto all = findFixtures(kinema::test::fixturesDir() / "wan21");
+    const auto all = findFixtures(kFixtures);
     CHECK(all.size() == 8);
 }
 
