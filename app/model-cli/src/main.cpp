@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: Apache-2.0
+// kinema-model: check parity fixtures, describe a model folder, convert .pth checkpoints, generate a clip
+// to EXR frames.
+// Exit status: 0 success, 1 failure (bad input, failed fixture, generation error), 2 usage error,
+// 130 cancelled by SIGINT.
+#include "ExrFrameWriter.h"
+
+#include <kinema/diffusion/Errors.h>
+#include <kinema/diffusion/Fixtures.h>
+#include <kinema/diffusion/Session.h>
+
+#include <CLI/CLI.hpp>
+
+#if __has_include(<kinema/diffusion/TorchCheckpoint.h>)
+#include <kinema/diffusion/TorchCheckpoint.h>
+#define KINEMA_HAS_TORCH_CHECKPOINT 1
+#endif
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <regex>
+
+namespace fs = std::filesystem;
+using namespace kinema::diffusion;
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+void onInterrupt(int) {
+    g_cancel = true;
+}
+
+bool parseSize(const std::string& text, int& width, int& height) {
+    static const std::regex pattern(R"(^\s*(\d{1,5})\s*[xX*]\s*(\d{1,5})\s*$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, pattern))
+        return false;
+    width = std::stoi(m[1]);
+    height = std::stoi(m[2]);
+    return true;
+}
+
+int runCheck(const std::vector<std::string>& dirs) {
+    int passed = 0, failed = 0;
+    for (const auto& dir : dirs) {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) {
+            std::cerr << "kinema-model check: '" << dir << "' is not a folder\n";
+            ++failed;
+            continue;
+        }
+        const auto fixtures = findFixtures(dir);
+        if (fixtures.empty()) {
+            std::cerr << "kinema-model check: no fixture (folder with fixture.json) in '" << dir << "'\n";
+            ++failed;
+            continue;
+        }
+        for (const auto& f : fixtures) {
+            const auto r = runFixture(f);
+            char line[512];
+            std::snprintf(line, sizeof line, "%-28s rel_l2 %.3e  max_abs %.3e  %s", r.name.c_str(), r.relL2,
+                          r.maxAbs, r.passed ? "PASS" : "FAIL");
+            std::cout << line;
+            if (!r.error.empty())
+                std::cout << "  (" << r.error << ")";
+            else if (!r.passed)
+                std::cout << "  (tolerance rel_l2 " << r.tolRelL2 << ", max_abs " << r.tolMaxAbs << ")";
+            std::cout << '\n';
+            (r.passed ? passed : failed)++;
+        }
+    }
+    std::cout << passed << " passed, " << failed << " failed\n";
+    return failed == 0 && passed > 0 ? 0 : 1;
+}
+
+std::string humanBytes(double bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        ++u;
+    }
+    char text[64];
+    std::snprintf(text, sizeof text, "%.2f %s", bytes, units[u]);
+    return text;
+}
+
+int runInfo(const std::string& dir, const std::string& size, int frames) {
+    int width = 0, height = 0;
+    if (!parseSize(size, width, height) || width % 16 || height % 16 || width == 0 || height == 0) {
+        std::cerr << "kinema-model info: --size '" << size << "' must be WxH with multiples of 16\n";
+        return 2;
+    }
+    if (frames < 1 || (frames - 1) % 4 != 0) {
+        std::cerr << "kinema-model info: --frames " << frames << " must be 4k + 1\n";
+        return 2;
+    }
+    const auto info = inspectModel(dir);
+    std::cout << "family      " << info.family << " (" << info.modelType << ")\n";
+    std::cout << "config      " << info.description << '\n';
+    std::int64_t total = 0;
+    for (const auto& c : info.components) {
+        char line[1024];
+        if (c.parameters > 0)
+            std::snprintf(line, sizeof line, "%-12s %-8s %14lld params  %s", c.name.c_str(), c.dtype.c_str(),
+                          static_cast<long long>(c.parameters), c.file.c_str());
+        else
+            std::snprintf(line, sizeof line, "%-12s %s", c.name.c_str(), c.file.c_str());
+        std::cout << line << '\n';
+        total += c.parameters;
+    }
+    std::cout << "parameters  " << total << '\n';
+    std::cout << "memory      about "
+              << humanBytes(static_cast<double>(estimateMemoryBytes(info, width, height, frames))) << " for "
+              << frames << " frames at " << width << "x" << height << " (fp32, CPU)\n";
+    return 0;
+}
+
+int runGenerate(const std::string& modelDir, GenerateRequest request, const std::string& size,
+                const std::string& outDir, int threads) {
+    if (!parseSize(size, request.width, request.height)) {
+        std::cerr << "kinema-model generate: --size '" << size << "' must be WxH, e.g. 832x480\n";
+        return 2;
+    }
+    std::error_code ec;
+    fs::create_directories(outDir, ec);
+    if (!fs::is_directory(outDir, ec)) {
+        std::cerr << "kinema-model generate: cannot create the output folder '" << outDir << "'\n";
+        return 1;
+    }
+    SessionOptions options;
+    options.threads = threads;
+    auto session = Session::open(modelDir, options);
+    request.cancel = &g_cancel;
+    std::signal(SIGINT, onInterrupt);
+    const auto result = session->generate(request, [](const Progress& p) {
+        std::cerr << "step " << p.step << "/" << p.total << '\n';
+        return true;
+    });
+    for (std::size_t i = 0; i < result.frames.size(); ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, "frame.%04zu.exr", i + 1);
+        kinema::modelcli::writeExrFrame(fs::path(outDir) / name, result.frames[i]);
+    }
+    std::cout << "wrote " << result.frames.size() << " frames (" << request.width << "x" << request.height
+              << ") to " << outDir << '\n';
+    return 0;
+}
+
+int runConvert(const std::string& input, const std::string& output) {
+#ifdef KINEMA_HAS_TORCH_CHECKPOINT
+    const auto count = convertCheckpointToSafetensors(input, output);
+    std::cout << "wrote " << count << " tensors to " << output << '\n';
+    return 0;
+#else
+    std::cerr << "kinema-model convert: reading '" << input
+              << "' needs the PyTorch checkpoint reader, which is not part of this build\n";
+    return 1;
+#endif
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"kinema-model: Kinema's diffusion core from the command line"};
+    app.require_subcommand(1);
+
+    std::vector<std::string> fixtureDirs;
+    auto* check =
+        app.add_subcommand("check", "run numeric parity fixtures and compare with their tolerances");
+    check->add_option("FIXTURE_DIR", fixtureDirs, "fixture folders, or folders of fixtures")->required();
+
+    std::string infoDir, infoSize = "832x480";
+    int infoFrames = 81;
+    auto* info =
+        app.add_subcommand("info", "describe a model folder: components, dtypes, parameters, memory");
+    info->add_option("DIR", infoDir, "model folder")->required();
+    info->add_option("--size", infoSize, "resolution for the memory estimate, WxH");
+    info->add_option("--frames", infoFrames, "frame count for the memory estimate");
+
+    std::string modelDir, size = "832x480", outDir;
+    int threads = 0;
+    GenerateRequest request;
+    auto* gen = app.add_subcommand("generate", "generate a clip and write EXR frames");
+    gen->add_option("--model", modelDir, "model folder")->required();
+    gen->add_option("--prompt", request.prompt, "text prompt")->required();
+    gen->add_option("--negative-prompt", request.negativePrompt, "negative prompt (default: the model's)");
+    gen->add_option("--frames", request.frames, "frame count, 4k + 1");
+    gen->add_option("--size", size, "WxH, multiples of 16");
+    gen->add_option("--steps", request.steps, "sampling steps");
+    gen->add_option("--seed", request.seed, "noise seed");
+    gen->add_option("--guidance", request.guidance, "classifier-free guidance scale");
+    gen->add_option("--shift", request.shift, "sigma shift");
+    gen->add_option("--solver", request.solver, "unipc, dpm++ or euler");
+    gen->add_option("--threads", threads, "CPU threads (0 = all)");
+    gen->add_option("--out", outDir, "output folder for frame.NNNN.exr")->required();
+
+    std::string convertIn, convertOut;
+    auto* convert = app.add_subcommand(
+        "convert", "convert a PyTorch .pth checkpoint to safetensors (no pickle code runs)");
+    convert->add_option("IN", convertIn, "input .pth file")->required();
+    convert->add_option("OUT", convertOut, "output .safetensors file")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    try {
+        if (*check)
+            return runCheck(fixtureDirs);
+        if (*info)
+            return runInfo(infoDir, infoSize, infoFrames);
+        if (*gen)
+            return runGenerate(modelDir, request, size, outDir, threads);
+        if (*convert)
+            return runConvert(convertIn, convertOut);
+    } catch (const CancelledError& e) {
+        std::cerr << "kinema-model: " << e.what() << '\n';
+        return 130;
+    } catch (const std::exception& e) {
+        std::cerr << "kinema-model: error: " << e.what() << '\n';
+        return 1;
+    }
+    return 2;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The narrow engine API of the diffusion core: open a model folder, generate a clip.
+///
+/// Design: a Session owns one loaded model family (today Wan 2.1 T2V: text encoder, DiT, VAE) and runs
+/// GenerateRequests synchronously on the calling thread. Everything here is torch-free; libtorch stays
+/// inside the library. A generation is deterministic for a given seed, device and build (noise is drawn on
+/// the CPU). Progress is reported after every denoising step with a cheap preview decoded from the latent
+/// (not colour-accurate); cancellation (an atomic flag or the progress callback returning false) is
+/// honoured within one step and raises CancelledError. Errors are DiffusionError subclasses (Errors.h).
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kinema::diffusion {
+
+enum class Device { Cpu, Cuda };
+enum class ComputeType { F32, BF16 };
+
+/// An RGB image, row-major, 3 floats per pixel, values in [-1, 1] (the VAE's range).
+struct Image {
+    int width = 0;
+    int height = 0;
+    std::vector<float> rgb;
+};
+
+/// A frame that constrains the generation at `position` (0-based output frame index): either a pixel
+/// image of the output size, or a latent frame [z_dim x h x w] (channel-major) if `latent` is non-empty.
+struct ConditioningFrame {
+    int position = 0;
+    Image image;
+    std::vector<float> latent;
+};
+
+struct GenerateRequest {
+    std::string prompt;
+    /// Empty: the model's default negative prompt.
+    std::string negativePrompt;
+    std::uint64_t seed = 0;
+    int frames = 81;  ///< 4k + 1
+    int width = 832;  ///< multiple of 16
+    int height = 480; ///< multiple of 16
+    int steps = 50;
+    double guidance = 5.0;
+    double shift = 5.0;
+    std::string solver = "unipc"; ///< unipc, dpm++ or euler
+    std::vector<ConditioningFrame> conditioning;
+    /// Video-to-video: `frames` images of the output size; strength 1 ignores it, 0 returns it re-encoded.
+    std::vector<Image> initVideo;
+    double strength = 1.0;
+    Device device = Device::Cpu;
+    ComputeType computeType = ComputeType::F32;
+    /// Checked inside the step loop; when it becomes true the generation stops with CancelledError.
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct Progress {
+    int step = 0;  ///< steps done (1-based after the first step)
+    int total = 0; ///< steps to run
+    Image preview; ///< rough RGB preview of the middle latent frame, at latent resolution
+};
+
+/// Called after every step; return false to cancel.
+using ProgressCallback = std::function<bool(const Progress&)>;
+
+struct GenerateResult {
+    std::vector<Image> frames; ///< decoded RGB frames, values as decoded (clamped to [-1, 1])
+    /// The final normalised latent, channel-major [channels][latentFrames][latentHeight][latentWidth].
+    std::vector<float> latents;
+    int latentChannels = 0, latentFrames = 0, latentHeight = 0, latentWidth = 0;
+};
+
+/// One loaded component, for `kinema-model info`.
+struct ComponentInfo {
+    std::string name;  ///< "dit", "vae", "text_encoder", "tokenizer"
+    std::string file;  ///< weights file (or folder)
+    std::string dtype; ///< storage dtype(s), e.g. "BF16" or "F32"
+    std::int64_t parameters = 0;
+};
+
+struct ModelInfo {
+    std::string family;    ///< "wan2.1"
+    std::string modelType; ///< t2v, i2v, flf2v
+    std::vector<ComponentInfo> components;
+    std::string description; ///< key configuration values in one line
+    // DiT shape, for memory estimates.
+    std::int64_t dim = 0, layers = 0, heads = 0, ffnDim = 0, textLen = 0, latentChannels = 16;
+};
+
+struct SessionOptions {
+    int threads = 0; ///< CPU compute threads; 0 = all hardware threads
+    Device device = Device::Cpu;
+};
+
+/// Converts prompt text to the text encoder's token ids: exactly textLength ids ending with </s> and
+/// padding; `length` = number of non-pad ids. Implemented by the umT5 tokenizer.
+class PromptTokenizer {
+public:
+    virtual ~PromptTokenizer() = default;
+    struct Tokens {
+        std::vector<std::int64_t> ids;
+        std::size_t length = 0;
+    };
+    /// Tokenises `text` to exactly `textLength` ids (truncating, appending </s>, padding).
+    virtual Tokens tokenize(const std::string& text, std::size_t textLength) const = 0;
+};
+
+class Session {
+public:
+    /// Opens the model folder `dir` (see docs/models.md for the layout). Throws ModelError / WeightsError.
+    static std::unique_ptr<Session> open(const std::filesystem::path& dir,
+                                         const SessionOptions& options = {});
+    virtual ~Session() = default;
+
+    /// What was loaded.
+    virtual ModelInfo info() const = 0;
+    /// Runs one generation; throws RequestError for bad parameters and CancelledError when cancelled.
+    virtual GenerateResult generate(const GenerateRequest& request,
+                                    const ProgressCallback& progress = {}) = 0;
+};
+
+/// Summary of a model folder without loading the weights (headers only). Throws like Session::open.
+ModelInfo inspectModel(const std::filesystem::path& dir);
+
+/// Estimated peak memory in bytes for generating `frames` at width x height with the model described by
+/// `info`: fp32 weights of every component plus the DiT's largest activations (attention tiled).
+std::uint64_t estimateMemoryBytes(const ModelInfo& info, int width, int height, int frames);
+
+} // namespace kinema::diffusion

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Wan 2.1 implementation of Session: text encoding, noise, sampling with conditioning, VAE decode.
+#include "families/wan21/WanDit.h"
+#include "families/wan21/WanKeys.h"
+#include "families/wan21/WanModelFolder.h"
+#include "families/wan21/WanSampler.h"
+#include "families/wan21/WanT5.h"
+#include "families/wan21/WanVae.h"
+#include "nn/Ops.h"
+#include "text/PromptTokenizers.h"
+
+#include <kinema/diffusion/Errors.h>
+#include <kinema/diffusion/Session.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <set>
+#include <thread>
+
+namespace kinema::diffusion {
+
+namespace {
+
+using namespace wan21;
+
+std::string storageDtypes(const SafetensorsCheckpoint& ckpt) {
+    std::set<std::string> names;
+    for (const auto& file : ckpt.files())
+        for (const auto& t : file.tensors())
+            names.insert(std::string(dtypeName(t.dtype)));
+    std::string out;
+    for (const auto& n : names)
+        out += (out.empty() ? "" : "+") + n;
+    return out;
+}
+
+std::int64_t parameterCount(const SafetensorsCheckpoint& ckpt) {
+    std::int64_t n = 0;
+    for (const auto& file : ckpt.files())
+        for (const auto& t : file.tensors())
+            n += t.numel();
+    return n;
+}
+
+KeyMapper ditMapper(const SafetensorsCheckpoint& ckpt) {
+    if (ckpt.find("condition_embedder.time_proj.weight"))
+        return ditDiffusersKey;
+    return {};
+}
+
+ModelInfo describe(const ModelFolder& f) {
+    ModelInfo info;
+    info.family = "wan2.1";
+    info.modelType = f.dit.modelType;
+    info.dim = f.dit.dim;
+    info.layers = f.dit.numLayers;
+    info.heads = f.dit.numHeads;
+    info.ffnDim = f.dit.ffnDim;
+    info.textLen = f.dit.textLen;
+    info.latentChannels = f.dit.outDim;
+    info.description = "dim " + std::to_string(f.dit.dim) + ", " + std::to_string(f.dit.numLayers) +
+                       " layers, " + std::to_string(f.dit.numHeads) + " heads, ffn " +
+                       std::to_string(f.dit.ffnDim) + ", text_len " + std::to_string(f.dit.textLen) +
+                       "; VAE dim " + std::to_string(f.vae.dim) + ", z_dim " + std::to_string(f.vae.zDim) +
+                       "; text encoder " + std::to_string(f.textEncoder.numLayers) + " layers x " +
+                       std::to_string(f.textEncoder.dim) + "; tokenizer " + f.tokenizer;
+    return info;
+}
+
+Image toImage(const at::Tensor& chw) {
+    // chw: [3, H, W] float
+    Image img;
+    img.height = static_cast<int>(chw.size(1));
+    img.width = static_cast<int>(chw.size(2));
+    const auto hwc = chw.permute({1, 2, 0}).contiguous().to(at::kFloat).cpu();
+    img.rgb.assign(hwc.data_ptr<float>(), hwc.data_ptr<float>() + hwc.numel());
+    return img;
+}
+
+at::Tensor fromImage(const Image& img, int width, int height, const std::string& what) {
+    if (img.width != width || img.height != height ||
+        img.rgb.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3)
+        throw RequestError(what + " must be " + std::to_string(width) + "x" + std::to_string(height) +
+                           " RGB (got " + std::to_string(img.width) + "x" + std::to_string(img.height) + ")");
+    for (float v : img.rgb)
+        if (!std::isfinite(v))
+            throw RequestError(what + " holds a non-finite value");
+    return at::from_blob(const_cast<float*>(img.rgb.data()), {height, width, 3}, at::kFloat)
+        .permute({2, 0, 1})
+        .clone(); // [3, H, W]
+}
+
+/// Rough preview: three latent channels of the middle frame squashed to [-1, 1].
+Image previewOf(const at::Tensor& latent) {
+    const auto frame =
+        latent.select(1, latent.size(1) / 2).narrow(0, 0, std::min<std::int64_t>(3, latent.size(0)));
+    auto rgb = at::tanh(frame.to(at::kFloat) * 0.5);
+    if (rgb.size(0) < 3)
+        rgb = at::cat({rgb, rgb.narrow(0, 0, 1).expand({3 - rgb.size(0), rgb.size(1), rgb.size(2)})}, 0);
+    return toImage(rgb);
+}
+
+class WanSession final : public Session {
+public:
+    WanSession(const std::filesystem::path& dir, const SessionOptions& options)
+        : m_folder(resolveModelFolder(dir))
+        , m_info(describe(m_folder)) {
+        const int threads = options.threads > 0
+                                ? options.threads
+                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        nn::setComputeThreads(threads);
+        if (options.device == Device::Cuda && !at::hasCUDA())
+            throw ModelError("CUDA was requested but this build of the diffusion core has no CUDA support");
+        at::NoGradGuard noGrad;
+        {
+            const auto ckpt = SafetensorsCheckpoint::open(m_folder.textEncoderWeights);
+            WeightMap wm(ckpt, m_folder.textEncoderWeights.string());
+            m_t5 = std::make_unique<WanT5>(m_folder.textEncoder, wm);
+            wm.requireAllUsed();
+            m_info.components.push_back({"text_encoder", m_folder.textEncoderWeights.string(),
+                                         storageDtypes(ckpt), m_t5->parameterCount()});
+        }
+        {
+            const auto ckpt = SafetensorsCheckpoint::open(m_folder.ditWeights);
+            WeightMap wm(ckpt, m_folder.ditWeights.string(), ditMapper(ckpt));
+            m_dit = std::make_unique<WanDit>(m_folder.dit, wm);
+            wm.requireAllUsed();
+            m_info.components.push_back(
+                {"dit", m_folder.ditWeights.string(), storageDtypes(ckpt), m_dit->parameterCount()});
+        }
+        {
+            const auto ckpt = SafetensorsCheckpoint::open(m_folder.vaeWeights);
+            WeightMap wm(ckpt, m_folder.vaeWeights.string());
+            m_vae = std::make_unique<WanVae>(m_folder.vae, wm, true, true);
+            wm.requireAllUsed();
+            m_info.components.push_back(
+                {"vae", m_folder.vaeWeights.string(), storageDtypes(ckpt), m_vae->parameterCount()});
+        }
+        m_tokenizer = m_folder.tokenizer == "bytes" ? makeByteTokenizer(m_folder.textEncoder.vocab)
+                                                    : makeUmt5Tokenizer(m_folder.dir);
+        m_info.components.push_back({"tokenizer", m_folder.tokenizer, "", 0});
+    }
+
+    ModelInfo info() const override { return m_info; }
+
+    GenerateResult generate(const GenerateRequest& request, const ProgressCallback& progress) override {
+        validate(request);
+        at::NoGradGuard noGrad;
+        const auto solverKind = parseSolverKind(request.solver);
+        const std::int64_t latentFrames = (request.frames - 1) / 4 + 1;
+        const std::int64_t lh = request.height / 8, lw = request.width / 8;
+        const std::int64_t channels = m_folder.dit.outDim;
+        auto cancelled = [&] { return request.cancel && request.cancel->load(); };
+
+        const auto context = m_dit->embedContext(encodeText(request.prompt));
+        if (cancelled())
+            throw CancelledError("generation cancelled");
+        const auto contextNull = m_dit->embedContext(
+            encodeText(request.negativePrompt.empty() ? defaultNegativePrompt() : request.negativePrompt));
+
+        auto generator = at::detail::createCPUGenerator(request.seed);
+        const auto noise =
+            at::randn({channels, latentFrames, lh, lw}, generator, at::TensorOptions().dtype(at::kFloat));
+
+        SampleOptions options;
+        options.solver = solverKind;
+        options.steps = request.steps;
+        options.shift = request.shift;
+        options.guidance = request.guidance;
+        options.cancel = request.cancel;
+        const auto schedule = makeFlowSchedule(solverKind, request.steps, request.shift);
+
+        at::Tensor start = noise;
+        if (!request.initVideo.empty() && request.strength < 1.0) {
+            std::vector<at::Tensor> frames;
+            for (std::size_t i = 0; i < request.initVideo.size(); ++i)
+                frames.push_back(fromImage(request.initVideo[i], request.width, request.height,
+                                           "init video frame " + std::to_string(i)));
+            const auto x0 = m_vae->normalize(m_vae->encode(at::stack(frames, 1).unsqueeze(0)))[0];
+            options.startStep = std::min(
+                request.steps - 1, static_cast<int>(std::floor(request.steps * (1.0 - request.strength))));
+            const float sigma = schedule.sigmas[static_cast<std::size_t>(options.startStep)];
+            start = (1.0f - sigma) * x0 + sigma * noise;
+        }
+
+        // Conditioning frames: their latents replace the sample at their latent index, noised to the
+        // current noise level, before every step and in the final result.
+        std::vector<std::pair<std::int64_t, at::Tensor>> cond;
+        for (const auto& c : request.conditioning) {
+            const std::int64_t index = c.position == 0 ? 0 : (c.position - 1) / 4 + 1;
+            at::Tensor latent;
+            if (!c.latent.empty()) {
+                if (c.latent.size() != static_cast<std::size_t>(channels * lh * lw))
+                    throw RequestError("conditioning latent at frame " + std::to_string(c.position) +
+                                       " must have " + std::to_string(channels * lh * lw) + " values");
+                latent = at::tensor(c.latent, at::kFloat).view({channels, lh, lw});
+            } else {
+                const auto img = fromImage(c.image, request.width, request.height,
+                                           "conditioning frame " + std::to_string(c.position));
+                latent =
+                    m_vae->normalize(m_vae->encode(img.view({1, 3, 1, request.height, request.width})))[0]
+                        .select(1, 0);
+            }
+            cond.emplace_back(index, latent);
+        }
+        auto applyConditioning = [&](at::Tensor x, float sigma) {
+            for (const auto& [index, latent] : cond)
+                x.select(1, index).copy_((1.0f - sigma) * latent + sigma * noise.select(1, index));
+            return x;
+        };
+        if (!cond.empty())
+            start = applyConditioning(start.clone(),
+                                      schedule.sigmas[static_cast<std::size_t>(options.startStep)]);
+
+        options.onStep = [&](int done, int total, const at::Tensor& x) {
+            if (!cond.empty()) {
+                const auto next = static_cast<std::size_t>(options.startStep + done);
+                applyConditioning(x, schedule.sigmas[next]);
+            }
+            if (progress) {
+                Progress p;
+                p.step = done;
+                p.total = total;
+                p.preview = previewOf(x);
+                if (!progress(p))
+                    return false;
+            }
+            return !cancelled();
+        };
+        auto sampled = sample(*m_dit, start, context, contextNull, options);
+
+        GenerateResult result;
+        const auto latent = sampled.latent.contiguous().cpu();
+        result.latentChannels = static_cast<int>(channels);
+        result.latentFrames = static_cast<int>(latentFrames);
+        result.latentHeight = static_cast<int>(lh);
+        result.latentWidth = static_cast<int>(lw);
+        result.latents.assign(latent.data_ptr<float>(), latent.data_ptr<float>() + latent.numel());
+        if (cancelled())
+            throw CancelledError("generation cancelled");
+        const auto video = m_vae->decode(m_vae->denormalize(latent.unsqueeze(0)))[0]; // [3, T, H, W]
+        for (std::int64_t t = 0; t < video.size(1); ++t)
+            result.frames.push_back(toImage(video.select(1, t)));
+        return result;
+    }
+
+private:
+    void validate(const GenerateRequest& r) const {
+        auto fail = [](const std::string& what) { throw RequestError(what); };
+        if (r.frames < 1 || r.frames > 1025 || (r.frames - 1) % 4 != 0)
+            fail("frames = " + std::to_string(r.frames) +
+                 ": must be 4k + 1 (1, 5, 9, ..., 81) and at most 1025");
+        if (r.width < 16 || r.height < 16 || r.width % 16 != 0 || r.height % 16 != 0 || r.width > 4096 ||
+            r.height > 4096)
+            fail("size " + std::to_string(r.width) + "x" + std::to_string(r.height) +
+                 ": width and height must be multiples of 16 between 16 and 4096");
+        if (r.steps < 1 || r.steps > 1000)
+            fail("steps = " + std::to_string(r.steps) + ": must be between 1 and 1000");
+        if (!std::isfinite(r.guidance) || r.guidance < 0 || r.guidance > 100)
+            fail("guidance must be a finite number between 0 and 100");
+        if (!std::isfinite(r.shift) || r.shift <= 0 || r.shift > 1000)
+            fail("shift must be a finite number in (0, 1000]");
+        if (!std::isfinite(r.strength) || r.strength < 0 || r.strength > 1)
+            fail("strength must be between 0 and 1");
+        parseSolverKind(r.solver);
+        if (r.device == Device::Cuda && !at::hasCUDA())
+            fail("device cuda: this build of the diffusion core has no CUDA support");
+        if (r.computeType == ComputeType::BF16)
+            fail("compute type bf16 is not supported on this device yet; use f32");
+        if (!r.initVideo.empty() && static_cast<int>(r.initVideo.size()) != r.frames)
+            fail("the init video has " + std::to_string(r.initVideo.size()) + " frames, the request " +
+                 std::to_string(r.frames));
+        for (const auto& c : r.conditioning)
+            if (c.position < 0 || c.position >= r.frames)
+                fail("conditioning frame position " + std::to_string(c.position) + " is outside 0.." +
+                     std::to_string(r.frames - 1));
+    }
+
+    at::Tensor encodeText(const std::string& text) const {
+        const auto tokens =
+            m_tokenizer->tokenize(text, static_cast<std::size_t>(m_folder.textEncoder.textLen));
+        const auto l = static_cast<std::int64_t>(tokens.ids.size());
+        const auto ids = at::tensor(tokens.ids, at::kLong).view({1, l});
+        auto mask = at::zeros({1, l}, at::kLong);
+        mask.narrow(1, 0, static_cast<std::int64_t>(tokens.length)).fill_(1);
+        const auto hidden = m_t5->forward(ids, mask);
+        return hidden[0].narrow(0, 0, static_cast<std::int64_t>(tokens.length));
+    }
+
+    ModelFolder m_folder;
+    ModelInfo m_info;
+    std::unique_ptr<WanT5> m_t5;
+    std::unique_ptr<WanDit> m_dit;
+    std::unique_ptr<WanVae> m_vae;
+    std::unique_ptr<PromptTokenizer> m_tokenizer;
+};
+
+} // namespace
+
+std::unique_ptr<Session> Session::open(const std::filesystem::path& dir, const SessionOptions& options) {
+    return std::make_unique<WanSession>(dir, options);
+}
+
+ModelInfo inspectModel(const std::filesystem::path& dir) {
+    const auto folder = resolveModelFolder(dir);
+    auto info = describe(folder);
+    const std::pair<const char*, const std::filesystem::path*> parts[] = {
+        {"text_encoder", &folder.textEncoderWeights},
+        {"dit", &folder.ditWeights},
+        {"vae", &folder.vaeWeights}};
+    for (const auto& [name, path] : parts) {
+        const auto ckpt = SafetensorsCheckpoint::open(*path);
+        info.components.push_back({name, path->string(), storageDtypes(ckpt), parameterCount(ckpt)});
+    }
+    info.components.push_back({"tokenizer", folder.tokenizer, "", 0});
+    return info;
+}
+
+std::uint64_t estimateMemoryBytes(const ModelInfo& info, int width, int height, int frames) {
+    std::uint64_t weights = 0;
+    for (const auto& c : info.components)
+        weights += static_cast<std::uint64_t>(c.parameters) * 4;
+    const std::uint64_t tokens = static_cast<std::uint64_t>((frames - 1) / 4 + 1) *
+                                 static_cast<std::uint64_t>(height / 16) *
+                                 static_cast<std::uint64_t>(width / 16);
+    // Residual stream, q/k/v/o and a few temporaries of width dim, the FFN hidden layer, the RoPE tables
+    // (float64) and one 256 MiB attention score tile; VAE decode of one chunk at full resolution.
+    const std::uint64_t dit =
+        tokens *
+            (static_cast<std::uint64_t>(info.dim) * 4 * 10 + static_cast<std::uint64_t>(info.ffnDim) * 4 * 2 +
+             static_cast<std::uint64_t>(info.dim / std::max<std::int64_t>(info.heads, 1)) * 8) +
+        (std::uint64_t{256} << 20);
+    const std::uint64_t vae =
+        static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * 4 * 96 * 4 * 6;
+    const std::uint64_t output = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * 3 *
+                                 4 * static_cast<std::uint64_t>(frames) * 2;
+    return weights + std::max(dit, vae) + output;
+}
+
+} // namespace kinema::diffusion

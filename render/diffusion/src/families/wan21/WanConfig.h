@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Wan 2.1 component configurations (torch-free), under the reference's field names, with the 1.3B
+/// defaults and validation of every value read from a file.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kinema::diffusion::wan21 {
+
+struct DitConfig {
+    std::string modelType = "t2v"; ///< t2v, i2v or flf2v
+    std::array<std::int64_t, 3> patchSize{1, 2, 2};
+    std::int64_t textLen = 512;
+    std::int64_t inDim = 16;
+    std::int64_t dim = 1536;
+    std::int64_t ffnDim = 8960;
+    std::int64_t freqDim = 256;
+    std::int64_t textDim = 4096;
+    std::int64_t outDim = 16;
+    std::int64_t numHeads = 12;
+    std::int64_t numLayers = 30;
+    double eps = 1e-6;
+
+    bool hasImageInput() const { return modelType == "i2v" || modelType == "flf2v"; }
+    std::int64_t headDim() const { return dim / numHeads; }
+    /// Throws ModelError naming `label` if a value is unusable.
+    void validate(const std::string& label) const;
+};
+
+struct VaeConfig {
+    std::int64_t dim = 96;
+    std::int64_t zDim = 16;
+    std::vector<std::int64_t> dimMult{1, 2, 4, 4};
+    std::int64_t numResBlocks = 2;
+    std::vector<bool> temporalDownsample{false, true, true};
+    std::vector<float> latentsMean;
+    std::vector<float> latentsStd;
+
+    /// The reference latent statistics for z_dim 16 (used when a config does not give them).
+    static std::vector<float> defaultMean();
+    static std::vector<float> defaultStd();
+    void validate(const std::string& label) const;
+};
+
+struct T5Config {
+    std::int64_t vocab = 256384;
+    std::int64_t dim = 4096;
+    std::int64_t dimAttn = 4096;
+    std::int64_t dimFfn = 10240;
+    std::int64_t numHeads = 64;
+    std::int64_t numLayers = 24;
+    std::int64_t numBuckets = 32;
+    std::int64_t maxDistance = 128;
+    bool sharedPos = false;
+    double eps = 1e-6;
+    std::int64_t textLen = 512;
+    void validate(const std::string& label) const;
+};
+
+/// Parse from JSON text (reference names: "dim", "ffn_dim", "num_heads", ...). Missing fields keep the
+/// defaults above; wrongly typed ones throw ModelError naming `label` and the field.
+DitConfig parseDitConfig(const std::string& jsonText, const std::string& label);
+VaeConfig parseVaeConfig(const std::string& jsonText, const std::string& label);
+T5Config parseT5Config(const std::string& jsonText, const std::string& label);
+
+} // namespace kinema::diffusion::wan21

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "families/wan21/WanDit.h"
+
+#include "nn/Ops.h"
+
+#include <kinema/diffusion/Errors.h>
+
+#include <cmath>
+
+namespace kinema::diffusion::wan21 {
+
+namespace {
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    return at::linear(x, w, b);
+}
+
+at::Tensor gelu(const at::Tensor& x, bool tanhApproximation) {
+    return at::gelu(x, tanhApproximation ? "tanh" : "none");
+}
+
+std::string shapeOf(const at::Tensor& t) {
+    std::string s = "[";
+    for (int64_t i = 0; i < t.dim(); ++i)
+        s += (i ? ", " : "") + std::to_string(t.size(i));
+    return s + "]";
+}
+
+} // namespace
+
+at::Tensor timestepSinusoid(std::int64_t dim, std::int64_t t) {
+    const std::int64_t half = dim / 2;
+    const auto opts = at::TensorOptions().dtype(at::kDouble);
+    const auto position = at::full({1}, static_cast<double>(t), opts);
+    const auto freqs = at::pow(10000.0, -at::arange(half, opts).div(static_cast<double>(half)));
+    const auto sinusoid = at::outer(position, freqs);
+    return at::cat({at::cos(sinusoid), at::sin(sinusoid)}, 1).to(at::kFloat);
+}
+
+std::pair<at::Tensor, at::Tensor> ropeTables(std::int64_t headDim, std::int64_t f, std::int64_t h,
+                                             std::int64_t w) {
+    const std::int64_t c = headDim / 2;
+    const std::int64_t hw = c / 3;
+    const std::int64_t tPairs = c - 2 * hw;
+    const auto opts = at::TensorOptions().dtype(at::kDouble);
+    auto band = [&](std::int64_t pairs, std::int64_t length) {
+        // angle[pos, j] = pos / 10000^(2j / (2 * pairs)), the reference's per-band table.
+        const auto inv =
+            1.0 / at::pow(10000.0, at::arange(0, 2 * pairs, 2, opts).div(static_cast<double>(2 * pairs)));
+        return at::outer(at::arange(length, opts), inv);
+    };
+    const auto ft = band(tPairs, f).view({f, 1, 1, tPairs}).expand({f, h, w, tPairs});
+    const auto fh = band(hw, h).view({1, h, 1, hw}).expand({f, h, w, hw});
+    const auto fw = band(hw, w).view({1, 1, w, hw}).expand({f, h, w, hw});
+    const auto angles = at::cat({ft, fh, fw}, -1).reshape({f * h * w, c});
+    return {at::cos(angles), at::sin(angles)};
+}
+
+at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cosTable, const at::Tensor& sinTable) {
+    const auto b = x.size(0), l = x.size(1), n = x.size(2), d = x.size(3);
+    const auto xd = x.to(at::kDouble).reshape({b, l, n, d / 2, 2});
+    const auto a = xd.select(-1, 0), bb = xd.select(-1, 1);
+    const auto cs = cosTable.to(x.device()).view({1, l, 1, d / 2});
+    const auto sn = sinTable.to(x.device()).view({1, l, 1, d / 2});
+    const auto re = a * cs - bb * sn;
+    const auto im = a * sn + bb * cs;
+    return at::stack({re, im}, -1).reshape({b, l, n, d}).to(x.scalar_type());
+}
+
+WanDit::WanDit(const DitConfig& config, WeightMap& wm)
+    : m_config(config) {
+    const auto& c = m_config;
+    const std::int64_t dim = c.dim;
+    auto lin = [&](const std::string& name, std::int64_t out, std::int64_t in) {
+        return Linear{wm.take(name + ".weight", {out, in}), wm.take(name + ".bias", {out})};
+    };
+    const std::int64_t patchIn = c.inDim * c.patchSize[0] * c.patchSize[1] * c.patchSize[2];
+    m_patch.w =
+        wm.take("patch_embedding.weight", {dim, c.inDim, c.patchSize[0], c.patchSize[1], c.patchSize[2]})
+            .reshape({dim, patchIn});
+    m_patch.b = wm.take("patch_embedding.bias", {dim});
+    m_text0 = lin("text_embedding.0", dim, c.textDim);
+    m_text2 = lin("text_embedding.2", dim, dim);
+    m_time0 = lin("time_embedding.0", dim, c.freqDim);
+    m_time2 = lin("time_embedding.2", dim, dim);
+    m_timeProj = lin("time_projection.1", 6 * dim, dim);
+    m_headModulation = wm.take("head.modulation", {1, 2, dim});
+    m_head = lin("head.head", c.outDim * c.patchSize[0] * c.patchSize[1] * c.patchSize[2], dim);
+    if (c.hasImageInput()) {
+        m_imgNorm0W = wm.take("img_emb.proj.0.weight", {1280});
+        m_imgNorm0B = wm.take("img_emb.proj.0.bias", {1280});
+        m_img1 = lin("img_emb.proj.1", 1280, 1280);
+        m_img3 = lin("img_emb.proj.3", dim, 1280);
+        m_imgNorm4W = wm.take("img_emb.proj.4.weight", {dim});
+        m_imgNorm4B = wm.take("img_emb.proj.4.bias", {dim});
+        if (c.modelType == "flf2v")
+            m_imgPos = wm.take("img_emb.emb_pos", {1, 514, 1280});
+    }
+    m_blocks.resize(static_cast<std::size_t>(c.numLayers));
+    for (std::int64_t i = 0; i < c.numLayers; ++i) {
+        auto& b = m_blocks[static_cast<std::size_t>(i)];
+        const std::string p = "blocks." + std::to_string(i) + ".";
+        b.modulation = wm.take(p + "modulation", {1, 6, dim});
+        b.q = lin(p + "self_attn.q", dim, dim);
+        b.k = lin(p + "self_attn.k", dim, dim);
+        b.v = lin(p + "self_attn.v", dim, dim);
+        b.o = lin(p + "self_attn.o", dim, dim);
+        b.normQ = wm.take(p + "self_attn.norm_q.weight", {dim});
+        b.normK = wm.take(p + "self_attn.norm_k.weight", {dim});
+        b.norm3W = wm.take(p + "norm3.weight", {dim});
+        b.norm3B = wm.take(p + "norm3.bias", {dim});
+        b.cq = lin(p + "cross_attn.q", dim, dim);
+        b.ck = lin(p + "cross_attn.k", dim, dim);
+        b.cv = lin(p + "cross_attn.v", dim, dim);
+        b.co = lin(p + "cross_attn.o", dim, dim);
+        b.cNormQ = wm.take(p + "cross_attn.norm_q.weight", {dim});
+        b.cNormK = wm.take(p + "cross_attn.norm_k.weight", {dim});
+        if (c.hasImageInput()) {
+            b.ckImg = lin(p + "cross_attn.k_img", dim, dim);
+            b.cvImg = lin(p + "cross_attn.v_img", dim, dim);
+            b.cNormKImg = wm.take(p + "cross_attn.norm_k_img.weight", {dim});
+        }
+        b.ffn0 = lin(p + "ffn.0", c.ffnDim, dim);
+        b.ffn2 = lin(p + "ffn.2", dim, c.ffnDim);
+    }
+    m_parameterCount = wm.parameterCount();
+}
+
+void WanDit::to(at::Device device) {
+    auto mv = [&](at::Tensor& t) {
+        if (t.defined())
+            t = t.to(device);
+    };
+    auto mvl = [&](Linear& l) {
+        mv(l.w);
+        mv(l.b);
+    };
+    for (auto* l : {&m_patch, &m_text0, &m_text2, &m_time0, &m_time2, &m_timeProj, &m_head, &m_img1, &m_img3})
+        mvl(*l);
+    for (auto* t : {&m_headModulation, &m_imgNorm0W, &m_imgNorm0B, &m_imgNorm4W, &m_imgNorm4B, &m_imgPos})
+        mv(*t);
+    for (auto& b : m_blocks) {
+        for (auto* l :
+             {&b.q, &b.k, &b.v, &b.o, &b.cq, &b.ck, &b.cv, &b.co, &b.ckImg, &b.cvImg, &b.ffn0, &b.ffn2})
+            mvl(*l);
+        for (auto* t :
+             {&b.modulation, &b.normQ, &b.normK, &b.cNormQ, &b.cNormK, &b.cNormKImg, &b.norm3W, &b.norm3B})
+            mv(*t);
+    }
+}
+
+at::Tensor WanDit::embedContext(const at::Tensor& text, const at::Tensor& clipFeatures) const {
+    const auto& c = m_config;
+    if (text.dim() != 2 || text.size(1) != c.textDim || text.size(0) > c.textLen)
+        throw RequestError("text context has shape " + shapeOf(text) + ", expected [L <= " +
+                           std::to_string(c.textLen) + ", " + std::to_string(c.textDim) + "]");
+    const auto device = m_text0.w.device();
+    auto padded = at::zeros({1, c.textLen, c.textDim}, m_text0.w.options());
+    padded[0].narrow(0, 0, text.size(0)).copy_(text.to(at::kFloat));
+    auto ctx = linear(gelu(linear(padded, m_text0.w, m_text0.b), true), m_text2.w, m_text2.b);
+    if (!c.hasImageInput())
+        return ctx;
+    const std::int64_t rows = c.modelType == "flf2v" ? 514 : 257;
+    if (!clipFeatures.defined() || clipFeatures.dim() != 3 || clipFeatures.size(0) != 1 ||
+        clipFeatures.size(1) != rows || clipFeatures.size(2) != 1280)
+        throw RequestError(c.modelType + " needs CLIP image features [1, " + std::to_string(rows) +
+                           ", 1280]");
+    auto img = clipFeatures.to(device, at::kFloat);
+    if (m_imgPos.defined())
+        img = img + m_imgPos;
+    img = at::layer_norm(img, {1280}, m_imgNorm0W, m_imgNorm0B, 1e-5);
+    img = linear(gelu(linear(img, m_img1.w, m_img1.b), false), m_img3.w, m_img3.b);
+    img = at::layer_norm(img, {c.dim}, m_imgNorm4W, m_imgNorm4B, 1e-5);
+    return at::cat({img, ctx}, 1);
+}
+
+at::Tensor WanDit::selfAttention(const Block& b, const at::Tensor& x, const at::Tensor& cosTable,
+                                 const at::Tensor& sinTable) const {
+    const auto n = m_config.numHeads, d = m_config.headDim();
+    const auto bs = x.size(0), l = x.size(1);
+    auto q = nn::rmsNorm(linear(x, b.q.w, b.q.b), b.normQ, m_config.eps).view({bs, l, n, d});
+    auto k = nn::rmsNorm(linear(x, b.k.w, b.k.b), b.normK, m_config.eps).view({bs, l, n, d});
+    auto v = linear(x, b.v.w, b.v.b).view({bs, l, n, d});
+    q = applyRope(q, cosTable, sinTable);
+    k = applyRope(k, cosTable, sinTable);
+    auto out = nn::attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(d)));
+    return linear(out.flatten(2), b.o.w, b.o.b);
+}
+
+at::Tensor WanDit::crossAttention(const Block& b, const at::Tensor& x, const at::Tensor& context) const {
+    const auto n = m_config.numHeads, d = m_config.headDim();
+    const auto bs = x.size(0);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    const std::int64_t imageRows = context.size(1) - m_config.textLen;
+    const auto text = imageRows > 0 ? context.narrow(1, imageRows, m_config.textLen) : context;
+    auto q = nn::rmsNorm(linear(x, b.cq.w, b.cq.b), b.cNormQ, m_config.eps).view({bs, -1, n, d});
+    auto k = nn::rmsNorm(linear(text, b.ck.w, b.ck.b), b.cNormK, m_config.eps).view({bs, -1, n, d});
+    auto v = linear(text, b.cv.w, b.cv.b).view({bs, -1, n, d});
+    auto out = nn::attention(q, k, v, scale).flatten(2);
+    if (imageRows > 0 && b.ckImg.w.defined()) {
+        const auto img = context.narrow(1, 0, imageRows);
+        auto ki =
+            nn::rmsNorm(linear(img, b.ckImg.w, b.ckImg.b), b.cNormKImg, m_config.eps).view({bs, -1, n, d});
+        auto vi = linear(img, b.cvImg.w, b.cvImg.b).view({bs, -1, n, d});
+        out = out + nn::attention(q, ki, vi, scale).flatten(2);
+    }
+    return linear(out, b.co.w, b.co.b);
+}
+
+at::Tensor WanDit::forward(const at::Tensor& xIn, std::int64_t t, const at::Tensor& context,
+                           const at::Tensor& y) const {
+    const auto& c = m_config;
+    const auto device = m_patch.w.device();
+    at::Tensor x = xIn.to(device, at::kFloat);
+    if (y.defined())
+        x = at::cat({x, y.to(device, at::kFloat)}, 0);
+    if (x.dim() != 4 || x.size(0) != c.inDim || x.size(2) % 2 != 0 || x.size(3) % 2 != 0 || x.size(1) < 1)
+        throw RequestError("DiT input has shape " + shapeOf(x) + ", expected [" + std::to_string(c.inDim) +
+                           ", F, H, W] with even H and W");
+    const std::int64_t f = x.size(1), hp = x.size(2) / 2, wp = x.size(3) / 2;
+    const std::int64_t l = f * hp * wp;
+    const std::int64_t dim = c.dim;
+
+    // Patch embedding as a matmul over non-overlapping (1, 2, 2) patches.
+    auto tokens = x.view({c.inDim, f, hp, 2, wp, 2}).permute({1, 2, 4, 0, 3, 5}).reshape({1, l, c.inDim * 4});
+    auto h = linear(tokens, m_patch.w, m_patch.b);
+
+    const auto e = linear(at::silu(linear(timestepSinusoid(c.freqDim, t).to(device), m_time0.w, m_time0.b)),
+                          m_time2.w, m_time2.b);                                       // [1, dim]
+    const auto e0 = linear(at::silu(e), m_timeProj.w, m_timeProj.b).view({1, 6, dim}); // [1, 6, dim]
+    const auto [cosTable, sinTable] = ropeTables(c.headDim(), f, hp, wp);
+
+    for (const auto& b : m_blocks) {
+        const auto mod = (b.modulation + e0).chunk(6, 1);
+        auto n1 = at::layer_norm(h, {dim}, {}, {}, c.eps) * (1 + mod[1]) + mod[0];
+        h = h + selfAttention(b, n1, cosTable, sinTable) * mod[2];
+        h = h + crossAttention(b, at::layer_norm(h, {dim}, b.norm3W, b.norm3B, c.eps), context);
+        auto n2 = at::layer_norm(h, {dim}, {}, {}, c.eps) * (1 + mod[4]) + mod[3];
+        h = h + linear(gelu(linear(n2, b.ffn0.w, b.ffn0.b), true), b.ffn2.w, b.ffn2.b) * mod[5];
+    }
+
+    const auto headMod = (m_headModulation + e.unsqueeze(1)).chunk(2, 1);
+    auto out =
+        linear(at::layer_norm(h, {dim}, {}, {}, c.eps) * (1 + headMod[1]) + headMod[0], m_head.w, m_head.b);
+    // Unpatchify: token (f, h, w) channel o = (q * 2 + r) * C + ch -> out[ch, f, 2h + q, 2w + r].
+    return out.view({f, hp, wp, 1, 2, 2, c.outDim})
+        .permute({6, 0, 3, 1, 4, 2, 5})
+        .reshape({c.outDim, f, hp * 2, wp * 2})
+        .contiguous();
+}
+
+} // namespace kinema::diffusion::wan21

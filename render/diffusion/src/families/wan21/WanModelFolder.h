@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Where the pieces of a Wan 2.1 model folder are and how they are configured (torch-free).
+///
+/// Layout (see docs/models.md): `config.json` (DiT, reference or diffusers field names),
+/// `diffusion_pytorch_model.safetensors` or its `.index.json` with shards, `Wan2.1_VAE.safetensors`,
+/// `models_t5_umt5-xxl-enc-bf16.safetensors`, and the tokenizer under `google/umt5-xxl/`. An optional
+/// `kinema.json` overrides the VAE / text-encoder configs and the tokenizer (used by small test models).
+#include "families/wan21/WanConfig.h"
+
+#include <filesystem>
+#include <string>
+
+namespace kinema::diffusion::wan21 {
+
+struct ModelFolder {
+    std::filesystem::path dir;
+    DitConfig dit;
+    std::filesystem::path ditWeights;
+    std::filesystem::path vaeWeights;
+    VaeConfig vae;
+    std::filesystem::path textEncoderWeights;
+    T5Config textEncoder;
+    /// "umt5" (the model's tokenizer files) or "bytes" (UTF-8 bytes as ids; small test models only).
+    std::string tokenizer = "umt5";
+};
+
+/// Finds and validates the files of the model in `dir`; throws ModelError naming what is missing.
+ModelFolder resolveModelFolder(const std::filesystem::path& dir);
+
+/// The reference's default negative prompt (the text encoder's cleaning turns its full-width commas into
+/// ASCII ones).
+const std::string& defaultNegativePrompt();
+
+} // namespace kinema::diffusion::wan21

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The umT5 text encoder (reference `T5Encoder`, encoder only): per-layer relative position bias, unscaled
+/// attention logits, gated tanh-GELU feed-forward, RMS layer norms. Computes in fp32.
+#include "families/wan21/WanConfig.h"
+#include "tensor/WeightMap.h"
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace kinema::diffusion::wan21 {
+
+class WanT5 {
+public:
+    WanT5(const T5Config& config, WeightMap& weights);
+
+    const T5Config& config() const { return m_config; }
+    std::int64_t parameterCount() const { return m_parameterCount; }
+
+    /// ids and mask [B, L] int64 (mask: 1 for real tokens, then 0). Returns hidden states [B, L, dim]
+    /// after the final norm; pad rows are computed too (masked as keys only).
+    at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask) const;
+
+private:
+    struct Block {
+        at::Tensor norm1, q, k, v, o, norm2, gate, fc1, fc2, posTable;
+    };
+    at::Tensor positionBias(const at::Tensor& table, std::int64_t lq, std::int64_t lk) const;
+
+    T5Config m_config;
+    std::int64_t m_parameterCount = 0;
+    at::Tensor m_embedding, m_finalNorm;
+    std::vector<Block> m_blocks;
+};
+
+/// The bidirectional relative-position bucket of (key position - query position), as the reference
+/// computes it (float32 logarithms, truncation).
+at::Tensor relativePositionBuckets(std::int64_t lq, std::int64_t lk, std::int64_t numBuckets,
+                                   std::int64_t maxDistance);
+
+} // namespace kinema::diffusion::wan21

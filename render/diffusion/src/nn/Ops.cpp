@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "nn/Ops.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+
+namespace kinema::diffusion::nn {
+
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale,
+                     const at::Tensor& keyBias, std::int64_t maxScoreBytes) {
+    // [B, N, L, D] layout, fp32 arithmetic.
+    const auto qh = q.transpose(1, 2).to(at::kFloat);
+    const auto kt = k.transpose(1, 2).to(at::kFloat).transpose(-2, -1);
+    const auto vh = v.transpose(1, 2).to(at::kFloat);
+    const std::int64_t batch = qh.size(0), heads = qh.size(1), lq = qh.size(2), lk = kt.size(-1);
+    const std::int64_t perRow = std::max<std::int64_t>(1, batch * heads * lk * 4);
+    const std::int64_t tile =
+        std::clamp<std::int64_t>(maxScoreBytes / perRow, 1, std::max<std::int64_t>(lq, 1));
+    at::Tensor out = at::empty({batch, heads, lq, vh.size(-1)}, qh.options());
+    for (std::int64_t start = 0; start < lq; start += tile) {
+        const std::int64_t len = std::min(tile, lq - start);
+        auto scores = at::matmul(qh.narrow(2, start, len), kt);
+        scores.mul_(scale);
+        if (keyBias.defined()) {
+            const auto bias = keyBias.size(-2) == 1 ? keyBias : keyBias.narrow(-2, start, len);
+            scores.add_(bias);
+        }
+        auto probs = at::softmax(scores, -1);
+        out.narrow(2, start, len).copy_(at::matmul(probs, vh));
+    }
+    return out.transpose(1, 2).to(q.scalar_type());
+}
+
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+    const auto xf = x.to(at::kFloat);
+    auto y = xf * at::rsqrt(xf.pow(2).mean({-1}, true) + eps);
+    return y.to(x.scalar_type()) * weight;
+}
+
+namespace {
+bool useMkldnn(const at::Tensor& x, const at::Tensor& weight) {
+    return at::hasMKLDNN() && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
+           weight.scalar_type() == at::kFloat;
+}
+} // namespace
+
+at::Tensor conv3d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                  at::IntArrayRef stride) {
+    if (useMkldnn(x, weight))
+        return at::mkldnn_convolution(x.contiguous(), weight.contiguous(), bias, {0, 0, 0}, stride, {1, 1, 1},
+                                      1);
+    return at::conv3d(x, weight, bias, stride);
+}
+
+at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                  at::IntArrayRef stride, at::IntArrayRef padding) {
+    if (useMkldnn(x, weight))
+        return at::mkldnn_convolution(x.contiguous(), weight.contiguous(), bias, padding, stride, {1, 1}, 1);
+    return at::conv2d(x, weight, bias, stride, padding);
+}
+
+void setComputeThreads(int threads) {
+    if (threads > 0)
+        at::set_num_threads(threads);
+}
+
+} // namespace kinema::diffusion::nn

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine API end to end on a tiny random-weight Wan 2.1 model written to a temporary folder.
+#include "TinyWanModel.h"
+
+#include <kinema/diffusion/Errors.h>
+#include <kinema/diffusion/Session.h>
+
+#include <TestSupport.h>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <thread>
+
+using namespace kinema::diffusion;
+
+namespace {
+
+GenerateRequest smallRequest() {
+    GenerateRequest r;
+    r.prompt = "a red fox in the snow";
+    r.seed = 42;
+    r.frames = 5;
+    r.width = 32;
+    r.height = 32;
+    r.steps = 3;
+    r.guidance = 4.0;
+    r.shift = 3.0;
+    return r;
+}
+
+double maxDifference(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        m = std::max(m, static_cast<double>(std::abs(a[i] - b[i])));
+    return m;
+}
+
+struct TinyModel {
+    kinema::test::TempDir dir{"kinema-tiny-wan"};
+    std::unique_ptr<Session> session;
+    TinyModel() {
+        kinema::test::writeTinyWanModel(dir.path());
+        SessionOptions options;
+        options.threads = 1;
+        session = Session::open(dir.path(), options);
+    }
+};
+
+} // namespace
+
+TEST_CASE("session: a tiny model generates frames and latents of the requested size", "[session]") {
+    TinyModel model;
+    const auto info = model.session->info();
+    CHECK(info.family == "wan2.1");
+    CHECK(info.modelType == "t2v");
+    REQUIRE(info.components.size() == 4);
+    CHECK(info.components[1].name == "dit");
+    CHECK(info.components[1].parameters > 0);
+
+    int calls = 0;
+    const auto result = model.session->generate(smallRequest(), [&](const Progress& p) {
+        ++calls;
+        CHECK(p.step == calls);
+        CHECK(p.total == 3);
+        CHECK(p.preview.width == 4);
+        CHECK(p.preview.height == 4);
+        CHECK(p.preview.rgb.size() == 4 * 4 * 3);
+        return true;
+    });
+    CHECK(calls == 3);
+    REQUIRE(result.frames.size() == 5);
+    for (const auto& f : result.frames) {
+        CHECK(f.width == 32);
+        CHECK(f.height == 32);
+        REQUIRE(f.rgb.size() == 32 * 32 * 3);
+        for (float v : f.rgb)
+            REQUIRE((std::isfinite(v) && v >= -1.0f && v <= 1.0f));
+    }
+    CHECK(result.latentChannels == 16);
+    CHECK(result.latentFrames == 2);
+    CHECK(result.latentHeight == 4);
+    CHECK(result.latentWidth == 4);
+    CHECK(result.latents.size() == 16 * 2 * 4 * 4);
+}
+
+TEST_CASE("session: generation is deterministic for a seed and depends on seed and prompt", "[session]") {
+    TinyModel model;
+    auto request = smallRequest();
+    const auto a = model.session->generate(request);
+    const auto b = model.session->generate(request);
+    CHECK(maxDifference(a.latents, b.latents) == 0.0);
+    CHECK(maxDifference(a.frames[4].rgb, b.frames[4].rgb) == 0.0);
+
+    request.seed = 43;
+    const auto c = model.session->generate(request);
+    CHECK(maxDifference(a.latents, c.latents) > 1e-3);
+
+    request.seed = 42;
+    request.prompt = "a blue whale";
+    const auto d = model.session->generate(request);
+    CHECK(maxDifference(a.latents, d.latents) > 1e-6);
+
+    request = smallRequest();
+    request.solver = "dpm++";
+    const auto e = model.session->generate(request);
+    CHECK(maxDifference(a.latents, e.latents) > 1e-6);
+    request.solver = "euler";
+    CHECK_NOTHROW(model.session->generate(request));
+}
+
+TEST_CASE("session: cancellation is honoured within one step", "[session]") {
+    TinyModel model;
+    auto request = smallRequest();
+    request.steps = 6;
+    std::atomic<bool> cancel{false};
+    request.cancel = &cancel;
+    int steps = 0;
+    CHECK_THROWS_AS(model.session->generate(request,
+                                            [&](const Progress& p) {
+                                                ++steps;
+                                                if (p.step == 2)
+                                                    cancel = true;
+                                                return true;
+                                            }),
+                    CancelledError);
+    CHECK(steps == 2);
+
+    steps = 0;
+    cancel = false;
+    CHECK_THROWS_AS(model.session->generate(request,
+                                            [&](const Progress&) {
+                                                ++steps;
+                                                return false;
+                                            }),
+                    CancelledError);
+    CHECK(steps == 1);
+
+    // Cancelling from another thread while the loop runs.
+    cancel = false;
+    request.steps = 200;
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        cancel = true;
+    });
+    CHECK_THROWS_AS(model.session->generate(request), CancelledError);
+    canceller.join();
+}
+
+TEST_CASE("session: video-to-video and conditioning frames steer the result", "[session]") {
+    TinyModel model;
+    auto request = smallRequest();
+    const auto base = model.session->generate(request);
+
+    // An init video at strength 0.5 starts half-way through the schedule from its own latent.
+    request.initVideo = base.frames;
+    request.strength = 0.5;
+    int calls = 0;
+    const auto v2v = model.session->generate(request, [&](const Progress& p) {
+        calls = p.total;
+        return true;
+    });
+    CHECK(calls == 2);
+    CHECK(v2v.frames.size() == 5);
+
+    // A latent conditioning frame at position 0 is kept exactly in the final latent.
+    request = smallRequest();
+    ConditioningFrame cond;
+    cond.position = 0;
+    cond.latent.assign(16 * 4 * 4, 0.25f);
+    request.conditioning.push_back(cond);
+    const auto conditioned = model.session->generate(request);
+    for (int c = 0; c < 16; ++c)
+        for (int i = 0; i < 16; ++i)
+            REQUIRE(conditioned.latents[static_cast<std::size_t>(c * 2 * 16 + i)] ==
+                    Approx(0.25f).margin(1e-6));
+
+    // A pixel conditioning frame is encoded by the VAE.
+    request.conditioning[0].latent.clear();
+    request.conditioning[0].position = 4;
+    request.conditioning[0].image = base.frames[4];
+    CHECK_NOTHROW(model.session->generate(request));
+}
+
+TEST_CASE("session: bad requests are rejected with the parameter named", "[session]") {
+    TinyModel model;
+    auto bad = [&](auto mutate, const char* expected) {
+        auto r = smallRequest();
+        mutate(r);
+        CHECK_THROWS_WITH(model.session->generate(r), Catch::Contains(expected));
+    };
+    bad([](GenerateRequest& r) { r.frames = 4; }, "frames");
+    bad([](GenerateRequest& r) { r.width = 33; }, "size");
+    bad([](GenerateRequest& r) { r.height = 0; }, "size");
+    bad([](GenerateRequest& r) { r.steps = 0; }, "steps");
+    bad([](GenerateRequest& r) { r.guidance = std::nan(""); }, "guidance");
+    bad([](GenerateRequest& r) { r.shift = -1; }, "shift");
+    bad([](GenerateRequest& r) { r.solver = "ddim"; }, "solver 'ddim'");
+    bad([](GenerateRequest& r) { r.strength = 2; }, "strength");
+    bad([](GenerateRequest& r) { r.device = Device::Cuda; }, "cuda");
+    bad([](GenerateRequest& r) { r.computeType = ComputeType::BF16; }, "bf16");
+    bad(
+        [](GenerateRequest& r) {
+            r.initVideo.resize(2);
+            r.strength = 0.5;
+        },
+        "init video");
+    bad([](GenerateRequest& r) { r.conditioning.push_back({7, {}, {}}); }, "position 7");
+    bad([](GenerateRequest& r) { r.conditioning.push_back({0, {}, {1.f, 2.f}}); }, "conditioning latent");
+    bad([](GenerateRequest& r) { r.conditioning.push_back({0, {}, {}}); }, "conditioning frame 0");
+}
+
+TEST_CASE("session: broken model folders fail with the file named", "[session]") {
+    kinema::test::TempDir dir{"kinema-bad-wan"};
+    CHECK_THROWS_WITH(Session::open(dir.path() / "absent"), Catch::Contains("does not exist"));
+    CHECK_THROWS_WITH(Session::open(dir.path()), Catch::Contains("config.json"));
+    kinema::test::writeTinyWanModel(dir.path());
+    CHECK_NOTHROW(inspectModel(dir.path()));
+
+    // A weights file with a tensor of the wrong shape.
+    std::map<std::string, at::Tensor> wrong{{"patch_embedding.weight", at::zeros({3, 3})}};
+    kinema::test::saveF32Safetensors(dir / "diffusion_pytorch_model.safetensors", wrong);
+    CHECK_THROWS_WITH(Session::open(dir.path()),
+                      Catch::Contains("patch_embedding.weight") && Catch::Contains("shape"));
+
+    // Truncated VAE weights.
+    kinema::test::writeTinyWanModel(dir.path());
+    const auto vae = dir / "Wan2.1_VAE.safetensors";
+    std::filesystem::resize_file(vae, std::filesystem::file_size(vae) - 10);
+    CHECK_THROWS_WITH(Session::open(dir.path()),
+                      Catch::Contains("Wan2.1_VAE.safetensors") && Catch::Contains("truncated"));
+
+    // Only a pickle checkpoint: conversion is required.
+    std::filesystem::remove(vae);
+    kinema::test::writeText(dir / "Wan2.1_VAE.pth", "PK");
+    CHECK_THROWS_WITH(Session::open(dir.path()), Catch::Contains("convert"));
+
+    // An extra tensor the model does not know.
+    kinema::test::writeTinyWanModel(dir.path());
+    std::map<std::string, at::Tensor> extra{{"unknown.weight", at::zeros({2})}};
+    kinema::test::saveF32Safetensors(dir / "models_t5_umt5-xxl-enc-bf16.safetensors", extra);
+    CHECK_THROWS_WITH(Session::open(dir.path()), Catch::Contains("missing") || Catch::Contains("unexpected"));
+
+    // A config with a wrongly typed field, and an unusable head count.
+    kinema::test::writeTinyWanModel(dir.path());
+    kinema::test::writeText(dir / "config.json", R"({"dim":"big"})");
+    CHECK_THROWS_WITH(Session::open(dir.path()), Catch::Contains("\"dim\""));
+    kinema::test::writeText(dir / "config.json", R"({"dim":30,"num_heads":4})");
+    CHECK_THROWS_WITH(Session::open(dir.path()), Catch::Contains("num_heads"));
+    kinema::test::writeText(dir / "config.json", R"({"dim":32,"dim":64})");
+    CHECK_THROWS_WITH(Session::open(dir.path()), Catch::Contains("duplicate"));
+}
