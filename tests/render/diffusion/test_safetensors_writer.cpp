@@ -12,54 +12,6 @@
 
 #include <sys/stat.h>
 
-// Temporary weak definitions of the RawTensor helpers so these tests link before the module's own
-// RawTensor.cpp exists; the strong definitions in the library take precedence once they are there.
-namespace kinema::diffusion {
-__attribute__((weak)) std::size_t dtypeSize(DType dtype) {
-    switch (dtype) {
-    case DType::F64:
-    case DType::I64:
-        return 8;
-    case DType::F32:
-    case DType::I32:
-        return 4;
-    case DType::F16:
-    case DType::BF16:
-    case DType::I16:
-        return 2;
-    case DType::I8:
-    case DType::U8:
-    case DType::Bool:
-        return 1;
-    }
-    return 0;
-}
-__attribute__((weak)) std::string_view dtypeName(DType dtype) {
-    switch (dtype) {
-    case DType::F64:
-        return "F64";
-    case DType::F32:
-        return "F32";
-    case DType::F16:
-        return "F16";
-    case DType::BF16:
-        return "BF16";
-    case DType::I64:
-        return "I64";
-    case DType::I32:
-        return "I32";
-    case DType::I16:
-        return "I16";
-    case DType::I8:
-        return "I8";
-    case DType::U8:
-        return "U8";
-    case DType::Bool:
-        return "BOOL";
-    }
-    return "?";
-}
-} // namespace kinema::diffusion
 
 using namespace kinema::diffusion;
 using kinema::test::TempDir;
