@@ -12,7 +12,6 @@
 
 #include <sys/stat.h>
 
-
 using namespace kinema::diffusion;
 using kinema::test::TempDir;
 
