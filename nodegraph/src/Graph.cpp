@@ -67,6 +67,7 @@ Node& Graph::addNode(std::unique_ptr<Node> node, const std::string& name, int in
     else
         m_nodes.push_back(std::move(node));
     Node& added = *raw;
+    m_byName[added.m_name] = &added;
     attach(added);
     touched();
     nodeAdded.emit(added);
@@ -89,6 +90,7 @@ std::unique_ptr<Node> Graph::removeNode(Node& node) {
             disconnect(node, i);
     std::unique_ptr<Node> owned = std::move(*it);
     m_nodes.erase(it);
+    m_byName.erase(owned->m_name);
     owned->m_graph = nullptr;
     touched();
     return owned;
@@ -105,7 +107,9 @@ void Graph::renameNode(Node& node, const std::string& newName) {
     if (findNode(newName))
         throw GraphError("a node named '" + newName + "' already exists");
     std::string old = node.m_name;
+    m_byName.erase(old);
     node.m_name = newName;
+    m_byName[newName] = &node;
     touched();
     nodeRenamed.emit(node, old);
 }
@@ -126,10 +130,8 @@ void Graph::setPosition(Node& node, const NodePosition& position) {
 }
 
 Node* Graph::findNode(const std::string& name) const {
-    for (auto& n : m_nodes)
-        if (n->name() == name)
-            return n.get();
-    return nullptr;
+    auto it = m_byName.find(name);
+    return it == m_byName.end() ? nullptr : it->second;
 }
 
 Node& Graph::node(const std::string& name) const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kinema/graph/Geometry.h"
@@ -118,6 +119,7 @@ private:
     void touched() { ++m_changeCount; }
 
     std::vector<std::unique_ptr<Node>> m_nodes;
+    std::unordered_map<std::string, Node*> m_byName; // index of m_nodes by name
     std::vector<Backdrop> m_backdrops;
     ProjectSettings m_settings;
     std::uint64_t m_changeCount = 0;
