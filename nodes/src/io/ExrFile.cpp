@@ -362,6 +362,8 @@ void copyAttributes(const Imf::Header& header, render::Metadata& meta) {
             meta["exr/compression"] = n;
 }
 
+constexpr int kMaxExrDimension = 1 << 17;
+
 struct PartPlan {
     int index = 0;
     Imath::Box2i dataWindow;
@@ -373,9 +375,14 @@ struct PartPlan {
 Image readExr(const std::filesystem::path& path, const ExrReadLimits& limits) {
     initThreads();
     const std::string file = path.string();
-    // Bounds for OpenEXR's own header checks: set before any header is parsed.
-    Imf::Header::setMaxImageSize(limits.maxDimension, limits.maxDimension);
-    Imf::Header::setMaxTileSize(limits.maxDimension, limits.maxDimension);
+    // Bounds for OpenEXR's own header checks, set before any header is parsed. They are process-wide (the
+    // writer checks them too), so they hold the largest size Kinema handles; the per-call limits are
+    // applied below, before any pixel memory is allocated.
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Imf::Header::setMaxImageSize(kMaxExrDimension, kMaxExrDimension);
+        Imf::Header::setMaxTileSize(kMaxExrDimension, kMaxExrDimension);
+    });
     try {
         Imf::MultiPartInputFile in(file.c_str());
         const int partCount = in.parts();

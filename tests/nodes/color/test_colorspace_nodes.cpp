@@ -154,7 +154,7 @@ TEST_CASE("ColorSpace hash covers the transform and the config identity", "[colo
     checkAgainstProcessor(*rampImage(), *out, *p);
 }
 
-TEST_CASE("ColorSpace: identical spaces pass the input through; unknown spaces are errors",
+TEST_CASE("ColorSpace: identical spaces pass the input through, unknown spaces are errors",
           "[color][nodes]") {
     IoHarness h;
     auto image = rampImage();
