@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
     const int height = argc > 3 ? std::max(16, std::atoi(argv[3])) : 1080;
     const fs::path dir = argc > 4 ? fs::path(argv[4]) : fs::temp_directory_path() / "kinema_io_bench";
     fs::create_directories(dir);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // lines appear as they are measured, also through a pipe
     if (!std::getenv("OCIO"))
         color::setShippedConfigPath(KINEMA_OCIO_CONFIG);
 

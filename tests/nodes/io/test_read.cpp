@@ -12,7 +12,10 @@
 #include <OpenEXR/ImfPartType.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sys/resource.h>
 
 #include "IoTestSupport.h"
 #include "TestSupport.h"
@@ -301,4 +304,46 @@ TEST_CASE("Read: resource limits reject oversized headers before allocating", "[
     CHECK(fs::file_size(file) < (std::uintmax_t(4) << 20));
     s.h.set(*s.read, "file", file.string());
     CHECK_THROWS_WITH(s.h.eval(*s.read), Catch::Contains("huge.exr"));
+}
+
+namespace {
+
+/// Rewrites the dataWindow attribute of an EXR file in place (a tiny file then declares a huge image).
+void patchDataWindow(const fs::path& file, int xMax, int yMax) {
+    std::fstream io(file, std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(io)), {});
+    const std::string key("dataWindow\0box2i\0", 17);
+    const auto pos = bytes.find(key);
+    REQUIRE(pos != std::string::npos);
+    const std::int32_t box[4] = {0, 0, xMax, yMax};
+    io.seekp(static_cast<std::streamoff>(pos + key.size() + 4));
+    io.write(reinterpret_cast<const char*>(box), sizeof box);
+}
+
+long peakRssMiB() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024;
+}
+
+} // namespace
+
+TEST_CASE("Read: a 1 KB file declaring 2^31 pixels is rejected without a large allocation",
+          "[io][read][limits]") {
+    ReadSetup s;
+    // Load the config and libraries first: only what the damaged files make the reader allocate counts.
+    writeRawExr(s.dir.path() / "ok.exr", Imath::Box2i({0, 0}, {3, 3}), Imath::Box2i({0, 0}, {3, 3}), {"R"});
+    s.load(s.dir.path() / "ok.exr");
+    const long before = peakRssMiB();
+    for (auto [xMax, yMax] : {std::pair{65535, 32767}, std::pair{(1 << 20) - 1, 2047}}) {
+        INFO(xMax << " x " << yMax);
+        const fs::path file = s.dir.path() / ("bomb" + std::to_string(xMax) + ".exr");
+        writeRawExr(file, Imath::Box2i({0, 0}, {0, 0}), Imath::Box2i({0, 0}, {0, 0}), {"R", "G", "B"});
+        patchDataWindow(file, xMax, yMax);
+        CHECK(fs::file_size(file) < 1024);
+        s.h.set(*s.read, "file", file.string());
+        CHECK_THROWS_WITH(s.h.eval(*s.read), Catch::Contains(file.filename().string()));
+    }
+    INFO("peak RSS " << before << " MiB before, " << peakRssMiB() << " MiB after");
+    CHECK(peakRssMiB() - before < 64);
 }
