@@ -19,18 +19,21 @@ using render::Image;
 
 namespace {
 
-void setOiioLimits(const ImageReadLimits& limits) {
+/// OpenImageIO's own limits are process-wide: they hold the defaults, and the per-call limits are checked
+/// on the header before any pixel memory is allocated.
+void setOiioLimits() {
     static std::once_flag once;
-    std::call_once(once, [&] {
-        OIIO::attribute("limits:channels", limits.maxChannels);
-        OIIO::attribute("limits:imagesize_MB",
-                        static_cast<int>(std::min<std::int64_t>(limits.maxBytes >> 20, std::int64_t(32768))));
+    std::call_once(once, [] {
+        const ImageReadLimits defaults;
+        OIIO::attribute("limits:channels", defaults.maxChannels);
+        OIIO::attribute("limits:imagesize_MB", static_cast<int>(std::min<std::int64_t>(
+                                                   defaults.maxBytes >> 20, std::int64_t(32768))));
     });
 }
 
 Image readWithOiio(const std::filesystem::path& path, const ImageReadLimits& limits, ImageFileInfo& info) {
     const std::string file = path.string();
-    setOiioLimits(limits);
+    setOiioLimits();
     OIIO::ImageSpec config;
     config.attribute("oiio:UnassociatedAlpha", 1); // straight values as stored; premultiplied later
     auto in = OIIO::ImageInput::open(file, &config);

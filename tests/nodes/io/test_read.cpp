@@ -347,3 +347,42 @@ TEST_CASE("Read: a 1 KB file declaring 2^31 pixels is rejected without a large a
     INFO("peak RSS " << before << " MiB before, " << peakRssMiB() << " MiB after");
     CHECK(peakRssMiB() - before < 64);
 }
+
+TEST_CASE("Read: files from another writer (fixtures)", "[io][read][fixtures]") {
+    ReadSetup s;
+    const fs::path dir = kinema::test::fixturesDir() / "images";
+    auto exr = s.load(dir / "oiio_layers_piz.exr");
+    CHECK(exr->format().width == 24);
+    CHECK(exr->format().height == 20);
+    CHECK(exr->dataWindow() == Box2i{4, 2, 20, 18});
+    CHECK(exr->sample("G", 10, 10) == 0.5f);
+    CHECK(exr->sample("A", 19, 17) == 1.0f);
+    CHECK(exr->sample("diffuse.R", 4, 2) == 2.0f);
+    CHECK(exr->sample("diffuse.B", 12, 9) == 4.0f);
+    CHECK(std::get<std::string>(exr->metadata().at("exr/compression")) == "piz");
+
+    s.h.set(*s.read, "colorspace", std::string("Raw"));
+    struct Expect {
+        const char* file;
+        float r, g, b, tolerance;
+    };
+    for (const Expect& e : {Expect{"oiio_grey8.png", 128.f / 255.f, 128.f / 255.f, 128.f / 255.f, 1e-6f},
+                            Expect{"oiio_rgb16.tif", 0.25f, 0.5f, 0.75f, 2e-5f},
+                            Expect{"oiio_rgb32f.tif", 0.25f, 0.5f, 0.75f, 0.0f},
+                            Expect{"oiio_rgb10.dpx", 0.25f, 0.5f, 0.75f, 1.0f / 1023.0f},
+                            Expect{"oiio_grey.jpg", 0.5f, 0.5f, 0.5f, 2.0f / 255.0f}}) {
+        INFO(e.file);
+        auto img = s.load(dir / e.file);
+        CHECK(img->format().width == 8);
+        CHECK(img->sample("R", 3, 3) == Approx(e.r).margin(e.tolerance));
+        CHECK(img->sample("G", 3, 3) == Approx(e.g).margin(e.tolerance));
+        CHECK(img->sample("B", 7, 7) == Approx(e.b).margin(e.tolerance));
+        CHECK_FALSE(img->hasChannel("A"));
+    }
+    // With the file rules (PNG = sRGB - Texture): 128/255 decodes to 0.21586 linear, neutral in ACEScg.
+    s.h.set(*s.read, "colorspace", std::string("auto"));
+    auto png = s.load(dir / "oiio_grey8.png");
+    CHECK(png->sample("R", 0, 0) == Approx(0.21586f).margin(2e-4));
+    CHECK(png->sample("G", 0, 0) == Approx(png->sample("R", 0, 0)).margin(1e-5));
+    CHECK(png->sample("B", 0, 0) == Approx(png->sample("R", 0, 0)).margin(1e-5));
+}
