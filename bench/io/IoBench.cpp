@@ -90,7 +90,15 @@ double runKinema(const fs::path& dir, int frames, int w, int h) {
         out.execute(ec);
         cache.clear();
     }
-    return seconds(start, Clock::now());
+    const double total = seconds(start, Clock::now());
+    // computeSeconds is inclusive of upstream work: Grade's includes Read's.
+    const auto stats = evaluator.stats();
+    const double readS = stats.count(read.name()) ? stats.at(read.name()).computeSeconds : 0.0;
+    const double gradeS = stats.count(grade.name()) ? stats.at(grade.name()).computeSeconds : 0.0;
+    std::printf("  %-28s read %.0f ms, grade %.0f ms, write %.0f ms per frame\n", "  kinema breakdown",
+                readS * 1000.0 / frames, (gradeS - readS) * 1000.0 / frames,
+                (total - gradeS) * 1000.0 / frames);
+    return total;
 }
 
 double runOiiotool(const fs::path& dir, int frames) {
