@@ -43,7 +43,7 @@ install_packages() {
 
 configure_and_build() {
     echo "== configuring in $BUILD"
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKINEMA_BUILD_TESTS=ON >/dev/null
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKINEMA_BUILD_TESTS=ON -DKINEMA_BUILD_GUI=ON >/dev/null
     echo "== building"
     cmake --build "$BUILD" -j "$(nproc)"
 }

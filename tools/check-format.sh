@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 CF="${CLANG_FORMAT:-clang-format}"
-mapfile -t files < <(find app nodegraph nodes render color plugins tests bench \
+mapfile -t files < <(find app nodegraph nodes render color plugins tests bench tools \
     -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cpp' \) -not -path '*/fixtures/*' 2>/dev/null | sort)
 if [[ "${1:-}" == "--fix" ]]; then
     "$CF" -i "${files[@]}"

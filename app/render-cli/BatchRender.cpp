@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 #include <iomanip>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -116,6 +117,17 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options,
         if (fs::is_directory(d))
             graph::sweepStalePartials(d);
 
+    // Nodes writing one file for many frames (video) learn their whole sequence first.
+    std::map<const render::OutputNode*, std::size_t> planned, executed;
+    for (auto* w : writes) {
+        std::vector<std::int64_t> frames;
+        for (auto& t : tasks)
+            if (t.node == w)
+                frames.push_back(t.frame);
+        planned[w] = frames.size();
+        w->beginSequence(frames);
+    }
+
     // [SECTION] Render ----------------------------------------------------------------------------------
     render::ComputeCache cache(options.cacheBytes ? options.cacheBytes : render::defaultCacheBytes());
     render::Evaluator evaluator(cache);
@@ -175,10 +187,13 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options,
         } catch (const std::exception& e) {
             status = "failed";
             message = e.what();
+            t.node->endSequence(false);
         }
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - frameStart).count();
         std::lock_guard lock(ioMutex);
         ++finished;
+        if (status == "done")
+            ++executed[t.node];
         if (status == "done")
             ++result.framesDone;
         else if (status == "skipped")
@@ -228,6 +243,17 @@ BatchResult runBatch(graph::Graph& graph, const BatchOptions& options,
     if (options.progressBar && !options.json)
         err << "\n";
     result.cancelled = canceller && canceller->cancelled();
+    for (auto* w : writes) {
+        try {
+            w->endSequence(!result.cancelled && executed[w] == planned[w]);
+        } catch (const std::exception& e) {
+            ++result.framesFailed;
+            if (options.json)
+                emit({{"event", "error"}, {"node", w->name()}, {"error", e.what()}});
+            else
+                err << "error: " << w->name() << ": " << e.what() << "\n";
+        }
+    }
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto stats = cache.stats();
     if (options.json) {

@@ -14,6 +14,8 @@
 #include "comp/Time.h"
 #include "comp/Transform.h"
 #include "io/Read.h"
+#include "io/VideoRead.h"
+#include "io/VideoWrite.h"
 #include "io/Write.h"
 
 namespace kinema::nodes {
@@ -43,6 +45,8 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<Blur>();
     registry.registerType<Transform>();
     registry.registerType<Reformat>();
+    registry.registerType<ReadVideo>();
+    registry.registerType<WriteVideo>();
     registry.registerType<ColorSpace>();
     registry.registerType<OCIODisplay>();
 }

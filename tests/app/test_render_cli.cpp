@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <OpenImageIO/imageio.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -61,8 +62,8 @@ pid_t spawnRender(const std::vector<std::string>& args, const fs::path& cwd) {
 }
 
 /// A graph with an animated Constant (R = frame/100) feeding a Write.
-void writeGraph(const fs::path& path, const std::string& output, int size = 16, const std::string& datatype = "float",
-                const std::string& compression = "zip1") {
+void writeGraph(const fs::path& path, const std::string& output, int size = 16,
+                const std::string& datatype = "float", const std::string& compression = "zip1") {
     std::ofstream(path) << R"({"kinema":"graph","schema":1,
       "project":{"frameRange":[1,5],"fps":25,"format":{"width":)"
                         << size << R"(,"height":)" << size << R"(}},
@@ -70,14 +71,16 @@ void writeGraph(const fs::path& path, const std::string& output, int size = 16, 
         {"type":"Constant","version":1,"name":"C","params":{"color":{"value":[0,0.5,0.25,1],
           "curves":[[[0,0,"linear"],[1000,10,"linear"]],null,null,null]}}},
         {"type":"Write","version":1,"name":"W","params":{"file":")"
-                        << output << R"(","datatype":")" << datatype << R"(","compression":")" << compression << R"("}}],
+                        << output << R"(","datatype":")" << datatype << R"(","compression":")" << compression
+                        << R"("}}],
       "connections":[{"from":"C","to":"W","input":"in"}]})";
 }
 
 float readRed(const fs::path& file) {
     auto in = OIIO::ImageInput::open(file.string());
     REQUIRE(in);
-    std::vector<float> px(static_cast<std::size_t>(in->spec().width * in->spec().height * in->spec().nchannels));
+    std::vector<float> px(
+        static_cast<std::size_t>(in->spec().width * in->spec().height * in->spec().nchannels));
     REQUIRE(in->read_image(0, 0, 0, -1, OIIO::TypeDesc::FLOAT, px.data()));
     return px[0];
 }
@@ -91,6 +94,16 @@ std::vector<std::string> finalFiles(const fs::path& dir) {
     return out;
 }
 
+/// Waits (up to 60 s) until `dir` holds at least one final frame: the render has really started.
+bool waitForFirstFrame(const fs::path& dir) {
+    for (int i = 0; i < 600; ++i) {
+        if (fs::exists(dir) && !finalFiles(dir).empty())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
 } // namespace
 
 TEST_CASE("kinema-render writes EXR frames with the right pixels", "[cli]") {
@@ -99,8 +112,9 @@ TEST_CASE("kinema-render writes EXR frames with the right pixels", "[cli]") {
     auto r = runRender({"g.kgraph"}, dir.path());
     INFO(r.out);
     REQUIRE(r.exitCode == 0);
-    CHECK(finalFiles(dir / "frames") ==
-          std::vector<std::string>{"shot.0001.exr", "shot.0002.exr", "shot.0003.exr", "shot.0004.exr", "shot.0005.exr"});
+    CHECK(finalFiles(dir / "frames") == std::vector<std::string>{"shot.0001.exr", "shot.0002.exr",
+                                                                 "shot.0003.exr", "shot.0004.exr",
+                                                                 "shot.0005.exr"});
     CHECK(readRed(dir / "frames/shot.0003.exr") == Approx(0.03f));
 }
 
@@ -108,25 +122,26 @@ TEST_CASE("both frame-range syntaxes and repeated -F select frames", "[cli]") {
     TempDir dir;
     writeGraph(dir / "g.kgraph", "f/a.####.exr");
     REQUIRE(runRender({"-F", "10-30x10", "-F", "100-104:2", "g.kgraph"}, dir.path()).exitCode == 0);
-    CHECK(finalFiles(dir / "f") == std::vector<std::string>{"a.0010.exr", "a.0020.exr", "a.0030.exr", "a.0100.exr",
-                                                            "a.0102.exr", "a.0104.exr"});
+    CHECK(finalFiles(dir / "f") == std::vector<std::string>{"a.0010.exr", "a.0020.exr", "a.0030.exr",
+                                                            "a.0100.exr", "a.0102.exr", "a.0104.exr"});
     CHECK(readRed(dir / "f/a.0102.exr") == Approx(1.02f));
 }
 
-TEST_CASE("--set overrides parameters and --dry-run only plans", "[cli]") {
+TEST_CASE("set overrides parameters and dry-run only plans", "[cli]") {
     TempDir dir;
     writeGraph(dir / "g.kgraph", "f/a.####.exr");
     auto plan = runRender({"--dry-run", "-F", "1-3", "g.kgraph"}, dir.path());
     CHECK(plan.exitCode == 0);
     CHECK_THAT(plan.out, Catch::Contains("W: frames 1-3 (3)"));
     CHECK_FALSE(fs::exists(dir / "f"));
-    auto r = runRender({"-F", "2", "--set", "W.file=g/b.%03d.exr", "--set", "C.color=4,0,0,1", "g.kgraph"}, dir.path());
+    auto r = runRender({"-F", "2", "--set", "W.file=g/b.%03d.exr", "--set", "C.color=4,0,0,1", "g.kgraph"},
+                       dir.path());
     INFO(r.out);
     REQUIRE(r.exitCode == 0);
     CHECK(readRed(dir / "g/b.002.exr") == 4.0f);
 }
 
-TEST_CASE("--json prints one event per line", "[cli]") {
+TEST_CASE("json mode prints one event per line", "[cli]") {
     TempDir dir;
     writeGraph(dir / "g.kgraph", "f/a.####.exr");
     auto r = runRender({"--json", "-F", "1-2", "g.kgraph"}, dir.path());
@@ -171,11 +186,11 @@ TEST_CASE("kill -9 during a render leaves no partial frame under a final name", 
     writeGraph(dir / "g.kgraph", "k/big.####.exr", 2048, "float", "none");
     for (int attempt = 0; attempt < 3; ++attempt) {
         pid_t pid = spawnRender({"--threads", "2", "-F", "1-400", "g.kgraph"}, dir.path());
-        std::this_thread::sleep_for(std::chrono::milliseconds(700 + 300 * attempt));
+        REQUIRE(waitForFirstFrame(dir / "k"));
+        // Kill at a different point of a frame's write each time.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 + 130 * attempt));
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
-        if (!fs::exists(dir / "k"))
-            continue;
         for (auto& name : finalFiles(dir / "k")) {
             INFO(name);
             auto in = OIIO::ImageInput::open((dir / "k" / name).string());
@@ -184,10 +199,10 @@ TEST_CASE("kill -9 during a render leaves no partial frame under a final name", 
             CHECK(in->read_image(0, 0, 0, -1, OIIO::TypeDesc::FLOAT, px.data()));
         }
     }
-    REQUIRE(fs::exists(dir / "k"));
     // Resuming renders exactly the missing frames and sweeps the dead process's temporaries.
     const auto before = finalFiles(dir / "k").size();
-    auto r = runRender({"--skip-existing", "--json", "-F", "1-" + std::to_string(before + 2), "g.kgraph"}, dir.path());
+    auto r = runRender({"--skip-existing", "--json", "-F", "1-" + std::to_string(before + 2), "g.kgraph"},
+                       dir.path());
     REQUIRE(r.exitCode == 0);
     CHECK_THAT(r.out, Catch::Contains("\"skipped\":" + std::to_string(before)));
     for (auto& e : fs::directory_iterator(dir / "k"))
@@ -198,7 +213,7 @@ TEST_CASE("SIGINT cancels cleanly with exit code 130", "[cli][signal]") {
     TempDir dir;
     writeGraph(dir / "g.kgraph", "s/big.####.exr", 2048, "float", "none");
     pid_t pid = spawnRender({"-F", "1-400", "g.kgraph"}, dir.path());
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    REQUIRE(waitForFirstFrame(dir / "s"));
     kill(pid, SIGINT);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -207,4 +222,17 @@ TEST_CASE("SIGINT cancels cleanly with exit code 130", "[cli][signal]") {
     if (fs::exists(dir / "s"))
         for (auto& e : fs::directory_iterator(dir / "s"))
             CHECK_FALSE(kinema::graph::isPartialName(e.path().filename().string()));
+}
+
+TEST_CASE("kinema-render links no Qt GUI, Widgets or OpenGL", "[cli][deps]") {
+    TempDir dir;
+    const std::string cmd = "ldd '" KINEMA_RENDER_EXE "' > '" + (dir / "ldd.txt").string() + "' 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::ifstream in(dir / "ldd.txt");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string libs = ss.str();
+    REQUIRE_THAT(libs, Catch::Contains("libkinema_render"));
+    for (const char* forbidden : {"libQt6Gui", "libQt6Widgets", "libQt6OpenGL", "libGL.so", "libEGL", "libX11"})
+        CHECK_THAT(libs, !Catch::Contains(forbidden));
 }

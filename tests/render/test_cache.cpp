@@ -15,15 +15,25 @@ Hash128 key(int i) {
     h.append(i);
     return h.finish();
 }
-ComputeCache::Value blob(std::size_t bytes) { return std::make_shared<std::vector<char>>(bytes); }
-std::size_t blobCost(const ComputeCache::Value& v) { return static_cast<const std::vector<char>*>(v.get())->size(); }
+ComputeCache::Value blob(std::size_t bytes) {
+    return std::make_shared<std::vector<char>>(bytes);
+}
+std::size_t blobCost(const ComputeCache::Value& v) {
+    return static_cast<const std::vector<char>*>(v.get())->size();
+}
 } // namespace
 
 TEST_CASE("hits, misses and LRU eviction under a byte budget", "[cache]") {
     ComputeCache cache(1000);
     int computes = 0;
     auto get = [&](int i) {
-        return cache.getOrCompute(key(i), [&] { ++computes; return blob(400); }, blobCost);
+        return cache.getOrCompute(
+            key(i),
+            [&] {
+                ++computes;
+                return blob(400);
+            },
+            blobCost);
     };
     get(1);
     get(2);
@@ -40,7 +50,8 @@ TEST_CASE("hits, misses and LRU eviction under a byte budget", "[cache]") {
     CHECK(s.misses == 3);
     CHECK(s.evictions == 1);
     // Entries larger than the budget are returned but not kept.
-    auto big = cache.getOrCompute(key(9), [&] { return blob(5000); }, blobCost);
+    auto big = cache.getOrCompute(
+        key(9), [&] { return blob(5000); }, blobCost);
     CHECK(big);
     CHECK_FALSE(cache.contains(key(9)));
     cache.setBudget(400);
@@ -57,11 +68,14 @@ TEST_CASE("concurrent requests for one hash compute once", "[cache][concurrency]
         threads.emplace_back([&, t] {
             while (!go)
                 std::this_thread::yield();
-            results[t] = cache.getOrCompute(key(5), [&] {
-                ++computes;
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                return blob(10);
-            }, blobCost);
+            results[t] = cache.getOrCompute(
+                key(5),
+                [&] {
+                    ++computes;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    return blob(10);
+                },
+                blobCost);
         });
     go = true;
     for (auto& t : threads)
@@ -97,10 +111,13 @@ TEST_CASE("a computation may request its own key (pass-through) without deadlock
     ComputeCache cache(1 << 20);
     int computes = 0;
     std::function<ComputeCache::Value(int)> nested = [&](int depth) {
-        return cache.getOrCompute(key(1), [&] {
-            ++computes;
-            return depth == 0 ? blob(8) : nested(depth - 1);
-        }, blobCost);
+        return cache.getOrCompute(
+            key(1),
+            [&] {
+                ++computes;
+                return depth == 0 ? blob(8) : nested(depth - 1);
+            },
+            blobCost);
     };
     CHECK(nested(3));
     CHECK(computes == 4);

@@ -18,7 +18,8 @@ std::atomic<int> g_sourceComputes{0};
 /// A 2×1 image whose R channel holds `value` (animatable); fails when value is negative.
 class Source : public ImageNode {
 public:
-    Source() : ImageNode({"Source", 1}) {
+    Source()
+        : ImageNode({"Source", 1}) {
         ParamSpec v{"value", ParamType::Float, 1.0};
         addParam(v);
         addParam({"label", ParamType::String, std::string("x")});
@@ -37,7 +38,8 @@ public:
 /// Adds `amount` to R of its input.
 class Add : public ImageNode {
 public:
-    Add() : ImageNode({"Add", 1}) {
+    Add()
+        : ImageNode({"Add", 1}) {
         addInput({"in"});
         addParam({"amount", ParamType::Float, 1.0});
     }
@@ -54,7 +56,8 @@ public:
 /// Reads its input `offset` frames later: hashes the input at the frame it pulls.
 class Offset : public ImageNode {
 public:
-    Offset() : ImageNode({"Offset", 1}) {
+    Offset()
+        : ImageNode({"Offset", 1}) {
         addInput({"in"});
         addParam({"offset", ParamType::Float, 1.0});
     }
@@ -62,7 +65,9 @@ public:
     ImagePtr compute(const EvalContext& ec) const override { return ec.pullInput(0, shifted(ec)); }
 
 private:
-    Context shifted(const EvalContext& ec) const { return ec.context().withFrame(ec.frame() + param("offset").getDouble(ec.frame())); }
+    Context shifted(const EvalContext& ec) const {
+        return ec.context().withFrame(ec.frame() + param("offset").getDouble(ec.frame()));
+    }
 };
 
 struct Fixture {

@@ -19,7 +19,8 @@ TEST_CASE("parallelFor covers the range exactly once, nested too", "[threads]") 
     std::atomic<int> total{0};
     pool.parallelFor(0, 16, 1, [&](std::int64_t b, std::int64_t e) {
         for (auto i = b; i < e; ++i)
-            pool.parallelFor(0, 100, 10, [&](std::int64_t b2, std::int64_t e2) { total += static_cast<int>(e2 - b2); });
+            pool.parallelFor(0, 100, 10,
+                             [&](std::int64_t b2, std::int64_t e2) { total += static_cast<int>(e2 - b2); });
     });
     CHECK(total == 1600);
 }

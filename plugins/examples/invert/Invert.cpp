@@ -8,7 +8,8 @@ using namespace kinema;
 
 class ExampleInvert : public render::ImageNode {
 public:
-    ExampleInvert() : ImageNode({"ExampleInvert", 1, "Plugins", "Inverts RGB (example plugin)."}) {
+    ExampleInvert()
+        : ImageNode({"ExampleInvert", 1, "Plugins", "Inverts RGB (example plugin)."}) {
         addInput({"in"});
         graph::ParamSpec mix{"mix", graph::ParamType::Float, 1.0};
         mix.metadata.minimum = 0.0;
@@ -37,8 +38,9 @@ public:
 };
 
 void registerTypes(graph::NodeRegistry& registry, const char* origin) {
-    registry.registerType({"ExampleInvert", 1, "Plugins", "Inverts RGB (example plugin)."},
-                          [] { return std::make_unique<ExampleInvert>(); }, {}, origin);
+    registry.registerType(
+        {"ExampleInvert", 1, "Plugins", "Inverts RGB (example plugin)."},
+        [] { return std::make_unique<ExampleInvert>(); }, {}, origin);
 }
 
 } // namespace

@@ -7,7 +7,7 @@
 /// version changes whenever a class a plugin derives from (Node, ImageNode) or the registry changes layout.
 #include <cstdint>
 
-#define KINEMA_PLUGIN_ABI_VERSION 1u
+#define KINEMA_PLUGIN_ABI_VERSION 2u
 #define KINEMA_PLUGIN_ENTRY_POINT "kinema_plugin_descriptor"
 
 namespace kinema::graph {

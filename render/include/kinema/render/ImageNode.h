@@ -8,8 +8,10 @@
 /// on a miss calls compute(), which pulls inputs through the EvalContext (recursing through the same
 /// steps). compute() must be a pure function of what hash() covered: that is what makes caching by content
 /// correct, lets identical sub-graphs share results and lets undo bring back cache hits.
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kinema/graph/Context.h"
 #include "kinema/graph/Graph.h"
@@ -108,6 +110,16 @@ public:
     virtual std::string outputPath(double frame) const = 0;
     /// Frames to render when the CLI is given none (default: the project range).
     virtual std::optional<FrameRange> defaultFrames() const { return std::nullopt; }
+
+    /// Called by a batch render once before its first execute() of this node, with the frames it will
+    /// execute in output order (they may then arrive concurrently and in any order). Nodes that write one
+    /// file for many frames (video) prepare their session here. Must not throw. The default does nothing.
+    virtual void beginSequence(const std::vector<std::int64_t>& frames) const { (void)frames; }
+    /// Called once after the batch render's last execute() of this node, and early when one of its frames
+    /// failed. `complete` is true when every frame given to beginSequence() was executed successfully: the
+    /// node then finalises its output and throws if it cannot. Otherwise it discards unfinished output.
+    /// Further calls are harmless. The default does nothing.
+    virtual void endSequence(bool complete) const { (void)complete; }
 
     ImagePtr compute(const EvalContext& ec) const override { return ec.pullInput(0); }
     Hash128 hash(const EvalContext& ec) const override { return ec.inputHash(0); }

@@ -17,8 +17,9 @@
 #endif
 
 /// Declares the plugin entry point. `registerFn` is `void(kinema::graph::NodeRegistry&, const char* origin)`.
-#define KINEMA_PLUGIN(pluginName, pluginVersion, registerFn)                                                   \
-    extern "C" __attribute__((visibility("default"))) const KinemaPluginDescriptor* kinema_plugin_descriptor() { \
+#define KINEMA_PLUGIN(pluginName, pluginVersion, registerFn)                                                 \
+    extern "C" __attribute__((visibility("default"))) const KinemaPluginDescriptor*                          \
+    kinema_plugin_descriptor() {                                                                             \
         static const KinemaPluginDescriptor descriptor{KINEMA_PLUGIN_DECLARED_ABI,                           \
                                                        static_cast<std::uint32_t>(__GNUC__),                 \
                                                        static_cast<std::uint32_t>(_GLIBCXX_USE_CXX11_ABI),   \

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kinema/app/EvaluationService.h"
+
+#include <chrono>
+
+#include "kinema/graph/GraphFile.h"
+#include "kinema/render/Evaluator.h"
+
+namespace kinema::app {
+namespace {
+
+/// Forwards progress of one request to the service's (queued) progress signal.
+class RequestProgress : public graph::ProgressSink {
+public:
+    RequestProgress(std::function<void(double, std::string_view)> forward)
+        : m_forward(std::move(forward)) {}
+    void progress(std::string_view, double fraction, std::string_view detail) override {
+        m_forward(fraction, detail);
+    }
+
+private:
+    std::function<void(double, std::string_view)> m_forward;
+};
+
+} // namespace
+
+EvaluationService::EvaluationService(const graph::NodeRegistry& registry, QObject* parent)
+    : QObject(parent)
+    , m_registry(registry)
+    , m_cache(std::min<std::size_t>(render::defaultCacheBytes(), std::size_t{2} << 30)) {
+    qRegisterMetaType<kinema::app::EvaluationResult>();
+    m_thread = std::thread([this] { run(); });
+}
+
+EvaluationService::~EvaluationService() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+        m_pending.reset();
+        if (m_running)
+            m_running->cancel();
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+quint64 EvaluationService::request(const graph::Graph& graph, const QString& node, double frame) {
+    Request r;
+    r.graphJson = graph::graphToJson(graph).dump();
+    r.node = node.toStdString();
+    r.frame = frame;
+    r.canceller = std::make_shared<graph::Canceller>();
+    bool becameBusy = false;
+    {
+        std::lock_guard lock(m_mutex);
+        r.id = m_nextId++;
+        r.device = m_device;
+        if (m_running)
+            m_running->cancel();
+        if (m_pending)
+            m_pending->canceller->cancel();
+        m_pending = std::move(r);
+        becameBusy = !m_busy;
+        m_busy = true;
+    }
+    m_wake.notify_all();
+    if (becameBusy)
+        Q_EMIT busyChanged(true);
+    return m_nextId - 1;
+}
+
+void EvaluationService::cancel() {
+    bool idle = false;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_running)
+            m_running->cancel();
+        m_pending.reset();
+        if (!m_running && m_busy) {
+            m_busy = false;
+            idle = true;
+        }
+    }
+    if (idle)
+        Q_EMIT busyChanged(false);
+}
+
+bool EvaluationService::isBusy() const {
+    std::lock_guard lock(m_mutex);
+    return m_busy;
+}
+
+quint64 EvaluationService::latestRequest() const {
+    std::lock_guard lock(m_mutex);
+    return m_nextId - 1;
+}
+
+void EvaluationService::setCacheBytes(std::size_t bytes) {
+    m_cache.setBudget(bytes);
+}
+
+void EvaluationService::setDevice(const std::string& device) {
+    std::lock_guard lock(m_mutex);
+    m_device = device;
+}
+
+void EvaluationService::run() {
+    for (;;) {
+        Request r;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_stop || m_pending.has_value(); });
+            if (m_stop)
+                return;
+            r = std::move(*m_pending);
+            m_pending.reset();
+            m_running = r.canceller;
+        }
+        Q_EMIT started(r.id, QString::fromStdString(r.node));
+        EvaluationResult result = evaluate(r);
+        bool idle = false;
+        {
+            std::lock_guard lock(m_mutex);
+            m_running.reset();
+            if (!m_pending) {
+                m_busy = false;
+                idle = true;
+            }
+        }
+        Q_EMIT finished(result);
+        if (idle)
+            Q_EMIT busyChanged(false);
+    }
+}
+
+EvaluationResult EvaluationService::evaluate(const Request& r) {
+    EvaluationResult result;
+    result.id = r.id;
+    result.node = QString::fromStdString(r.node);
+    result.frame = r.frame;
+    const auto start = std::chrono::steady_clock::now();
+    graph::Graph snapshot;
+    render::Evaluator evaluator(m_cache); // per request: its hash memo is tied to one graph
+    graph::Context ctx;
+    ctx.frame = r.frame;
+    ctx.canceller = r.canceller;
+    ctx.device = r.device;
+    ctx.progress = std::make_shared<RequestProgress>([this, &r](double fraction, std::string_view detail) {
+        Q_EMIT progress(r.id, QString::fromStdString(r.node), fraction,
+                        QString::fromUtf8(detail.data(), static_cast<qsizetype>(detail.size())));
+    });
+    try {
+        graph::graphFromJson(snapshot, nlohmann::json::parse(r.graphJson), "snapshot", m_registry);
+        ctx.fps = snapshot.settings().fps;
+        const graph::Node& node = snapshot.node(r.node);
+        result.image = evaluator.evaluate(node, ctx);
+    } catch (const graph::Cancelled&) {
+        result.cancelled = true;
+    } catch (const render::EvaluationError& e) {
+        result.error = QString::fromStdString(e.reason());
+        result.errorNode = QString::fromStdString(e.nodeName());
+    } catch (const std::exception& e) {
+        result.error = QString::fromStdString(e.what());
+        result.errorNode = result.node;
+    }
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!result.cancelled) {
+        ctx.canceller.reset();
+        for (auto* n : snapshot.nodes()) {
+            bool cached = false;
+            try {
+                cached = m_cache.contains(evaluator.hash(*n, ctx));
+            } catch (const std::exception&) {
+            }
+            result.cached[QString::fromStdString(n->name())] = cached;
+        }
+    }
+    return result;
+}
+
+} // namespace kinema::app

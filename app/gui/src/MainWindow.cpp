@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kinema/app/MainWindow.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QStatusBar>
+
+#include "kinema/app/NodeEditor.h"
+#include "kinema/app/PropertiesPanel.h"
+#include "kinema/app/RenderDialog.h"
+#include "kinema/app/ViewerPanel.h"
+
+namespace kinema::app {
+
+namespace fs = std::filesystem;
+
+MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
+    : QMainWindow(parent)
+    , m_options(std::move(options))
+    , m_settings(m_options.settingsFile.isEmpty()
+                     ? std::make_unique<QSettings>()
+                     : std::make_unique<QSettings>(m_options.settingsFile, QSettings::IniFormat))
+    , m_preferences(Preferences::load(*m_settings))
+    , m_editor(new NodeEditor(m_model))
+    , m_properties(new PropertiesPanel(m_model))
+    , m_viewer(new ViewerPanel)
+    , m_evaluation(std::make_unique<EvaluationService>(m_model.document().registry())) {
+    if (m_options.recoveryDir.empty())
+        m_options.recoveryDir =
+            fs::path(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString()) /
+            "recovery";
+    m_autosave = std::make_unique<AutosaveManager>(m_model, m_options.recoveryDir);
+    m_autosave->setDirtyProvider([this] { return isDirty(); });
+    m_autosave->setDocumentPathProvider([this] { return fs::path(m_file.toStdString()); });
+
+    askRecover = [this](const RecoveryCandidate& c) {
+        if (!m_options.interactive)
+            return false;
+        const QString doc = c.documentFile.empty() ? tr("an untitled graph")
+                                                   : QString::fromStdString(c.documentFile.string());
+        return QMessageBox::question(this, tr("Recover unsaved changes?"),
+                                     tr("Kinema did not shut down properly. Unsaved changes to %1 were "
+                                        "autosaved. Recover them?")
+                                         .arg(doc)) == QMessageBox::Yes;
+    };
+    askSaveChanges = [this] {
+        if (!m_options.interactive)
+            return QMessageBox::Discard;
+        return static_cast<QMessageBox::StandardButton>(
+            QMessageBox::question(this, tr("Unsaved changes"), tr("Save the changes to the graph?"),
+                                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel));
+    };
+
+    // Layout: viewer above the node editor, properties on the right (Nuke's default arrangement).
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_viewer);
+    split->addWidget(m_editor);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({380, 300});
+    setCentralWidget(split);
+    auto* dock = new QDockWidget(tr("Properties"), this);
+    dock->setObjectName(QStringLiteral("propertiesDock"));
+    dock->setWidget(m_properties);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    resize(1280, 720);
+
+    buildMenus();
+    setPreferences(m_preferences);
+
+    m_evaluationTimer.setSingleShot(true);
+    connect(&m_evaluationTimer, &QTimer::timeout, this, &MainWindow::requestEvaluation);
+    connect(m_editor, &NodeEditor::currentNodeChanged, this, [this](graph::Node* n) {
+        m_properties->setNode(n);
+        m_viewed = n ? QString::fromStdString(n->name()) : QString();
+        scheduleEvaluation(0);
+    });
+    connect(&m_model, &GraphModel::nodeRenamed, this, [this](graph::Node* n) {
+        if (n == m_editor->currentNode())
+            m_viewed = QString::fromStdString(n->name());
+    });
+    connect(&m_model, &GraphModel::graphEdited, this, [this] {
+        m_evaluation->cancel(); // stale now
+        scheduleEvaluation(30);
+    });
+    connect(&m_model, &GraphModel::undoStackChanged, this, &MainWindow::updateTitle);
+    connect(&m_model, &GraphModel::settingsChanged, this, &MainWindow::syncProjectSettings);
+    connect(&m_model, &GraphModel::reset, this, &MainWindow::syncProjectSettings);
+    connect(&m_model, &GraphModel::editFailed, this, &MainWindow::showError);
+    connect(m_viewer, &ViewerPanel::frameChanged, this, &MainWindow::setFrame);
+    connect(m_evaluation.get(), &EvaluationService::finished, this, &MainWindow::onEvaluationFinished);
+    connect(m_evaluation.get(), &EvaluationService::progress, this,
+            [this](quint64 id, const QString& node, double fraction, const QString&) {
+                if (id != m_evaluation->latestRequest())
+                    return;
+                NodeStatus s = m_model.status(m_model.findNode(node));
+                s.progress = fraction;
+                m_model.setStatus(node, s);
+            });
+    connect(m_editor, &NodeEditor::dragStateChanged, this, [this](bool on) {
+        m_nodeDrag = on;
+        m_autosave->setDragging(m_nodeDrag || m_sliderDrag);
+    });
+    connect(m_properties, &PropertiesPanel::dragStateChanged, this, [this](bool on) {
+        m_sliderDrag = on;
+        m_autosave->setDragging(m_nodeDrag || m_sliderDrag);
+    });
+    connect(m_autosave.get(), &AutosaveManager::autosaved, this,
+            [this](const QString&) { statusBar()->showMessage(tr("Autosaved"), 2000); });
+    connect(m_autosave.get(), &AutosaveManager::autosaveFailed, this, &MainWindow::showError);
+
+    syncProjectSettings();
+    updateTitle();
+}
+
+MainWindow::~MainWindow() {
+    m_evaluation->cancel();
+    // Views refer to the model's nodes: they go before the members do.
+    delete takeCentralWidget();
+    delete m_properties;
+}
+
+QAction* MainWindow::action(const QString& name) const {
+    return findChild<QAction*>(name);
+}
+
+void MainWindow::buildMenus() {
+    auto add = [this](QMenu* menu, const QString& name, const QString& text, const QKeySequence& key,
+                      auto slot) {
+        auto* a = menu->addAction(text);
+        a->setObjectName(name);
+        if (!key.isEmpty())
+            a->setShortcut(key);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    add(file, QStringLiteral("new"), tr("&New"), QKeySequence::New, [this] {
+        if (maybeSave())
+            newDocument();
+    });
+    add(file, QStringLiteral("open"), tr("&Open..."), QKeySequence::Open, [this] {
+        if (!maybeSave())
+            return;
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open graph"), QFileInfo(m_file).path(),
+                                                       tr("Kinema graphs (*.kgraph);;All files (*)"));
+        if (!f.isEmpty())
+            openFile(f);
+    });
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    add(file, QStringLiteral("save"), tr("&Save"), QKeySequence::Save, [this] { save(); });
+    add(file, QStringLiteral("saveAs"), tr("Save &As..."), QKeySequence::SaveAs, [this] { saveAs(); });
+    file->addSeparator();
+    add(file, QStringLiteral("render"), tr("&Render..."), QKeySequence(Qt::Key_F7), [this] {
+        RenderDialog dialog(m_model.graph(), m_preferences.device.toStdString(),
+                            static_cast<std::size_t>(m_preferences.cacheMiB) << 20, this,
+                            m_model.document().registry());
+        dialog.exec();
+    });
+    add(file, QStringLiteral("preferences"), tr("&Preferences..."), QKeySequence::Preferences, [this] {
+        PreferencesDialog dialog(m_preferences, this);
+        if (dialog.exec() == QDialog::Accepted)
+            setPreferences(dialog.preferences());
+    });
+    file->addSeparator();
+    add(file, QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    auto* undo = add(edit, QStringLiteral("undo"), tr("&Undo"), QKeySequence::Undo, [this] {
+        if (m_model.document().undoStack().canUndo())
+            m_model.tryEdit([this] { m_model.document().undoStack().undo(); });
+    });
+    auto* redo = add(edit, QStringLiteral("redo"), tr("&Redo"), QKeySequence::Redo, [this] {
+        if (m_model.document().undoStack().canRedo())
+            m_model.tryEdit([this] { m_model.document().undoStack().redo(); });
+    });
+    connect(&m_model, &GraphModel::undoStackChanged, this, [this, undo, redo] {
+        auto& stack = m_model.document().undoStack();
+        undo->setEnabled(stack.canUndo());
+        redo->setEnabled(stack.canRedo());
+        undo->setText(stack.canUndo() ? tr("&Undo %1").arg(QString::fromStdString(stack.undoText()))
+                                      : tr("&Undo"));
+        redo->setText(stack.canRedo() ? tr("&Redo %1").arg(QString::fromStdString(stack.redoText()))
+                                      : tr("&Redo"));
+    });
+    edit->addSeparator();
+    add(edit, QStringLiteral("cut"), tr("Cu&t"), QKeySequence::Cut, [this] { m_editor->cutSelected(); });
+    add(edit, QStringLiteral("copy"), tr("&Copy"), QKeySequence::Copy, [this] { m_editor->copySelected(); });
+    add(edit, QStringLiteral("paste"), tr("&Paste"), QKeySequence::Paste, [this] { m_editor->paste(); });
+    add(edit, QStringLiteral("duplicate"), tr("D&uplicate"), QKeySequence(Qt::CTRL | Qt::Key_D),
+        [this] { m_editor->duplicateSelected(); });
+    add(edit, QStringLiteral("delete"), tr("&Delete\tDel"), {}, [this] { m_editor->deleteSelected(); });
+    add(edit, QStringLiteral("disable"), tr("Disable/Enable\tD"), {},
+        [this] { m_editor->toggleDisableSelected(); });
+    add(edit, QStringLiteral("backdrop"), tr("Add &Backdrop\tB"), {}, [this] { m_editor->addBackdrop(); });
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    add(view, QStringLiteral("addNode"), tr("Add &Node...\tTab"), {}, [this] { m_editor->showSearch(); });
+    add(view, QStringLiteral("frameAll"), tr("&Frame All\tF"), {}, [this] { m_editor->frameAll(); });
+    add(view, QStringLiteral("zoomIn"), tr("Zoom &In"), QKeySequence::ZoomIn,
+        [this] { m_editor->zoomBy(1.25); });
+    add(view, QStringLiteral("zoomOut"), tr("Zoom &Out"), QKeySequence::ZoomOut,
+        [this] { m_editor->zoomBy(0.8); });
+    add(view, QStringLiteral("play"), tr("&Play/Pause"), QKeySequence(Qt::Key_Space),
+        [this] { m_viewer->setPlaying(!m_viewer->isPlaying()); });
+    updateRecentMenu();
+}
+
+void MainWindow::setPreferences(const Preferences& preferences) {
+    m_preferences = preferences;
+    m_preferences.save(*m_settings);
+    m_evaluation->setCacheBytes(static_cast<std::size_t>(m_preferences.cacheMiB) << 20);
+    m_evaluation->setDevice(m_preferences.device.toStdString());
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+    if (!m_recentMenu)
+        return;
+    m_recentMenu->clear();
+    for (const QString& f : m_preferences.recentFiles) {
+        auto* a = m_recentMenu->addAction(QFileInfo(f).fileName() + QStringLiteral("  (") + f +
+                                          QStringLiteral(")"));
+        connect(a, &QAction::triggered, this, [this, f] {
+            if (maybeSave())
+                openFile(f);
+        });
+    }
+    m_recentMenu->setEnabled(!m_preferences.recentFiles.isEmpty());
+}
+
+void MainWindow::updateTitle() {
+    const QString name = m_file.isEmpty() ? tr("Untitled") : QFileInfo(m_file).fileName();
+    setWindowTitle(name + QStringLiteral("[*] - Kinema"));
+    setWindowModified(isDirty());
+}
+
+void MainWindow::showError(const QString& message) {
+    m_lastError = message;
+    statusBar()->showMessage(message, 8000);
+}
+
+bool MainWindow::isDirty() const {
+    return m_recoveredDirty || m_model.document().isDirty();
+}
+
+// [SECTION] Files -------------------------------------------------------------------------------------------
+
+void MainWindow::newDocument() {
+    m_evaluation->cancel();
+    m_model.setDocument(std::make_unique<graph::Document>(m_model.document().registry()));
+    m_file.clear();
+    m_recoveredDirty = false;
+    m_autosave->discard();
+    updateTitle();
+}
+
+bool MainWindow::openFile(const QString& path) {
+    auto doc = std::make_unique<graph::Document>(m_model.document().registry());
+    try {
+        doc->open(path.toStdString());
+    } catch (const std::exception& e) {
+        showError(QString::fromStdString(e.what()));
+        if (m_options.interactive)
+            QMessageBox::warning(this, tr("Cannot open"), QString::fromStdString(e.what()));
+        return false;
+    }
+    m_evaluation->cancel();
+    m_model.setDocument(std::move(doc));
+    m_file = QFileInfo(path).absoluteFilePath();
+    m_recoveredDirty = false;
+    m_autosave->discard();
+    m_preferences.addRecent(m_file);
+    setPreferences(m_preferences);
+    updateTitle();
+    m_editor->frameAll();
+    return true;
+}
+
+bool MainWindow::saveFile(const QString& path) {
+    try {
+        m_model.document().save(path.toStdString()); // atomic, keeps a .bak
+    } catch (const std::exception& e) {
+        showError(QString::fromStdString(e.what()));
+        if (m_options.interactive)
+            QMessageBox::warning(this, tr("Cannot save"), QString::fromStdString(e.what()));
+        return false;
+    }
+    m_file = QFileInfo(path).absoluteFilePath();
+    m_recoveredDirty = false;
+    m_autosave->discard();
+    m_preferences.addRecent(m_file);
+    setPreferences(m_preferences);
+    updateTitle();
+    statusBar()->showMessage(tr("Saved %1").arg(m_file), 3000);
+    return true;
+}
+
+bool MainWindow::save() {
+    return m_file.isEmpty() ? saveAs() : saveFile(m_file);
+}
+
+bool MainWindow::saveAs() {
+    QString f = QFileDialog::getSaveFileName(this, tr("Save graph"), m_file, tr("Kinema graphs (*.kgraph)"));
+    if (f.isEmpty())
+        return false;
+    if (QFileInfo(f).suffix().isEmpty())
+        f += QStringLiteral(".kgraph");
+    return saveFile(f);
+}
+
+bool MainWindow::maybeSave() {
+    if (!isDirty())
+        return true;
+    switch (askSaveChanges()) {
+    case QMessageBox::Save:
+        return save();
+    case QMessageBox::Discard:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool MainWindow::checkRecovery() {
+    auto candidate = AutosaveManager::findRecovery(m_options.recoveryDir, m_model.document().registry());
+    if (!candidate)
+        return false;
+    if (!askRecover(*candidate)) {
+        m_autosave->discard();
+        return false;
+    }
+    auto doc = std::make_unique<graph::Document>(m_model.document().registry());
+    try {
+        doc->open(candidate->recoveryFile);
+    } catch (const std::exception& e) {
+        showError(QString::fromStdString(e.what()));
+        return false;
+    }
+    m_evaluation->cancel();
+    m_model.setDocument(std::move(doc));
+    m_file = candidate->documentFile.empty() ? QString()
+                                             : QString::fromStdString(candidate->documentFile.string());
+    m_recoveredDirty = true; // the recovered content is not in the document's file yet
+    updateTitle();
+    m_editor->frameAll();
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
+    m_evaluation->cancel();
+    m_autosave->discard(); // a normal exit leaves nothing to recover
+    event->accept();
+}
+
+// [SECTION] Viewing and evaluation --------------------------------------------------------------------------
+
+void MainWindow::syncProjectSettings() {
+    const auto& s = m_model.graph().settings();
+    m_viewer->setFrameRange(s.frameStart, s.frameEnd);
+    m_viewer->setFps(s.fps);
+    if (m_frame < s.frameStart || m_frame > s.frameEnd)
+        setFrame(s.frameStart);
+}
+
+void MainWindow::setFrame(int frame) {
+    m_viewer->setFrame(frame);
+    frame = m_viewer->frame();
+    if (frame == m_frame)
+        return;
+    m_frame = frame;
+    m_properties->setFrame(frame);
+    scheduleEvaluation(0);
+}
+
+bool MainWindow::viewNode(const QString& name) {
+    graph::Node* n = m_model.findNode(name);
+    if (!n)
+        return false;
+    m_editor->selectNodes({n});
+    return true;
+}
+
+bool MainWindow::isEvaluationPending() const {
+    if (m_viewed.isEmpty())
+        return false;
+    return m_evaluationTimer.isActive() || m_evaluation->isBusy() ||
+           m_lastShown != m_evaluation->latestRequest();
+}
+
+void MainWindow::scheduleEvaluation(int delayMs) {
+    m_evaluationTimer.start(delayMs);
+}
+
+void MainWindow::requestEvaluation() {
+    if (m_viewed.isEmpty() || !m_model.findNode(m_viewed)) {
+        m_evaluation->cancel();
+        m_viewer->showMessage(tr("Select a node to view it"));
+        return;
+    }
+    m_evaluation->request(m_model.graph(), m_viewed, m_frame);
+}
+
+void MainWindow::onEvaluationFinished(const EvaluationResult& r) {
+    if (r.cancelled || r.id != m_evaluation->latestRequest())
+        return; // a newer request is on its way
+    for (auto* n : m_model.graph().nodes()) {
+        const QString name = QString::fromStdString(n->name());
+        NodeStatus s;
+        if (name == r.errorNode)
+            s.error = r.error;
+        auto it = r.cached.find(name);
+        s.cached = it != r.cached.end() && it->second;
+        m_model.setStatus(name, s);
+    }
+    if (r.image) {
+        const auto& dw = r.image->dataWindow();
+        m_viewer->setImage(r.image, tr("%1  frame %2  %3x%4  %5 ms")
+                                        .arg(r.node)
+                                        .arg(r.frame)
+                                        .arg(dw.width())
+                                        .arg(dw.height())
+                                        .arg(r.seconds * 1000.0, 0, 'f', 1));
+    } else {
+        m_viewer->showMessage(tr("%1: %2").arg(r.errorNode, r.error));
+        showError(tr("%1: %2").arg(r.errorNode, r.error));
+    }
+    m_lastShown = r.id;
+    Q_EMIT evaluationShown(r.id);
+}
+
+} // namespace kinema::app

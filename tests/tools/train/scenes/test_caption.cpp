@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kinema/scenes/Caption.h"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace kinema::scenes;
+
+TEST_CASE("captions are deterministic and vary with the seed", "[scenes]") {
+    const SceneSpec spec = sample(7);
+    for (auto style : kAllCaptionStyles) {
+        CHECK(caption(spec, style, 3) == caption(spec, style, 3));
+        std::set<std::string> distinct;
+        for (std::uint64_t seed = 0; seed < 30; ++seed)
+            distinct.insert(caption(spec, style, seed));
+        CHECK(distinct.size() >= 3);
+    }
+}
+
+TEST_CASE("the short caption names the subject and its motion", "[scenes]") {
+    SceneSpec spec;
+    SceneObject o;
+    o.colour = Colour::Red;
+    o.shape = Shape::Circle;
+    o.motion = Motion::Left;
+    spec.objects.push_back(o);
+    bool sawPlain = false;
+    for (std::uint64_t seed = 0; seed < 40; ++seed) {
+        const std::string text = caption(spec, CaptionStyle::Short, seed);
+        sawPlain = sawPlain || text == "a red circle moving left";
+        CHECK(text.find("red") != std::string::npos);
+    }
+    CHECK(sawPlain);
+}
+
+TEST_CASE("parseCaption recovers every field a generated caption states", "[scenes]") {
+    int checked = 0;
+    for (std::uint64_t seed = 0; seed < 400; ++seed) {
+        const SceneSpec spec = sample(seed);
+        const CaptionFacts truth = factsOf(spec);
+        for (auto style : kAllCaptionStyles) {
+            const std::string text = caption(spec, style, seed * 31 + 5);
+            INFO("seed " << seed << ": " << text);
+            const CaptionFacts parsed = parseCaption(text);
+            REQUIRE(!parsed.objects.empty());
+            const auto& s = parsed.objects[0];
+            CHECK(s.colour == truth.objects[0].colour);
+            CHECK(s.shape == truth.objects[0].shape);
+            CHECK(s.motion == truth.objects[0].motion);
+            CHECK(s.emissive == truth.objects[0].emissive);
+            if (style == CaptionStyle::Short) {
+                CHECK(parsed.objects.size() == 1);
+                CHECK(!parsed.background);
+                continue;
+            }
+            CHECK(s.size == truth.objects[0].size);
+            REQUIRE(parsed.objects.size() == truth.objects.size());
+            for (std::size_t i = 1; i < truth.objects.size(); ++i) {
+                CHECK(parsed.objects[i].colour == truth.objects[i].colour);
+                CHECK(parsed.objects[i].shape == truth.objects[i].shape);
+                CHECK(parsed.objects[i].size == truth.objects[i].size);
+                CHECK(parsed.objects[i].emissive == truth.objects[i].emissive);
+                if (truth.objects[i].motion != Motion::Still)
+                    CHECK(parsed.objects[i].motion == truth.objects[i].motion);
+            }
+            CHECK(parsed.background == truth.background);
+            CHECK(parsed.camera == truth.camera);
+            CHECK(parsed.light == truth.light);
+            CHECK(parsed.temperature == truth.temperature);
+            CHECK(parsed.intensity == truth.intensity);
+            ++checked;
+        }
+    }
+    CHECK(checked == 800);
+}
+
+TEST_CASE("parseCaption reads hand-written captions in the same vocabulary", "[scenes]") {
+    const auto a =
+        parseCaption("A small turquoise disk rising against a starry sky. Lit from above by strong, "
+                     "cold light; the camera zooms in.");
+    REQUIRE(a.objects.size() == 1);
+    CHECK(a.objects[0].colour == Colour::Cyan);
+    CHECK(a.objects[0].shape == Shape::Circle);
+    CHECK(a.objects[0].size == Size::Small);
+    CHECK(a.objects[0].motion == Motion::Up);
+    CHECK(a.background == Background::StarryNight);
+    CHECK(a.light == LightDirection::Top);
+    CHECK(a.intensity == Intensity::Bright);
+    CHECK(a.temperature == Temperature::Cool);
+    CHECK(a.camera == Camera::ZoomIn);
+
+    const auto b = parseCaption("red, star, up-left, night sky, warm light, left light, pan right");
+    REQUIRE(b.objects.size() == 1);
+    CHECK(b.objects[0].motion == Motion::UpLeft);
+    CHECK(b.light == LightDirection::Left);
+    CHECK(b.camera == Camera::PanRight);
+    CHECK(b.background == Background::Night);
+
+    // The camera and the light use "left" too; they must not be taken for the object's motion.
+    const auto c = parseCaption(
+        "a glowing pink ring moving in a circle, the camera pans to the left, light from the right");
+    REQUIRE(c.objects.size() == 1);
+    CHECK(c.objects[0].emissive);
+    CHECK(c.objects[0].shape == Shape::Ring);
+    CHECK(c.objects[0].motion == Motion::Orbit);
+    CHECK(c.camera == Camera::PanLeft);
+    CHECK(c.light == LightDirection::Right);
+
+    CHECK(parseCaption("").objects.empty());
+    CHECK(parseCaption("lorem ipsum 42 %%").objects.empty());
+}
