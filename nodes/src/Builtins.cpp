@@ -4,6 +4,8 @@
 #include <mutex>
 
 #include "color/ColorCorrect.h"
+#include "color/ColorSpace.h"
+#include "color/OCIODisplay.h"
 #include "comp/Blur.h"
 #include "comp/Channels.h"
 #include "comp/Constant.h"
@@ -45,6 +47,8 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<Reformat>();
     registry.registerType<ReadVideo>();
     registry.registerType<WriteVideo>();
+    registry.registerType<ColorSpace>();
+    registry.registerType<OCIODisplay>();
 }
 
 } // namespace kinema::nodes

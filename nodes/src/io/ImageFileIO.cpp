@@ -4,10 +4,13 @@
 #include <OpenImageIO/imageio.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 
-#include "kinema/graph/AtomicFile.h"
+#include "ExrFile.h"
 
 namespace kinema::nodes {
 
@@ -16,33 +19,23 @@ using render::Image;
 
 namespace {
 
-/// Maps a file's channel name to Kinema's: ".red" → ".R" etc.; lower-case r/g/b/a of the main layer too.
-std::string normaliseChannelName(const std::string& name) {
-    static const std::map<std::string, std::string> kLong{{"red", "R"},   {"green", "G"}, {"blue", "B"},
-                                                          {"alpha", "A"}, {"r", "R"},     {"g", "G"},
-                                                          {"b", "B"},     {"a", "A"}};
-    std::string layer = render::layerOf(name);
-    std::string comp = render::componentOf(name);
-    std::string lower = comp;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    auto it = kLong.find(lower);
-    if (it != kLong.end())
-        comp = it->second;
-    if (layer == "rgba" || layer == "rgb")
-        layer.clear();
-    return layer.empty() ? comp : layer + "." + comp;
+/// OpenImageIO's own limits are process-wide: they hold the defaults, and the per-call limits are checked
+/// on the header before any pixel memory is allocated.
+void setOiioLimits() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        const ImageReadLimits defaults;
+        OIIO::attribute("limits:channels", defaults.maxChannels);
+        OIIO::attribute("limits:imagesize_MB", static_cast<int>(std::min<std::int64_t>(
+                                                   defaults.maxBytes >> 20, std::int64_t(32768))));
+    });
 }
 
-} // namespace
-
-Image readImageFile(const std::filesystem::path& path, const ImageReadLimits& limits) {
+Image readWithOiio(const std::filesystem::path& path, const ImageReadLimits& limits, ImageFileInfo& info) {
     const std::string file = path.string();
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        throw std::runtime_error(file + ": no such file");
+    setOiioLimits();
     OIIO::ImageSpec config;
-    config.attribute("oiio:UnassociatedAlpha", 0);
+    config.attribute("oiio:UnassociatedAlpha", 1); // straight values as stored; premultiplied later
     auto in = OIIO::ImageInput::open(file, &config);
     if (!in)
         throw std::runtime_error(file + ": cannot read: " + OIIO::geterror());
@@ -54,42 +47,55 @@ Image readImageFile(const std::filesystem::path& path, const ImageReadLimits& li
                                  std::to_string(spec.height) + " exceeds the reader's limits");
     if (spec.nchannels <= 0 || spec.nchannels > limits.maxChannels)
         throw std::runtime_error(file + ": " + std::to_string(spec.nchannels) + " channels exceed the limit");
+    if (static_cast<std::int64_t>(spec.width) * spec.height * spec.nchannels * 8 > limits.maxBytes)
+        throw std::runtime_error(file + ": the image needs more memory than the reader's limit allows");
     if (spec.depth > 1 || spec.deep)
         throw std::runtime_error(file + ": volume and deep images are not supported");
 
     graph::Format format;
     format.width = spec.full_width > 0 ? spec.full_width : spec.width;
     format.height = spec.full_height > 0 ? spec.full_height : spec.height;
-    format.pixelAspect = spec.get_float_attribute("PixelAspectRatio", 1.0f);
+    const float aspect = spec.get_float_attribute("PixelAspectRatio", 1.0f);
+    format.pixelAspect = std::isfinite(aspect) && aspect > 0.0f ? aspect : 1.0;
     const int ox = spec.full_x, oy = spec.full_y;
     graph::Box2i dataWindow{spec.x - ox, spec.y - oy, spec.x - ox + spec.width, spec.y - oy + spec.height};
 
     std::vector<std::string> names;
     for (int c = 0; c < spec.nchannels; ++c) {
-        std::string n = c < static_cast<int>(spec.channelnames.size()) ? spec.channelnames[c] : "";
-        if (n.empty())
-            n = "channel" + std::to_string(c);
-        n = normaliseChannelName(n);
+        std::string raw = c < static_cast<int>(spec.channelnames.size()) ? spec.channelnames[c] : "";
+        if (raw.empty())
+            raw = "channel" + std::to_string(c);
+        std::string n = normaliseChannelName(raw);
         if (std::find(names.begin(), names.end(), n) != names.end())
-            n = spec.channelnames[c]; // both spellings exist in the file: keep the original
+            n = raw;
+        if (std::find(names.begin(), names.end(), n) != names.end())
+            n = "channel" + std::to_string(c);
         names.push_back(n);
     }
-    // Single-channel greyscale files become RGB; a Y channel is luminance.
-    Image image(format, dataWindow, {});
     std::vector<float> interleaved(static_cast<std::size_t>(spec.width) * spec.height * spec.nchannels);
     if (!in->read_image(0, 0, 0, spec.nchannels, OIIO::TypeDesc::FLOAT, interleaved.data()))
         throw std::runtime_error(file + ": cannot decode pixels: " + in->geterror());
+    const bool hasAlpha =
+        spec.alpha_channel >= 0 || std::find(names.begin(), names.end(), "A") != names.end();
+    // Formats that store associated alpha (TIFF with associated extra samples, EXR) report 0 here.
+    // TIFF says whether its alpha is associated; PNG, DPX, TGA and the others store straight alpha.
+    const std::string formatName = in->format_name();
+    info.straightAlpha =
+        hasAlpha && (formatName != "tiff" || in->spec().get_int_attribute("oiio:UnassociatedAlpha", 0) != 0);
     in->close();
+
+    Image image(format, dataWindow, {});
     const std::size_t pixels = static_cast<std::size_t>(spec.width) * spec.height;
     const bool grey = spec.nchannels == 1 || (spec.nchannels == 2 && names[1] == "A");
     for (int c = 0; c < spec.nchannels; ++c) {
-        std::vector<std::string> targets{names[c]};
+        std::vector<std::string> targets{names[static_cast<std::size_t>(c)]};
         if (grey && c == 0)
             targets = {"R", "G", "B"};
         for (auto& t : targets) {
             float* plane = image.addChannel(t);
             for (std::size_t i = 0; i < pixels; ++i)
-                plane[i] = interleaved[i * spec.nchannels + c];
+                plane[i] =
+                    interleaved[i * static_cast<std::size_t>(spec.nchannels) + static_cast<std::size_t>(c)];
         }
     }
     for (const auto& attr : spec.extra_attribs) {
@@ -101,82 +107,161 @@ Image readImageFile(const std::filesystem::path& path, const ImageReadLimits& li
         else if (attr.type() == OIIO::TypeDesc::INT)
             image.metadata()[name] = static_cast<std::int64_t>(attr.get_int());
     }
+    return image;
+}
+
+std::string lowerExtension(const std::filesystem::path& path) {
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+} // namespace
+
+Image readImageFile(const std::filesystem::path& path, const ImageReadLimits& limits, ImageFileInfo* info) {
+    const std::string file = path.string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw std::runtime_error(file + ": no such file");
+    ImageFileInfo local;
+    ImageFileInfo& result = info ? *info : local;
+    result = {};
+    Image image;
+    if (looksLikeExr(path)) {
+        ExrReadLimits exrLimits;
+        exrLimits.maxDimension = limits.maxDimension;
+        exrLimits.maxPixels = limits.maxPixels;
+        exrLimits.maxChannels = limits.maxChannels;
+        exrLimits.maxBytes = limits.maxBytes;
+        image = readExr(path, exrLimits);
+        result.isExr = true;
+    } else {
+        image = readWithOiio(path, limits, result);
+    }
     image.metadata()["input/filename"] = file;
     return image;
 }
 
-void writeExrFile(const Image& image, const std::filesystem::path& path, const ExrWriteOptions& options) {
-    const std::string file = path.string();
-    std::vector<std::string> names;
-    // R,G,B,A first, in that order, then other channels sorted by layer.
-    for (auto& c : Image::rgba())
-        if (image.hasChannel(c))
-            names.push_back(c);
-    std::vector<std::string> others;
-    for (auto& c : image.channelNames())
-        if (std::find(names.begin(), names.end(), c) == names.end())
-            others.push_back(c);
-    std::sort(others.begin(), others.end());
-    names.insert(names.end(), others.begin(), others.end());
-    if (names.empty())
-        throw std::runtime_error(file + ": the image has no channels to write");
+ImageFileType imageFileTypeFor(const std::filesystem::path& path) {
+    static const std::map<std::string, ImageFileType> kTypes{
+        {".exr", ImageFileType::Exr},   {".png", ImageFileType::Png},  {".jpg", ImageFileType::Jpeg},
+        {".jpeg", ImageFileType::Jpeg}, {".tif", ImageFileType::Tiff}, {".tiff", ImageFileType::Tiff},
+        {".dpx", ImageFileType::Dpx}};
+    auto it = kTypes.find(lowerExtension(path));
+    if (it == kTypes.end())
+        throw std::runtime_error(path.string() + ": unsupported output file type '" +
+                                 path.extension().string() + "' (use .exr, .png, .jpg, .tif or .dpx)");
+    return it->second;
+}
 
-    graph::Box2i dw = image.dataWindow();
-    if (dw.empty())
-        dw = {0, 0, 1, 1}; // EXR needs at least one pixel; an empty image is written as one black pixel
-    OIIO::ImageSpec spec(dw.width(), dw.height(), static_cast<int>(names.size()),
-                         options.halfFloat ? OIIO::TypeDesc::HALF : OIIO::TypeDesc::FLOAT);
-    spec.x = dw.x0;
-    spec.y = dw.y0;
-    spec.full_x = 0;
-    spec.full_y = 0;
-    spec.full_width = image.format().width;
-    spec.full_height = image.format().height;
-    spec.channelnames = names;
-    spec.alpha_channel = -1;
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == "A")
-            spec.alpha_channel = static_cast<int>(i);
-    std::string compression = options.compression;
-    if (compression == "dwaa" || compression == "dwab")
-        compression += ":" + std::to_string(options.dwaLevel);
-    spec.attribute("compression", compression);
-    spec.attribute("PixelAspectRatio", static_cast<float>(image.format().pixelAspect));
-    auto addMeta = [&](const std::string& key, const render::MetadataValue& v) {
-        if (key.rfind("input/", 0) == 0)
-            return;
-        if (auto s = std::get_if<std::string>(&v))
-            spec.attribute(key, *s);
-        else if (auto d = std::get_if<double>(&v))
-            spec.attribute(key, static_cast<float>(*d));
-        else if (auto i = std::get_if<std::int64_t>(&v))
-            spec.attribute(key, static_cast<int>(*i));
+const char* toString(ImageFileType type) {
+    switch (type) {
+    case ImageFileType::Exr:
+        return "openexr";
+    case ImageFileType::Png:
+        return "png";
+    case ImageFileType::Jpeg:
+        return "jpeg";
+    case ImageFileType::Tiff:
+        return "tiff";
+    case ImageFileType::Dpx:
+        return "dpx";
+    }
+    return "?";
+}
+
+bool rasterKeepsAlpha(ImageFileType type, int bits) {
+    if (type == ImageFileType::Jpeg)
+        return false;
+    if (type == ImageFileType::Dpx && (bits == 0 || bits == 10 || bits == 12))
+        return false;
+    return true;
+}
+
+void writeRasterFile(const Image& image, const std::filesystem::path& path, ImageFileType type,
+                     const RasterWriteOptions& options, const std::string& displayName) {
+    if (type == ImageFileType::Exr)
+        throw std::runtime_error(displayName + ": EXR files are written by writeExr");
+    const graph::Format& format = image.format();
+    if (format.width <= 0 || format.height <= 0)
+        throw std::runtime_error(displayName + ": invalid format");
+    int bits = options.bits;
+    if (bits == 0)
+        bits = type == ImageFileType::Tiff ? 16 : type == ImageFileType::Dpx ? 10 : 8;
+    std::vector<std::string> names{"R", "G", "B"};
+    if (image.hasChannel("A") && rasterKeepsAlpha(type, bits))
+        names.push_back("A");
+    auto reject = [&] {
+        throw std::runtime_error(displayName + ": " + std::to_string(bits) +
+                                 "-bit samples cannot be written to " + toString(type) + " files");
     };
-    for (auto& [k, v] : image.metadata())
-        addMeta(k, v);
-    for (auto& [k, v] : options.extraMetadata)
-        addMeta(k, v);
+    OIIO::TypeDesc sampleType = OIIO::TypeDesc::UINT8;
+    switch (type) {
+    case ImageFileType::Png:
+        if (bits != 8 && bits != 16)
+            reject();
+        break;
+    case ImageFileType::Jpeg:
+        if (bits != 8)
+            reject();
+        break;
+    case ImageFileType::Tiff:
+        if (bits != 8 && bits != 16 && bits != 32)
+            reject();
+        break;
+    case ImageFileType::Dpx:
+        if (bits != 8 && bits != 10 && bits != 12 && bits != 16)
+            reject();
+        break;
+    default:
+        break;
+    }
+    sampleType = bits == 8    ? OIIO::TypeDesc::UINT8
+                 : bits == 32 ? OIIO::TypeDesc::FLOAT
+                              : OIIO::TypeDesc::UINT16;
 
-    const std::size_t pixels = static_cast<std::size_t>(dw.width()) * dw.height();
-    std::vector<float> interleaved(pixels * names.size(), 0.0f);
-    if (!image.dataWindow().empty())
-        for (std::size_t c = 0; c < names.size(); ++c) {
-            const float* plane = image.channel(names[c]);
-            for (std::size_t i = 0; i < pixels; ++i)
-                interleaved[i * names.size() + c] = plane[i];
-        }
+    // Formats without data windows get the display window; pixels outside the data window are zero.
+    const int w = format.width, h = format.height;
+    const std::size_t nc = names.size();
+    std::vector<float> interleaved(static_cast<std::size_t>(w) * h * nc, 0.0f);
+    const graph::Box2i area = image.dataWindow().intersect(format.displayWindow());
+    for (std::size_t c = 0; c < nc; ++c) {
+        const float* plane = image.findChannel(names[c]);
+        if (!plane || area.empty())
+            continue;
+        const graph::Box2i& dw = image.dataWindow();
+        for (int y = area.y0; y < area.y1; ++y)
+            for (int x = area.x0; x < area.x1; ++x)
+                interleaved[(static_cast<std::size_t>(y) * w + x) * nc + c] =
+                    plane[static_cast<std::size_t>(y - dw.y0) * dw.width() + (x - dw.x0)];
+    }
 
-    graph::AtomicFileWriter writer(path);
-    auto out = OIIO::ImageOutput::create("openexr");
+    OIIO::ImageSpec spec(w, h, static_cast<int>(nc), sampleType);
+    spec.channelnames = names;
+    spec.alpha_channel = nc == 4 ? 3 : -1;
+    spec.attribute("oiio:UnassociatedAlpha", 1);
+    if (bits == 10 || bits == 12)
+        spec.attribute("oiio:BitsPerSample", bits);
+    if (type == ImageFileType::Jpeg)
+        spec.attribute("compression", "jpeg:" + std::to_string(std::clamp(options.quality, 1, 100)));
+    if (type == ImageFileType::Tiff)
+        spec.attribute("compression", "zip");
+    if (format.pixelAspect > 0.0 && format.pixelAspect != 1.0)
+        spec.attribute("PixelAspectRatio", static_cast<float>(format.pixelAspect));
+    for (auto& [key, value] : options.attributes)
+        if (auto s = std::get_if<std::string>(&value))
+            spec.attribute(key, *s);
+
+    auto out = OIIO::ImageOutput::create(toString(type));
     if (!out)
-        throw std::runtime_error(file + ": no OpenEXR writer available: " + OIIO::geterror());
-    if (!out->open(writer.tempPath().string(), spec))
-        throw std::runtime_error(file + ": cannot open for writing: " + out->geterror());
+        throw std::runtime_error(displayName + ": no " + toString(type) +
+                                 " writer available: " + OIIO::geterror());
+    if (!out->open(path.string(), spec))
+        throw std::runtime_error(displayName + ": cannot open for writing: " + out->geterror());
     if (!out->write_image(OIIO::TypeDesc::FLOAT, interleaved.data()))
-        throw std::runtime_error(file + ": cannot write pixels: " + out->geterror());
+        throw std::runtime_error(displayName + ": cannot write pixels: " + out->geterror());
     if (!out->close())
-        throw std::runtime_error(file + ": cannot finish the file: " + out->geterror());
-    writer.commit();
+        throw std::runtime_error(displayName + ": cannot finish the file: " + out->geterror());
 }
 
 } // namespace kinema::nodes

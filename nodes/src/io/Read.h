@@ -4,9 +4,12 @@
 
 namespace kinema::nodes {
 
-/// Reads an image file or a frame-numbered sequence (`name.####.exr`, `%04d`, `#`).
-/// Its hash covers the resolved file name, its size and modification time, so re-rendering picks up a
-/// changed file. Missing frames: error, black, or the nearest existing frame.
+/// Reads an image file or a frame-numbered sequence (`name.####.exr`, `%04d`, `#`) and converts it to
+/// the working space. The input colour space is the `colorspace` parameter, or with "auto": a colour
+/// space named in the file's metadata (kinema/colorSpace, oiio:ColorSpace) that the config knows, then
+/// for EXR a scene-linear space whose chromaticities match the file's, then the config's file rules.
+/// Its hash covers the resolved file name, its size and modification time (re-rendering picks up a
+/// changed file), the config identity and the parameters. Missing frames: error, black, or nearest.
 class Read : public render::ImageNode {
 public:
     Read();
