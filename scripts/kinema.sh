@@ -55,11 +55,8 @@ if [[ "$MODE" == "demo" ]]; then
     OUT="$ROOT/out/demo"
     mkdir -p "$OUT"
     echo "== rendering resources/examples/demo.kgraph"
+    # The graph has two Write nodes: an EXR sequence and an H.264 MP4 preview (display-referred through OCIO).
     (cd "$ROOT" && "$BUILD/bin/kinema-render" resources/examples/demo.kgraph)
-    first=$(ls "$OUT" | grep -E '^demo\.[0-9]{4}\.exr$' | sort | head -1 | sed -E 's/^demo\.([0-9]{4})\.exr$/\1/')
-    # MP4 preview: scene-linear EXR frames, sRGB transfer applied for display, H.264 yuv420p.
-    ffmpeg -loglevel error -y -framerate 24 -start_number "$first" -apply_trc iec61966_2_1 \
-        -i "$OUT/demo.%04d.exr" -c:v libx264 -pix_fmt yuv420p -movflags +faststart "$OUT/demo.mp4"
     echo "== done"
     echo "EXR sequence: $OUT/demo.####.exr ($(ls "$OUT" | grep -c '\.exr$') frames)"
     echo "MP4 preview:  $OUT/demo.mp4"
