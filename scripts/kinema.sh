@@ -38,7 +38,7 @@ install_packages() {
     [[ $(id -u) -eq 0 ]] || sudo="sudo"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    $sudo apt-get install -y -qq "${missing[@]}"
 }
 
 configure_and_build() {
