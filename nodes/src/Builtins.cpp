@@ -11,6 +11,7 @@
 #include "comp/Routing.h"
 #include "comp/Time.h"
 #include "comp/Transform.h"
+#include "generative/GenerativeNodes.h"
 #include "io/Read.h"
 #include "io/VideoRead.h"
 #include "io/VideoWrite.h"
@@ -45,6 +46,11 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<Reformat>();
     registry.registerType<ReadVideo>();
     registry.registerType<WriteVideo>();
+    registry.registerType<generative::TextToVideo>();
+    registry.registerType<generative::ImageToVideo>();
+    registry.registerType<generative::KeyframeInterpolate>();
+    registry.registerType<generative::VideoToVideo>();
+    registry.registerType<generative::Loop>();
 }
 
 } // namespace kinema::nodes
