@@ -51,6 +51,7 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<generative::KeyframeInterpolate>();
     registry.registerType<generative::VideoToVideo>();
     registry.registerType<generative::Loop>();
+    registry.registerType<generative::Upscale>();
 }
 
 } // namespace kinema::nodes

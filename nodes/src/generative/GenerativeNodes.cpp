@@ -91,10 +91,14 @@ void KeyframeInterpolate::addConditioning(const render::EvalContext& ec, const C
 }
 
 VideoToVideo::VideoToVideo()
-    : ClipNode({"VideoToVideo", 1, "Generative",
-                "Re-imagines the source video; strength 0 keeps it, 1 generates anew."}) {
+    : VideoToVideo({"VideoToVideo", 1, "Generative",
+                    "Re-imagines the source video; strength 0 keeps it, 1 generates anew."},
+                   0.6) {}
+
+VideoToVideo::VideoToVideo(NodeTypeInfo info, double defaultStrength)
+    : ClipNode(std::move(info)) {
     addInput({"source", PlugType::Image, false, "Source"});
-    ParamSpec strength{"strength", ParamType::Float, 0.6};
+    ParamSpec strength{"strength", ParamType::Float, defaultStrength};
     strength.metadata.tooltip = "Imagination: 0 returns the source (through the VAE), 1 ignores it.";
     strength.metadata.minimum = 0.0;
     strength.metadata.maximum = 1.0;
@@ -125,6 +129,12 @@ void VideoToVideo::addConditioning(const render::EvalContext& ec, const ClipSett
         request.initVideo.push_back(inputAsModelImage(ec, 0, sourceFrame(s, i), s));
     }
 }
+
+Upscale::Upscale()
+    : VideoToVideo(
+          {"Upscale", 1, "Generative",
+           "Re-renders a Draft generation at Final quality, using it as the init with the same seed."},
+          0.5) {}
 
 Loop::Loop()
     : ClipNode(

@@ -46,10 +46,19 @@ public:
     VideoToVideo();
 
 protected:
+    VideoToVideo(graph::NodeTypeInfo info, double strength);
     void hashConditioning(const render::EvalContext& ec, const ClipSettings& s,
                           graph::Hasher& h) const override;
     void addConditioning(const render::EvalContext& ec, const ClipSettings& s,
                          diffusion::GenerateRequest& request) const override;
+};
+
+/// Final from Draft: re-renders a Draft generation (its input) at the quality set here, using the draft's
+/// frames, resampled to the final size, as the init video with the same seed. `strength` (default 0.5)
+/// is how far the final may depart from the draft.
+class Upscale : public VideoToVideo {
+public:
+    Upscale();
 };
 
 /// A seamless loop: the input image conditions the first frame and the frame just after the last one, so

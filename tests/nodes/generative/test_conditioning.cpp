@@ -200,3 +200,32 @@ TEST_CASE("generative: Loop conditions both ends and reports its seam", "[genera
     CHECK(seam >= 0.0);
     CHECK(seam < freeSeam);
 }
+
+TEST_CASE("generative: Upscale re-renders a Draft at Final quality from the draft", "[generative]") {
+    test::ScopedClipCache cache;
+    test::GenHarness h;
+    auto& draft = h.generative("TextToVideo");
+    h.setEnum(draft, "quality", "Draft");
+    auto& upscale = h.generative("Upscale");
+    h.graph.connect(draft, upscale, 0);
+    auto& fresh = h.generative("TextToVideo"); // Final, same seed, no draft
+
+    const auto before = modelRunCount();
+    const auto small = h.eval(draft, 1003);
+    CHECK(small->width() == 16);
+    const auto final = h.eval(upscale, 1003);
+    CHECK(final->width() == 32);
+    CHECK(std::get<std::string>(final->metadata().at("kinema/gen/quality")) == "Final");
+    CHECK(modelRunCount() - before == 2); // the draft is generated once and reused by the upscale
+
+    // The draft, enlarged 2x (nearest), is closer to its upscale than to a fresh Final of the same seed.
+    std::vector<float> enlarged;
+    for (int y = 0; y < 32; ++y)
+        for (int x = 0; x < 32; ++x)
+            for (const char* c : {"R", "G", "B"})
+                enlarged.push_back(small->sample(c, x / 2, y / 2));
+    const double toUpscale = test::psnr(test::rgbOf(*final), enlarged);
+    const double toFresh = test::psnr(test::rgbOf(*h.eval(fresh, 1003)), enlarged);
+    INFO("draft vs upscale " << toUpscale << " dB, draft vs fresh final " << toFresh << " dB");
+    CHECK(toUpscale > toFresh);
+}
