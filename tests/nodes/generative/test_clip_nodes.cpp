@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "generative/ClipCache.h"
 #include "generative/ClipNode.h"
@@ -238,4 +239,24 @@ TEST_CASE("generative: the disk cache evicts least recently used clips beyond it
     // A truncated data file is treated as absent, not as a clip.
     std::filesystem::resize_file(cache.path() / "b" / "frames.bin", 10);
     CHECK(ClipCache::loadFromDisk(cache.path(), "b") == nullptr);
+}
+
+TEST_CASE("generative: concurrent requests for frames of one clip share one generation", "[generative]") {
+    test::ScopedClipCache cache;
+    test::GenHarness h;
+    auto& node = h.generative("TextToVideo");
+    const auto before = modelRunCount();
+    std::vector<render::ImagePtr> images(5);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 5; ++i)
+        threads.emplace_back([&, i] { images[static_cast<std::size_t>(i)] = h.eval(node, 1001 + i); });
+    for (auto& t : threads)
+        t.join();
+    CHECK(modelRunCount() - before == 1);
+    for (const auto& image : images) {
+        REQUIRE(image);
+        CHECK(image->width() == 32);
+    }
+    // Each frame is its own slice of the clip.
+    CHECK(test::meanAbsDiff(test::rgbOf(*images[0]), test::rgbOf(*images[4])) > 0.0);
 }
