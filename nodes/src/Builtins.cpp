@@ -11,6 +11,7 @@
 #include "comp/Routing.h"
 #include "comp/Time.h"
 #include "comp/Transform.h"
+#include "generative/Extend.h"
 #include "generative/GenerativeNodes.h"
 #include "io/Read.h"
 #include "io/VideoRead.h"
@@ -52,6 +53,7 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<generative::VideoToVideo>();
     registry.registerType<generative::Loop>();
     registry.registerType<generative::Upscale>();
+    registry.registerType<generative::Extend>();
 }
 
 } // namespace kinema::nodes

@@ -202,6 +202,8 @@ ClipSettings ClipNode::settings(const render::EvalContext& ec) const {
     parseDevice(s.device);
     s.startFrame = param("useProjectStart").getBool(0) ? ec.project().frameStart
                                                        : static_cast<int>(param("startFrame").getInt(0));
+    place(ec, s);
+    s.genFrames = (s.duration + extraFrames() - 1 + 3) / 4 * 4 + 1;
     return s;
 }
 

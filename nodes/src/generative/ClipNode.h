@@ -81,6 +81,8 @@ protected:
     /// hashConditioning() covered. The default adds nothing.
     virtual void addConditioning(const render::EvalContext& ec, const ClipSettings& s,
                                  diffusion::GenerateRequest& request) const;
+    /// Adjusts the resolved settings (clip placement and length) before they are hashed. Default: nothing.
+    virtual void place(const render::EvalContext& ec, ClipSettings& s) const {}
     /// Frames generated beyond the duration (before rounding up to 4k + 1); Loop needs one.
     virtual int extraFrames() const { return 0; }
     /// Post-processes the generated clip (measures, blending with inputs). Must be a pure function of what

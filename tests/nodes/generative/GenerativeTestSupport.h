@@ -4,6 +4,7 @@
 /// process), a private clip cache folder per test, a graph harness and a pattern source node.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,11 +38,14 @@ public:
     PatternSource(int tag, int width, int height);
     render::Hash128 hash(const render::EvalContext& ec) const override;
     render::ImagePtr compute(const render::EvalContext& ec) const override;
+    std::optional<render::FrameRange> frameRange(const render::Evaluator&) const override { return m_range; }
+    void setRange(render::FrameRange range) { m_range = range; }
     /// The pattern value of channel c (0..2) at (x, y) on `frame`.
     float value(int c, int x, int y, double frame) const;
 
 private:
     int m_tag, m_width, m_height;
+    std::optional<render::FrameRange> m_range;
 };
 
 /// Graph + registry + evaluator. The project's working space is the Rec.709 display space the model's RGB
