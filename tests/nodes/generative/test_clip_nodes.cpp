@@ -76,7 +76,7 @@ TEST_CASE("generative: TextToVideo produces the clip's frames at the project sta
     CHECK(wide->height() == 32);
 }
 
-TEST_CASE("generative: a clip is generated once; other frames and a new process reuse it", "[generative]") {
+TEST_CASE("generative: a clip is generated once and other frames or a new process reuse it", "[generative]") {
     test::ScopedClipCache cache;
     std::vector<render::ImagePtr> first;
     {
@@ -111,7 +111,7 @@ TEST_CASE("generative: a clip is generated once; other frames and a new process 
     CHECK(modelRunCount() - before == 1);
 }
 
-TEST_CASE("generative: the same seed gives bit-identical frames, another seed does not", "[generative]") {
+TEST_CASE("generative: the same seed gives bit-identical frames and another seed does not", "[generative]") {
     std::vector<render::ImagePtr> runs;
     for (int i = 0; i < 2; ++i) {
         test::ScopedClipCache cache; // nothing cached: both runs generate

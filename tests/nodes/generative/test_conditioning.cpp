@@ -149,7 +149,7 @@ TEST_CASE("generative: KeyframeInterpolate honours keys at their positions", "[g
     CHECK_THROWS_WITH(h.eval(single, 1001), Catch::Contains("input 'key2' is not connected"));
 }
 
-TEST_CASE("generative: VideoToVideo follows the engine's strength; strength 1 departs from strength 0",
+TEST_CASE("generative: VideoToVideo follows the engine's strength and strength 1 departs from strength 0",
           "[generative]") {
     // The engine starts strength 0 at its last step (lowest noise level) from the source's latent, so with
     // few steps it is not a pure VAE round trip: the node is compared with the engine given the same source.
