@@ -13,6 +13,8 @@
 #include "comp/Routing.h"
 #include "comp/Time.h"
 #include "comp/Transform.h"
+#include "generative/Extend.h"
+#include "generative/GenerativeNodes.h"
 #include "io/Read.h"
 #include "io/VideoRead.h"
 #include "io/VideoWrite.h"
@@ -49,6 +51,13 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<WriteVideo>();
     registry.registerType<ColorSpace>();
     registry.registerType<OCIODisplay>();
+    registry.registerType<generative::TextToVideo>();
+    registry.registerType<generative::ImageToVideo>();
+    registry.registerType<generative::KeyframeInterpolate>();
+    registry.registerType<generative::VideoToVideo>();
+    registry.registerType<generative::Loop>();
+    registry.registerType<generative::Upscale>();
+    registry.registerType<generative::Extend>();
 }
 
 } // namespace kinema::nodes

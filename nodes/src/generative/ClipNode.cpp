@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ClipNode.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "../io/VideoColor.h"
+#include "kinema/diffusion/Errors.h"
+#include "kinema/render/Evaluator.h"
+
+namespace kinema::nodes::generative {
+
+namespace fs = std::filesystem;
+using namespace graph;
+
+namespace {
+
+std::atomic<std::uint64_t> g_modelRuns{0};
+
+const std::vector<std::string> kAspects = {"16:9", "9:16", "1:1", "4:3", "2.39:1"};
+const std::vector<double> kAspectRatios = {16.0 / 9.0, 9.0 / 16.0, 1.0, 4.0 / 3.0, 2.39};
+const std::vector<std::string> kSamplers = {"unipc", "dpm++", "euler"};
+const std::vector<std::string> kQualities = {"Draft", "Final"};
+constexpr int kMaxSide = 4096;
+
+ParamSpec spec(const std::string& name, ParamType type, ParamValue value, const std::string& tooltip) {
+    ParamSpec s{name, type, std::move(value)};
+    s.metadata.tooltip = tooltip;
+    s.metadata.animatable = false;
+    s.metadata.group = "Generation";
+    return s;
+}
+
+ParamSpec intParam(const std::string& name, std::int64_t value, double min, double max, double softMax,
+                   const std::string& tooltip) {
+    auto s = spec(name, ParamType::Int, value, tooltip);
+    s.metadata.minimum = min;
+    s.metadata.maximum = max;
+    s.metadata.softMinimum = min;
+    s.metadata.softMaximum = softMax;
+    return s;
+}
+
+ParamSpec floatParam(const std::string& name, double value, double min, double max, double softMax,
+                     const std::string& tooltip) {
+    auto s = spec(name, ParamType::Float, value, tooltip);
+    s.metadata.minimum = min;
+    s.metadata.maximum = max;
+    s.metadata.softMinimum = min;
+    s.metadata.softMaximum = softMax;
+    return s;
+}
+
+ParamSpec enumParam(const std::string& name, std::vector<std::string> items, std::int64_t index,
+                    const std::string& tooltip) {
+    auto s = spec(name, ParamType::Enum, index, tooltip);
+    s.enumItems = std::move(items);
+    return s;
+}
+
+int roundTo16(double v) {
+    return std::max(16, static_cast<int>(std::lround(v / 16.0)) * 16);
+}
+
+/// Hash of a model folder's identity: canonical path plus every file's relative name, size and mtime.
+std::string modelIdentity(const std::string& dir) {
+    if (dir.empty())
+        throw GenerativeError("model: no model folder is set");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw GenerativeError("model: the model folder '" + dir + "' does not exist");
+    const fs::path root = fs::weakly_canonical(dir, ec);
+    std::vector<std::tuple<std::string, std::uint64_t, std::int64_t>> files;
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec))
+            continue;
+        files.emplace_back(fs::relative(it->path(), root, ec).generic_string(), it->file_size(ec),
+                           static_cast<std::int64_t>(it->last_write_time(ec).time_since_epoch().count()));
+    }
+    std::sort(files.begin(), files.end());
+    Hasher h;
+    h.append("model").append(root.string());
+    for (const auto& [name, size, mtime] : files)
+        h.append(name).append(static_cast<std::uint64_t>(size)).append(mtime);
+    return h.finish().toString();
+}
+
+struct SessionSlot {
+    std::mutex mutex;
+    std::unique_ptr<diffusion::Session> session;
+};
+
+std::shared_ptr<SessionSlot> sessionFor(const ClipSettings& s) {
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<SessionSlot>> slots;
+    std::shared_ptr<SessionSlot> slot;
+    {
+        std::lock_guard lock(mutex);
+        auto& entry = slots[s.modelIdentity + "|" + s.device];
+        if (!entry)
+            entry = std::make_shared<SessionSlot>();
+        slot = entry;
+    }
+    return slot;
+}
+
+diffusion::Device parseDevice(const std::string& device) {
+    if (device.empty() || device == "cpu")
+        return diffusion::Device::Cpu;
+    if (device.rfind("cuda", 0) == 0)
+        return diffusion::Device::Cuda;
+    throw GenerativeError("device: unknown compute device '" + device + "' (expected cpu or cuda)");
+}
+
+/// The display-referred colour space the model's RGB is taken to be in.
+std::string modelDisplaySpace(const color::ConfigHandle& config) {
+    for (const char* name : {kRec709VideoSpace, "sRGB - Display"})
+        if (config.hasColorSpace(name))
+            return config.canonicalColorSpace(name);
+    return {};
+}
+
+} // namespace
+
+std::uint64_t modelRunCount() {
+    return g_modelRuns.load();
+}
+
+ClipNode::ClipNode(NodeTypeInfo info)
+    : ImageNode(std::move(info)) {
+    auto model = spec("model", ParamType::FilePath, std::string(), "Model folder (see docs/models.md).");
+    model.metadata.uiHint = "folder";
+    addParam(model);
+    auto prompt = spec("prompt", ParamType::Text, std::string(), "What to generate.");
+    prompt.metadata.uiHint = "prompt";
+    addParam(prompt);
+    addParam(spec("negativePrompt", ParamType::Text, std::string(),
+                  "What to avoid; empty uses the model's default negative prompt."));
+    addParam(spec("seed", ParamType::Seed, std::uint64_t{0}, "Noise seed: same seed, same clip."));
+    addParam(intParam("duration", 81, 1, 1000, 241, "Output frames (the model generates 4k + 1 frames)."));
+    addParam(
+        enumParam("aspect", kAspects, 0, "Frame aspect, mapped to the nearest size the model supports."));
+    addParam(intParam("resolution", 480, 16, kMaxSide, 1080, "Short side in pixels (rounded to 16)."));
+    addParam(intParam("steps", 30, 1, 1000, 100, "Denoising steps."));
+    addParam(floatParam("guidance", 5.0, 0.0, 50.0, 15.0, "Classifier-free guidance scale."));
+    addParam(floatParam("shift", 5.0, 0.0, 100.0, 20.0, "Flow-matching timestep shift."));
+    addParam(enumParam("sampler", kSamplers, 0, "Sampler."));
+    addParam(
+        enumParam("quality", kQualities, 1, "Draft: half resolution and half the steps. Final: as set."));
+    addParam(spec("useProjectStart", ParamType::Bool, true, "Place the clip at the project's first frame."));
+    addParam(
+        intParam("startFrame", 1001, -1e9, 1e9, 2000, "First frame of the clip when not at project start."));
+}
+
+ClipSettings ClipNode::settings(const render::EvalContext& ec) const {
+    ClipSettings s;
+    s.modelDir = param("model").getString();
+    s.modelIdentity = modelIdentity(s.modelDir);
+    s.prompt = param("prompt").getString();
+    s.negativePrompt = param("negativePrompt").getString();
+    s.seed = param("seed").getSeed();
+    s.duration = static_cast<int>(param("duration").getInt(0));
+    if (s.duration < 1)
+        throw GenerativeError("duration: must be at least 1 frame");
+    s.genFrames = (s.duration + extraFrames() - 1 + 3) / 4 * 4 + 1;
+    s.aspect = param("aspect").enumItem();
+    s.quality = param("quality").enumItem();
+    s.sampler = param("sampler").enumItem();
+    const auto aspectIndex =
+        static_cast<std::size_t>(std::find(kAspects.begin(), kAspects.end(), s.aspect) - kAspects.begin());
+    const double ratio = kAspectRatios.at(aspectIndex);
+    double shortSide = static_cast<double>(param("resolution").getInt(0));
+    int steps = static_cast<int>(param("steps").getInt(0));
+    if (s.quality == "Draft") {
+        shortSide /= 2.0;
+        steps = std::max(1, steps / 2);
+    }
+    if (ratio >= 1.0) {
+        s.height = roundTo16(shortSide);
+        s.width = roundTo16(shortSide * ratio);
+    } else {
+        s.width = roundTo16(shortSide);
+        s.height = roundTo16(shortSide / ratio);
+    }
+    if (s.width > kMaxSide || s.height > kMaxSide)
+        throw GenerativeError("resolution: " + std::to_string(s.width) + "x" + std::to_string(s.height) +
+                              " is larger than the supported " + std::to_string(kMaxSide) + " pixels");
+    s.steps = steps;
+    if (s.steps < 1)
+        throw GenerativeError("steps: must be at least 1");
+    s.guidance = param("guidance").getDouble(0);
+    s.shift = param("shift").getDouble(0);
+    if (!(s.guidance >= 0.0) || !std::isfinite(s.guidance))
+        throw GenerativeError("guidance: must be a finite value >= 0");
+    if (!(s.shift > 0.0) || !std::isfinite(s.shift))
+        throw GenerativeError("shift: must be a finite value > 0");
+    s.device = ec.context().device.empty() ? "cpu" : ec.context().device;
+    parseDevice(s.device);
+    s.startFrame = param("useProjectStart").getBool(0) ? ec.project().frameStart
+                                                       : static_cast<int>(param("startFrame").getInt(0));
+    place(ec, s);
+    s.genFrames = (s.duration + extraFrames() - 1 + 3) / 4 * 4 + 1;
+    return s;
+}
+
+Hash128 ClipNode::clipHash(const render::EvalContext& ec) const {
+    const ClipSettings s = settings(ec);
+    Hasher h;
+    h.append("kinema.clip").append(typeName()).append(version());
+    h.append(s.modelIdentity).append(s.prompt).append(s.negativePrompt).append(s.seed);
+    h.append(s.duration).append(s.genFrames).append(s.width).append(s.height).append(s.steps);
+    h.append(s.guidance).append(s.shift).append(s.sampler).append(s.quality).append(s.device);
+    h.append(s.startFrame);
+    hashConditioning(ec, s, h);
+    return h.finish();
+}
+
+Hash128 ClipNode::hash(const render::EvalContext& ec) const {
+    Hasher h;
+    try {
+        h.append(clipHash(ec));
+        const ClipSettings s = settings(ec);
+        const int index =
+            std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0, s.duration - 1);
+        h.append(index);
+    } catch (const std::exception& e) {
+        // compute() raises the same error with the node named; the hash just has to be stable.
+        h.append("error").append(std::string(e.what()));
+    }
+    h.append(ec.project().ocioConfig).append(ec.project().workingSpace).append(ec.context().ocioConfig);
+    return h.finish();
+}
+
+std::optional<render::FrameRange> ClipNode::frameRange(const render::Evaluator&) const {
+    const int duration = static_cast<int>(param("duration").getInt(0));
+    int start = static_cast<int>(param("startFrame").getInt(0));
+    if (param("useProjectStart").getBool(0))
+        start = graph() ? graph()->settings().frameStart : ProjectSettings{}.frameStart;
+    return render::FrameRange{start, start + std::max(1, duration) - 1};
+}
+
+void ClipNode::hashConditioning(const render::EvalContext&, const ClipSettings&, Hasher&) const {}
+
+void ClipNode::addConditioning(const render::EvalContext&, const ClipSettings&,
+                               diffusion::GenerateRequest&) const {}
+
+void ClipNode::finishClip(const render::EvalContext&, const ClipSettings&, Clip&) const {}
+
+diffusion::GenerateRequest ClipNode::baseRequest(const ClipSettings& s) const {
+    diffusion::GenerateRequest r;
+    r.prompt = s.prompt;
+    r.negativePrompt = s.negativePrompt;
+    r.seed = s.seed;
+    r.frames = s.genFrames;
+    r.width = s.width;
+    r.height = s.height;
+    r.steps = s.steps;
+    r.guidance = s.guidance;
+    r.shift = s.shift;
+    r.solver = s.sampler;
+    r.device = parseDevice(s.device);
+    return r;
+}
+
+diffusion::GenerateResult ClipNode::runModel(const render::EvalContext& ec, const ClipSettings& s,
+                                             diffusion::GenerateRequest request) const {
+    ec.checkCancelled();
+    auto slot = sessionFor(s);
+    std::lock_guard lock(slot->mutex);
+    try {
+        if (!slot->session) {
+            diffusion::SessionOptions options;
+            options.device = request.device;
+            slot->session = diffusion::Session::open(s.modelDir, options);
+        }
+        ec.checkCancelled();
+        ++g_modelRuns;
+        const std::string task = name().empty() ? typeName() : name();
+        return slot->session->generate(request, [&](const diffusion::Progress& p) {
+            ec.context().reportProgress(task, p.total > 0 ? static_cast<double>(p.step) / p.total : 1.0,
+                                        "step " + std::to_string(p.step) + "/" + std::to_string(p.total));
+            return !ec.context().isCancelled();
+        });
+    } catch (const diffusion::CancelledError&) {
+        throw Cancelled();
+    } catch (const diffusion::RequestError& e) {
+        throw GenerativeError(std::string("generation request rejected: ") + e.what());
+    } catch (const diffusion::DiffusionError& e) {
+        throw GenerativeError("model '" + s.modelDir + "': " + e.what());
+    }
+}
+
+ClipPtr ClipNode::clip(const render::EvalContext& ec) const {
+    const ClipSettings s = settings(ec);
+    const std::string key = clipHash(ec).toString();
+    return ClipCache::instance().getOrCreate(key, [&]() -> ClipPtr {
+        diffusion::GenerateRequest request = baseRequest(s);
+        addConditioning(ec, s, request);
+        const diffusion::GenerateResult result = runModel(ec, s, std::move(request));
+        auto c = std::make_shared<Clip>();
+        c->frames = static_cast<int>(result.frames.size());
+        if (c->frames == 0)
+            throw GenerativeError("the model returned no frames");
+        c->width = result.frames[0].width;
+        c->height = result.frames[0].height;
+        c->rgb.reserve(static_cast<std::size_t>(c->frames) *
+                       static_cast<std::size_t>(c->width * c->height * 3));
+        for (const auto& f : result.frames)
+            for (float v : f.rgb)
+                c->rgb.push_back(std::clamp((v + 1.0f) * 0.5f, 0.0f, 1.0f));
+        roundToHalf(c->rgb);
+        c->latents = result.latents;
+        c->latentChannels = result.latentChannels;
+        c->latentFrames = result.latentFrames;
+        c->latentHeight = result.latentHeight;
+        c->latentWidth = result.latentWidth;
+        finishClip(ec, s, *c);
+        return c;
+    });
+}
+
+render::ImagePtr ClipNode::frameToImage(const render::EvalContext& ec, const Clip& clip, int index) const {
+    Format format{clip.width, clip.height, 1.0, ""};
+    auto image = std::make_shared<render::Image>(format, format.displayWindow(), render::Image::rgba());
+    float* planes[3] = {image->channel("R"), image->channel("G"), image->channel("B")};
+    const float* src = clip.frame(index);
+    const std::size_t n = image->pixelCount();
+    for (std::size_t i = 0; i < n; ++i)
+        for (int c = 0; c < 3; ++c)
+            planes[c][i] = src[i * 3 + static_cast<std::size_t>(c)];
+    std::fill(image->channel("A"), image->channel("A") + n, 1.0f);
+    const auto config = videoColorConfig(ec.project());
+    const std::string display = modelDisplaySpace(config);
+    if (!display.empty())
+        convertVideoColor(config, display, videoWorkingSpace(config, ec.project()), *image);
+    return image;
+}
+
+render::ImagePtr ClipNode::compute(const render::EvalContext& ec) const {
+    const ClipSettings s = settings(ec);
+    const ClipPtr c = clip(ec);
+    const int index = std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0,
+                                 std::min(s.duration, c->frames) - 1);
+    auto image = std::const_pointer_cast<render::Image>(frameToImage(ec, *c, index));
+    auto& md = image->metadata();
+    const std::string p = "kinema/gen/";
+    md[p + "node"] = typeName();
+    md[p + "model"] = s.modelDir;
+    md[p + "modelHash"] = s.modelIdentity;
+    md[p + "prompt"] = s.prompt;
+    md[p + "negativePrompt"] = s.negativePrompt;
+    md[p + "seed"] = std::to_string(s.seed);
+    md[p + "duration"] = static_cast<std::int64_t>(s.duration);
+    md[p + "frames"] = static_cast<std::int64_t>(s.genFrames);
+    md[p + "width"] = static_cast<std::int64_t>(s.width);
+    md[p + "height"] = static_cast<std::int64_t>(s.height);
+    md[p + "steps"] = static_cast<std::int64_t>(s.steps);
+    md[p + "guidance"] = s.guidance;
+    md[p + "shift"] = s.shift;
+    md[p + "sampler"] = s.sampler;
+    md[p + "quality"] = s.quality;
+    md[p + "aspect"] = s.aspect;
+    md[p + "device"] = s.device;
+    md[p + "clipHash"] = clipHash(ec).toString();
+    md[p + "frameIndex"] = static_cast<std::int64_t>(index);
+    for (const auto& [k, v] : c->measures)
+        md[p + k] = v;
+    return image;
+}
+
+diffusion::Image ClipNode::inputAsModelImage(const render::EvalContext& ec, int index, double frame,
+                                             const ClipSettings& s) const {
+    if (!ec.hasInput(index))
+        throw GenerativeError("input '" + inputSpec(index).name + "' is not connected");
+    const render::ImagePtr in = ec.pullInput(index, ec.context().withFrame(frame));
+    if (!in || in->format().width <= 0 || in->format().height <= 0)
+        throw GenerativeError("input '" + inputSpec(index).name + "' is empty");
+    const Format srcFormat = in->format();
+    // Working space → the model's display-referred RGB, over the input's display window.
+    Format f = srcFormat;
+    render::Image disp(f, f.displayWindow(), {"R", "G", "B"});
+    for (const char* ch : {"R", "G", "B"}) {
+        float* dst = disp.channel(ch);
+        std::size_t i = 0;
+        for (int y = 0; y < f.height; ++y)
+            for (int x = 0; x < f.width; ++x)
+                dst[i++] = in->sample(ch, x, y);
+    }
+    const auto config = videoColorConfig(ec.project());
+    const std::string display = modelDisplaySpace(config);
+    if (!display.empty())
+        convertVideoColor(config, videoWorkingSpace(config, ec.project()), display, disp);
+    // Bilinear resample to the clip size (pixel centres aligned), then to [-1, 1].
+    diffusion::Image out;
+    out.width = s.width;
+    out.height = s.height;
+    out.rgb.resize(static_cast<std::size_t>(s.width * s.height * 3));
+    const float* planes[3] = {disp.channel("R"), disp.channel("G"), disp.channel("B")};
+    const double sx = static_cast<double>(f.width) / s.width;
+    const double sy = static_cast<double>(f.height) / s.height;
+    for (int y = 0; y < s.height; ++y) {
+        const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, static_cast<double>(f.height - 1));
+        const int y0 = static_cast<int>(fy);
+        const int y1 = std::min(y0 + 1, f.height - 1);
+        const double ty = fy - y0;
+        for (int x = 0; x < s.width; ++x) {
+            const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, static_cast<double>(f.width - 1));
+            const int x0 = static_cast<int>(fx);
+            const int x1 = std::min(x0 + 1, f.width - 1);
+            const double tx = fx - x0;
+            for (int c = 0; c < 3; ++c) {
+                const float* p = planes[c];
+                const double top = p[y0 * f.width + x0] * (1 - tx) + p[y0 * f.width + x1] * tx;
+                const double bottom = p[y1 * f.width + x0] * (1 - tx) + p[y1 * f.width + x1] * tx;
+                const double v = top * (1 - ty) + bottom * ty;
+                out.rgb[static_cast<std::size_t>((y * s.width + x) * 3 + c)] =
+                    static_cast<float>(std::clamp(v * 2.0 - 1.0, -1.0, 1.0));
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace kinema::nodes::generative

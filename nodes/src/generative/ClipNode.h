@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Generative nodes: image nodes whose output at frame F is slice F of a clip generated once.
+///
+/// Design: a ClipNode resolves its parameters into ClipSettings, then hashes the clip: node type and
+/// version, every generation parameter, the model folder's identity (path, file names, sizes and
+/// modification times) and the hashes of the conditioning inputs at every frame it reads. That clip hash
+/// keys the ClipCache (memory, single-flight, and disk), so scrubbing, other frame ranges, other processes
+/// or a reopened graph never regenerate. The output at a frame is the clip's frame converted from the
+/// model's display-referred RGB to the scene-linear working space with the project's OCIO config (the
+/// inverse of the Rec.709 video encoding), with the generation parameters in metadata `kinema/gen/*`.
+/// Subclasses add inputs and parameters and fill in the conditioning of the request.
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ClipCache.h"
+#include "kinema/diffusion/Session.h"
+#include "kinema/render/ImageNode.h"
+
+namespace kinema::nodes::generative {
+
+/// A generation parameter or input that cannot be used; the message names the parameter.
+class GenerativeError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Number of Session::generate() calls made by generative nodes in this process.
+std::uint64_t modelRunCount();
+
+/// Every parameter of a generation, resolved from the node's parameters and the context.
+struct ClipSettings {
+    std::string modelDir;
+    std::string modelIdentity; ///< hash of path + file names, sizes and mtimes
+    std::string prompt;
+    std::string negativePrompt;
+    std::uint64_t seed = 0;
+    int duration = 0;  ///< output frames
+    int genFrames = 0; ///< frames generated (4k + 1 >= duration)
+    int width = 0;
+    int height = 0;
+    int steps = 0;
+    double guidance = 0;
+    double shift = 0;
+    std::string sampler;
+    std::string quality;
+    std::string aspect;
+    std::string device;
+    int startFrame = 1;
+};
+
+class ClipNode : public render::ImageNode {
+public:
+    explicit ClipNode(graph::NodeTypeInfo info);
+
+    /// Clip hash + the frame's index in the clip + the colour context of the conversion.
+    render::Hash128 hash(const render::EvalContext& ec) const override;
+    /// The clip's frame at ec.frame() (held at the first/last frame outside the clip).
+    render::ImagePtr compute(const render::EvalContext& ec) const override;
+    /// No pass-through: a disabled generative node outputs an empty image.
+    int passThroughInput() const override { return -1; }
+    /// The clip's frames placed at the start frame.
+    std::optional<render::FrameRange> frameRange(const render::Evaluator& evaluator) const override;
+
+    /// The resolved settings in `ec` (throws GenerativeError for bad values).
+    ClipSettings settings(const render::EvalContext& ec) const;
+    /// The clip hash in `ec`.
+    render::Hash128 clipHash(const render::EvalContext& ec) const;
+    /// The generated (or cached) clip for `ec`.
+    ClipPtr clip(const render::EvalContext& ec) const;
+
+protected:
+    /// Appends the hashes of every conditioning input at every frame it reads, and any extra parameter
+    /// the subclass reads. The default hashes nothing.
+    virtual void hashConditioning(const render::EvalContext& ec, const ClipSettings& s,
+                                  graph::Hasher& h) const;
+    /// Adds conditioning frames / init video to `request` by pulling inputs. Must read only what
+    /// hashConditioning() covered. The default adds nothing.
+    virtual void addConditioning(const render::EvalContext& ec, const ClipSettings& s,
+                                 diffusion::GenerateRequest& request) const;
+    /// Adjusts the resolved settings (clip placement and length) before they are hashed. Default: nothing.
+    virtual void place(const render::EvalContext& ec, ClipSettings& s) const {}
+    /// Frames generated beyond the duration (before rounding up to 4k + 1); Loop needs one.
+    virtual int extraFrames() const { return 0; }
+    /// Post-processes the generated clip (measures, blending with inputs). Must be a pure function of what
+    /// the hash covered. The default does nothing.
+    virtual void finishClip(const render::EvalContext& ec, const ClipSettings& s, Clip& clip) const;
+
+    /// Runs one generation of `request` on the model in `s`, with progress and cancellation of `ec`.
+    diffusion::GenerateResult runModel(const render::EvalContext& ec, const ClipSettings& s,
+                                       diffusion::GenerateRequest request) const;
+    /// The base request for `s` (prompt, seed, size, steps, sampler, device).
+    diffusion::GenerateRequest baseRequest(const ClipSettings& s) const;
+
+    /// Pulls input `index` at `frame` and converts it to a model image of the clip size (the input's
+    /// display window resampled, working space → display-referred RGB in [-1, 1]). Throws naming the
+    /// input when it is not connected.
+    diffusion::Image inputAsModelImage(const render::EvalContext& ec, int index, double frame,
+                                       const ClipSettings& s) const;
+    /// Converts a clip frame to a scene-linear working-space RGBA image.
+    render::ImagePtr frameToImage(const render::EvalContext& ec, const Clip& clip, int index) const;
+};
+
+} // namespace kinema::nodes::generative
