@@ -90,7 +90,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     split->addWidget(m_editor);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    split->setSizes({380, 300});
+    split->setSizes({440, 240});
     setCentralWidget(split);
     auto* dock = new QDockWidget(tr("Properties"), this);
     dock->setObjectName(QStringLiteral("propertiesDock"));
@@ -608,6 +608,7 @@ bool MainWindow::setViewerInput(int input, const QString& node) {
     } else if (widget->compareMode() == viewer::CompareMode::Off) {
         widget->setCompareMode(viewer::CompareMode::Wipe);
     }
+    m_viewer->syncControls();
     m_viewer->setInputNames(m_viewed, m_compareNode);
     scheduleEvaluation(0);
     return true;

@@ -37,7 +37,6 @@ ViewerPanel::ViewerPanel(QWidget* parent)
     , m_viewer(new viewer::ViewerWidget(this))
     , m_timeline(new viewer::TimelineWidget(this))
     , m_caption(new QLabel)
-    , m_inputs(new QLabel)
     , m_exposure(new QDoubleSpinBox)
     , m_gamma(new QDoubleSpinBox)
     , m_channels(new QButtonGroup(this))
@@ -46,7 +45,6 @@ ViewerPanel::ViewerPanel(QWidget* parent)
     m_viewer->setObjectName(QStringLiteral("viewerDisplay"));
     m_timeline->setObjectName(QStringLiteral("timeline"));
     m_caption->setObjectName(QStringLiteral("viewerCaption"));
-    m_inputs->setObjectName(QStringLiteral("viewerInputs"));
     m_viewer->setMinimumSize(160, 90);
 
     m_displayButton = menuButton(QStringLiteral("displayMenu"), m_viewer->displayMenu(), tr("OCIO display"));
@@ -60,7 +58,7 @@ ViewerPanel::ViewerPanel(QWidget* parent)
     m_exposure->setRange(-20.0, 20.0);
     m_exposure->setSingleStep(0.5);
     m_exposure->setDecimals(2);
-    m_exposure->setPrefix(QStringLiteral("f/stop "));
+    m_exposure->setPrefix(QStringLiteral("EV "));
     m_exposure->setToolTip(tr("Exposure in stops (gain 2^stops before the display transform)"));
     m_gamma->setObjectName(QStringLiteral("gamma"));
     m_gamma->setRange(0.1, 5.0);
@@ -103,11 +101,11 @@ ViewerPanel::ViewerPanel(QWidget* parent)
     bar->addWidget(m_proxy);
     m_compare->setObjectName(QStringLiteral("compare"));
     m_compare->addItem(tr("A"), static_cast<int>(CompareMode::Off));
-    m_compare->addItem(tr("A|B wipe"), static_cast<int>(CompareMode::Wipe));
-    m_compare->addItem(tr("A B side by side"), static_cast<int>(CompareMode::SideBySide));
+    m_compare->addItem(tr("Wipe"), static_cast<int>(CompareMode::Wipe));
+    m_compare->addItem(tr("Side"), static_cast<int>(CompareMode::SideBySide));
+    m_compare->setItemData(2, tr("A and B side by side"), Qt::ToolTipRole);
     m_compare->setToolTip(tr("Compare viewer inputs A (key 1) and B (key 2)"));
     bar->addWidget(m_compare);
-    bar->addWidget(m_inputs);
     bar->addStretch(1);
     auto* fit = new QToolButton;
     fit->setObjectName(QStringLiteral("fit"));
@@ -164,9 +162,15 @@ void ViewerPanel::syncControls() {
     m_lookButton->setText(m_viewer->look().isEmpty() ? tr("No look") : m_viewer->look());
 }
 
+void ViewerPanel::updateCaption() {
+    m_caption->setText(m_inputsText.isEmpty() ? m_captionText
+                                              : m_captionText + QStringLiteral("      ") + m_inputsText);
+}
+
 void ViewerPanel::setImage(render::ImagePtr image, const QString& caption) {
     m_viewer->setImage(std::move(image));
-    m_caption->setText(caption);
+    m_captionText = caption;
+    updateCaption();
 }
 
 void ViewerPanel::setImageB(render::ImagePtr image) {
@@ -175,7 +179,8 @@ void ViewerPanel::setImageB(render::ImagePtr image) {
 
 void ViewerPanel::showMessage(const QString& text) {
     m_viewer->setImage(nullptr);
-    m_caption->setText(text);
+    m_captionText = text;
+    updateCaption();
 }
 
 const render::ImagePtr& ViewerPanel::image() const {
@@ -187,13 +192,13 @@ const render::ImagePtr& ViewerPanel::imageB() const {
 }
 
 QString ViewerPanel::caption() const {
-    return m_caption->text();
+    return m_captionText;
 }
 
 void ViewerPanel::setInputNames(const QString& a, const QString& b) {
-    m_inputs->setText(
-        tr("A: %1  B: %2")
-            .arg(a.isEmpty() ? QStringLiteral("\u2013") : a, b.isEmpty() ? QStringLiteral("\u2013") : b));
+    m_inputsText =
+        b.isEmpty() ? QString() : tr("A: %1   B: %2").arg(a.isEmpty() ? QStringLiteral("\u2013") : a, b);
+    updateCaption();
 }
 
 void ViewerPanel::setFrameRange(int first, int last) {

@@ -6,8 +6,10 @@
 
 #include <array>
 #include <cmath>
+#include <filesystem>
 
 #include <QAbstractButton>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QStatusBar>
@@ -17,6 +19,7 @@
 #include "kinema/app/NodeEditor.h"
 #include "kinema/app/ViewerPanel.h"
 #include "kinema/color/Color.h"
+#include "kinema/color/Config.h"
 #include "kinema/viewer/DebugOverlay.h"
 #include "kinema/viewer/PlaybackController.h"
 #include "kinema/viewer/TimelineWidget.h"
@@ -177,6 +180,11 @@ TEST_CASE("viewer panel: viewer inputs 1 and 2 compare two nodes", "[gui][viewer
     CHECK(s.window.viewer()->image()->sample("R", 1, 1) == Approx(2.0f));
     CHECK(s.window.viewer()->imageB()->sample("B", 1, 1) == Approx(3.0f));
     CHECK(s.viewer()->compareMode() == viewer::CompareMode::Wipe);
+    auto* compare = s.window.viewer()->findChild<QComboBox*>(QStringLiteral("compare"));
+    REQUIRE(compare);
+    CHECK(compare->currentData().toInt() == static_cast<int>(viewer::CompareMode::Wipe));
+    compare->setCurrentIndex(compare->findData(static_cast<int>(viewer::CompareMode::SideBySide)));
+    CHECK(s.viewer()->compareMode() == viewer::CompareMode::SideBySide);
 
     // Deleting B clears the input.
     s.doc().removeNodes({&b});
@@ -290,4 +298,27 @@ TEST_CASE("debug overlay: menu toggle shows engine statistics", "[gui][viewer]")
     toggle->trigger();
     CHECK_FALSE(s.window.debugOverlayVisible());
     CHECK_FALSE(toggle->isChecked());
+}
+
+TEST_CASE("viewer panel: the colour config comes from the preferences, else the colour module",
+          "[gui][viewer]") {
+    Session s;
+    // No preference: the colour module's resolution ($OCIO, project, shipped).
+    const auto expected = color::resolveConfigLocation(s.doc().graph().settings().ocioConfig);
+    CHECK(s.window.colorConfigSource().contains(QString::fromStdString(expected.path.string())));
+    REQUIRE(s.viewer()->config().valid());
+
+    // A preference wins.
+    const auto copy = test::resourcesDir() / "ocio" / "config.ocio";
+    auto prefs = s.window.preferences();
+    prefs.ocioConfig = QString::fromStdString(copy.string());
+    s.window.setPreferences(prefs);
+    CHECK(s.window.colorConfigSource().startsWith(QStringLiteral("preferences")));
+    CHECK(s.window.lastError().isEmpty());
+
+    // A missing file is reported and the viewer keeps a working config.
+    prefs.ocioConfig = QString::fromStdString((s.dir.path() / "missing.ocio").string());
+    s.window.setPreferences(prefs);
+    CHECK(s.window.lastError().contains(QStringLiteral("missing.ocio")));
+    CHECK(s.viewer()->config().valid());
 }

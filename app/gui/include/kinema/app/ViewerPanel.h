@@ -39,7 +39,7 @@ public:
     const render::ImagePtr& image() const;
     const render::ImagePtr& imageB() const;
     QString caption() const;
-    /// The names shown for viewer inputs A and B ("" = none).
+    /// The names of viewer inputs A and B ("" = none), shown after the caption while B is set.
     void setInputNames(const QString& a, const QString& b);
 
     void setFrameRange(int first, int last);
@@ -52,17 +52,21 @@ public:
     viewer::ViewerWidget* viewerWidget() const { return m_viewer; }
     viewer::TimelineWidget* timeline() const { return m_timeline; }
 
+    /// Updates the toolbar from the viewer (after changing the viewer's settings directly).
+    void syncControls();
+
 Q_SIGNALS:
     void frameChanged(int frame);
     void playingChanged(bool playing);
 
 private:
-    void syncControls();
+    void updateCaption();
 
     viewer::ViewerWidget* m_viewer;
     viewer::TimelineWidget* m_timeline;
     QLabel* m_caption;
-    QLabel* m_inputs;
+    QString m_captionText;
+    QString m_inputsText;
     QToolButton* m_displayButton;
     QToolButton* m_viewButton;
     QToolButton* m_lookButton;
