@@ -322,3 +322,27 @@ TEST_CASE("viewer panel: the colour config comes from the preferences, else the 
     CHECK(s.window.lastError().contains(QStringLiteral("missing.ocio")));
     CHECK(s.viewer()->config().valid());
 }
+
+TEST_CASE("timeline: an edit during playback cancels the stale read-ahead", "[gui][viewer]") {
+    Session s;
+    project(s.doc(), 1, 10);
+    auto& slow = s.doc().addNode("SlowTest", "S", {0, 0});
+    s.doc().setParam(slow, "seconds", 60.0); // never finishes within the test
+    s.window.setFrame(1);
+    const int started = test::g_slowStarted, cancelled = test::g_slowCancelled;
+    REQUIRE(s.window.viewNode(QStringLiteral("S")));
+    REQUIRE(test::waitFor([&] { return test::g_slowStarted == started + 1; })); // the interactive request
+
+    // Playing hands the frames to the read-ahead worker: the interactive request is cancelled.
+    s.window.viewer()->setPlaying(true);
+    REQUIRE(test::waitFor([&] { return test::g_slowCancelled == cancelled + 1; }));
+    REQUIRE(test::waitFor([&] { return test::g_slowStarted == started + 2; }));
+    CHECK_FALSE(s.window.playback().pendingFrames().isEmpty());
+    CHECK_FALSE(s.timeline()->computingFrames().isEmpty());
+
+    // An edit makes the snapshot stale: its computation is cancelled and the frame cache stays empty.
+    s.doc().setParam(slow, "value", 0.75);
+    REQUIRE(test::waitFor([&] { return test::g_slowCancelled == cancelled + 2; }));
+    CHECK(s.window.playback().cachedFrames().isEmpty());
+    s.window.viewer()->setPlaying(false);
+}
