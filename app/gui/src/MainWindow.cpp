@@ -170,6 +170,8 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
         if (playing) {
             m_evaluationTimer.stop();
             m_evaluation->cancel();
+            if (!m_snapshotBuilt)
+                buildSnapshot(); // before the controller starts reading ahead
         } else {
             scheduleEvaluation(0); // the paused frame gets its badges and errors back
         }
@@ -527,18 +529,30 @@ void MainWindow::applyColorConfig() {
 }
 
 void MainWindow::refreshSnapshot() {
-    const bool viewing = !m_viewed.isEmpty() && m_model.findNode(m_viewed);
-    std::string json = viewing ? graph::graphToJson(m_model.graph()).dump() : std::string();
+    // Serialised only while playing (paused, nothing reads it); playback start builds it (buildSnapshot).
+    const bool playing = m_viewer->isPlaying();
     {
         std::lock_guard lock(m_snapshotMutex);
         if (m_snapshotCanceller)
             m_snapshotCanceller->cancel(); // read-ahead of the old state is stale
         m_snapshotCanceller = std::make_shared<graph::Canceller>();
-        m_snapshotJson = std::move(json);
-        m_snapshotNode = m_viewed.toStdString();
+        m_snapshotJson.clear();
+        m_snapshotNode.clear();
+        m_snapshotBuilt = false;
         ++m_snapshotSerial;
     }
+    if (playing)
+        buildSnapshot();
     m_playback->invalidate();
+}
+
+void MainWindow::buildSnapshot() {
+    const bool viewing = !m_viewed.isEmpty() && m_model.findNode(m_viewed);
+    std::string json = viewing ? graph::graphToJson(m_model.graph()).dump() : std::string();
+    std::lock_guard lock(m_snapshotMutex);
+    m_snapshotJson = std::move(json);
+    m_snapshotNode = m_viewed.toStdString();
+    m_snapshotBuilt = true;
 }
 
 void MainWindow::updateCacheBar() {

@@ -125,6 +125,7 @@ private:
     void onEvaluationFinished(const EvaluationResult& result);
     void syncProjectSettings();
     void refreshSnapshot();
+    void buildSnapshot();
     void updateCacheBar();
     void updateKeyframes();
     void updateOverlayStats(const std::map<std::string, render::NodeStats>& nodeStats);
@@ -144,6 +145,7 @@ private:
     std::string m_snapshotJson;
     std::string m_snapshotNode;
     std::shared_ptr<graph::Canceller> m_snapshotCanceller;
+    bool m_snapshotBuilt = false; // written on the UI thread only
     quint64 m_snapshotSerial = 0;
     quint64 m_requestSerial = 0;
     std::unique_ptr<viewer::PlaybackController> m_playback;
