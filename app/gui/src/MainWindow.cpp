@@ -308,16 +308,17 @@ void MainWindow::buildMenus() {
     add(view, QStringLiteral("zoomOut"), tr("Zoom &Out"), QKeySequence::ZoomOut,
         [this] { m_editor->zoomBy(0.8); });
     view->addSeparator();
-    add(view, QStringLiteral("viewerInputA"), tr("View Selected as Input &A"), QKeySequence(Qt::Key_1),
-        [this] {
-            if (auto* n = m_editor->currentNode())
-                setViewerInput(1, QString::fromStdString(n->name()));
-        });
-    add(view, QStringLiteral("viewerInputB"), tr("Compare Selected as Input &B"), QKeySequence(Qt::Key_2),
-        [this] {
-            if (auto* n = m_editor->currentNode())
-                setViewerInput(2, QString::fromStdString(n->name()));
-        });
+    // 1 and 2 act in the node editor only (in the viewer, 1 is its 1:1 zoom).
+    for (int input : {1, 2}) {
+        auto* a = add(view, input == 1 ? QStringLiteral("viewerInputA") : QStringLiteral("viewerInputB"),
+                      input == 1 ? tr("View Selected as Input &A") : tr("Compare Selected as Input &B"),
+                      QKeySequence(input == 1 ? Qt::Key_1 : Qt::Key_2), [this, input] {
+                          if (auto* n = m_editor->currentNode())
+                              setViewerInput(input, QString::fromStdString(n->name()));
+                      });
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_editor->addAction(a);
+    }
     add(view, QStringLiteral("clearInputB"), tr("&Clear Input B"), {}, [this] { setViewerInput(2, {}); });
     view->addMenu(m_viewer->viewerWidget()->displayMenu())->setText(tr("&Display"));
     view->addMenu(m_viewer->viewerWidget()->viewMenu())->setText(tr("&View Transform"));

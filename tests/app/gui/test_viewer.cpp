@@ -169,7 +169,11 @@ TEST_CASE("viewer panel: viewer inputs 1 and 2 compare two nodes", "[gui][viewer
     // Key 2 on the selected node makes it input B; selecting A again keeps B.
     s.window.editor()->selectNodes({&b});
     REQUIRE(s.settle());
-    s.window.action(QStringLiteral("viewerInputB"))->trigger();
+    s.window.activateWindow();
+    REQUIRE(QTest::qWaitForWindowActive(&s.window));
+    s.window.editor()->setFocus();
+    QTest::keyClick(s.window.editor(), Qt::Key_2); // the editor's shortcut
+    CHECK(s.window.compareNode() == QStringLiteral("B"));
     s.window.action(QStringLiteral("viewerInputA"))->trigger();
     s.window.editor()->selectNodes({&a});
     REQUIRE(s.settle());
@@ -180,6 +184,12 @@ TEST_CASE("viewer panel: viewer inputs 1 and 2 compare two nodes", "[gui][viewer
     CHECK(s.window.viewer()->image()->sample("R", 1, 1) == Approx(2.0f));
     CHECK(s.window.viewer()->imageB()->sample("B", 1, 1) == Approx(3.0f));
     CHECK(s.viewer()->compareMode() == viewer::CompareMode::Wipe);
+    // In the viewer, 1 is the 1:1 zoom and leaves the inputs alone.
+    s.viewer()->setZoom(0.25);
+    s.viewer()->setFocus();
+    QTest::keyClick(s.viewer(), Qt::Key_1);
+    CHECK(s.viewer()->zoom() == Approx(1.0));
+    CHECK(s.window.viewedNode() == QStringLiteral("A"));
     auto* compare = s.window.viewer()->findChild<QComboBox*>(QStringLiteral("compare"));
     REQUIRE(compare);
     CHECK(compare->currentData().toInt() == static_cast<int>(viewer::CompareMode::Wipe));
