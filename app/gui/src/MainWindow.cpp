@@ -50,18 +50,34 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     m_autosave->setDirtyProvider([this] { return isDirty(); });
     m_autosave->setDocumentPathProvider([this] { return fs::path(m_file.toStdString()); });
     // Read-ahead workers evaluate frames of the current snapshot (never the live graph).
+    // Input B is evaluated with A and kept beside the frame cache (m_playbackB).
     m_playback = std::make_unique<viewer::PlaybackController>([this](int frame) {
-        std::string json, node;
+        std::string json, node, compare;
         std::shared_ptr<graph::Canceller> canceller;
         {
             std::lock_guard lock(m_snapshotMutex);
             json = m_snapshotJson;
             node = m_snapshotNode;
+            compare = m_snapshotCompare;
             canceller = m_snapshotCanceller;
         }
         if (json.empty())
             throw std::runtime_error("frame " + std::to_string(frame) + ": no node is viewed");
-        return m_evaluation->evaluateFrame(json, node, frame, canceller);
+        render::ImagePtr image = m_evaluation->evaluateFrame(json, node, frame, canceller);
+        if (!compare.empty()) {
+            render::ImagePtr imageB;
+            try {
+                imageB = m_evaluation->evaluateFrame(json, compare, frame, canceller);
+            } catch (const graph::Cancelled&) {
+                throw;
+            } catch (const std::exception&) {
+                // B's failure does not stop playback of A: B shows empty for this frame.
+            }
+            std::lock_guard lock(m_snapshotMutex);
+            if (canceller == m_snapshotCanceller)
+                m_playbackB[frame] = std::move(imageB);
+        }
+        return image;
     });
     m_playback->setFetchWhilePaused(false); // paused frames come from the interactive evaluation
     m_playback->setReadAhead(12);
@@ -539,6 +555,8 @@ void MainWindow::refreshSnapshot() {
         m_snapshotCanceller = std::make_shared<graph::Canceller>();
         m_snapshotJson.clear();
         m_snapshotNode.clear();
+        m_snapshotCompare.clear();
+        m_playbackB.clear();
         m_snapshotBuilt = false;
         ++m_snapshotSerial;
     }
@@ -553,6 +571,7 @@ void MainWindow::buildSnapshot() {
     std::lock_guard lock(m_snapshotMutex);
     m_snapshotJson = std::move(json);
     m_snapshotNode = m_viewed.toStdString();
+    m_snapshotCompare = m_model.findNode(m_compareNode) ? m_compareNode.toStdString() : std::string();
     m_snapshotBuilt = true;
 }
 
@@ -625,6 +644,8 @@ bool MainWindow::setViewerInput(int input, const QString& node) {
     }
     m_viewer->syncControls();
     m_viewer->setInputNames(m_viewed, m_compareNode);
+    if (m_viewer->isPlaying())
+        refreshSnapshot(); // the read-ahead now computes B as well
     scheduleEvaluation(0);
     return true;
 }
@@ -632,6 +653,18 @@ bool MainWindow::setViewerInput(int input, const QString& node) {
 void MainWindow::onPlaybackFrame(int frame, const render::ImagePtr& image) {
     if (frame != m_frame || !image)
         return;
+    if (!m_compareNode.isEmpty()) {
+        const QList<int> pending = m_playback->pendingFrames();
+        std::lock_guard lock(m_snapshotMutex);
+        // B images live as long as their frame is cached or being computed.
+        for (auto it = m_playbackB.begin(); it != m_playbackB.end();) {
+            const bool keep =
+                it->first == frame || m_playback->cache().contains(it->first) || pending.contains(it->first);
+            it = keep ? std::next(it) : m_playbackB.erase(it);
+        }
+        auto found = m_playbackB.find(frame);
+        m_viewer->setImageB(found != m_playbackB.end() ? found->second : nullptr);
+    }
     const auto& dw = image->dataWindow();
     m_viewer->setImage(
         image,
@@ -699,8 +732,14 @@ void MainWindow::onEvaluationFinished(const EvaluationResult& r) {
         s.cached = it != r.cached.end() && it->second;
         m_model.setStatus(name, s);
     }
-    if (r.image && m_requestSerial == m_snapshotSerial)
-        m_playback->insertFrame(static_cast<int>(std::lround(r.frame)), r.image);
+    if (r.image && m_requestSerial == m_snapshotSerial) {
+        const int frame = static_cast<int>(std::lround(r.frame));
+        if (!r.compareNode.isEmpty() && r.compareNode == m_compareNode) {
+            std::lock_guard lock(m_snapshotMutex);
+            m_playbackB[frame] = r.imageB;
+        }
+        m_playback->insertFrame(frame, r.image);
+    }
     m_viewer->setImageB(r.compareNode.isEmpty() ? nullptr : r.imageB);
     if (!r.errorB.isEmpty())
         showError(tr("Input B %1: %2").arg(r.compareNode, r.errorB));

@@ -161,7 +161,9 @@ TEST_CASE("viewer panel: viewer inputs 1 and 2 compare two nodes", "[gui][viewer
     auto& a = s.doc().addNode("Constant", "A", {0, 0});
     s.doc().setParam(a, "color", std::array<double, 4>{2.0, 0.0, 0.0, 1.0});
     auto& b = s.doc().addNode("Constant", "B", {200, 0});
-    s.doc().setParam(b, "color", std::array<double, 4>{0.0, 0.0, 3.0, 1.0});
+    // B's blue is ten times the frame number.
+    s.doc().setKey(b, "color", 1, std::array<double, 4>{0.0, 0.0, 10.0, 1.0}, graph::Interpolation::Linear);
+    s.doc().setKey(b, "color", 3, std::array<double, 4>{0.0, 0.0, 30.0, 1.0}, graph::Interpolation::Linear);
     REQUIRE(s.window.viewNode(QStringLiteral("A")));
     REQUIRE(s.settle());
     CHECK(s.window.viewer()->imageB() == nullptr);
@@ -182,7 +184,7 @@ TEST_CASE("viewer panel: viewer inputs 1 and 2 compare two nodes", "[gui][viewer
     REQUIRE(s.window.viewer()->image());
     REQUIRE(s.window.viewer()->imageB());
     CHECK(s.window.viewer()->image()->sample("R", 1, 1) == Approx(2.0f));
-    CHECK(s.window.viewer()->imageB()->sample("B", 1, 1) == Approx(3.0f));
+    CHECK(s.window.viewer()->imageB()->sample("B", 1, 1) == Approx(10.0f * s.window.frame()));
     CHECK(s.viewer()->compareMode() == viewer::CompareMode::Wipe);
     // In the viewer, 1 is the 1:1 zoom and leaves the inputs alone.
     s.viewer()->setZoom(0.25);
@@ -195,6 +197,19 @@ TEST_CASE("viewer panel: viewer inputs 1 and 2 compare two nodes", "[gui][viewer
     CHECK(compare->currentData().toInt() == static_cast<int>(viewer::CompareMode::Wipe));
     compare->setCurrentIndex(compare->findData(static_cast<int>(viewer::CompareMode::SideBySide)));
     CHECK(s.viewer()->compareMode() == viewer::CompareMode::SideBySide);
+
+    // Playback reads input B ahead together with A: another frame shows B of that frame.
+    const int pausedFrame = s.window.frame();
+    s.window.viewer()->setPlaying(true);
+    REQUIRE(test::waitFor([&] {
+        const auto& imageB = s.window.viewer()->imageB();
+        const int frame = s.window.frame();
+        return frame != pausedFrame && s.window.viewer()->caption().contains(QStringLiteral("frame cache")) &&
+               imageB && imageB->sample("B", 1, 1) == 10.0f * frame;
+    }));
+    CHECK(s.window.viewer()->image()->sample("R", 1, 1) == Approx(2.0f));
+    s.window.viewer()->setPlaying(false);
+    REQUIRE(s.settle());
 
     // Deleting B clears the input.
     s.doc().removeNodes({&b});

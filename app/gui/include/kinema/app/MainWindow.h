@@ -16,6 +16,7 @@
 /// module's resolution ($OCIO, the project's setting, the shipped config).
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -144,6 +145,8 @@ private:
     std::mutex m_snapshotMutex;
     std::string m_snapshotJson;
     std::string m_snapshotNode;
+    std::string m_snapshotCompare;
+    std::map<int, render::ImagePtr> m_playbackB; // input B of frames read ahead
     std::shared_ptr<graph::Canceller> m_snapshotCanceller;
     bool m_snapshotBuilt = false; // written on the UI thread only
     quint64 m_snapshotSerial = 0;
