@@ -113,6 +113,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     dock->setWidget(m_properties);
     addDockWidget(Qt::RightDockWidgetArea, dock);
     resize(1280, 720);
+    resizeDocks({dock}, {470}, Qt::Horizontal); // room for a colour row with its key controls
 
     buildMenus();
     setPreferences(m_preferences);

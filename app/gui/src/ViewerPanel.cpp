@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
+#include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -68,15 +69,17 @@ ViewerPanel::ViewerPanel(QWidget* parent)
     m_gamma->setPrefix(QStringLiteral("\u03B3 "));
     m_gamma->setToolTip(tr("Display gamma (after the display transform)"));
 
-    auto* bar = new QHBoxLayout;
-    bar->setSpacing(2);
+    // A tool bar: when the panel is narrow, what does not fit moves into its overflow menu.
+    auto* bar = new QToolBar;
+    bar->setObjectName(QStringLiteral("viewerToolBar"));
+    bar->setIconSize(QSize(16, 16));
     bar->addWidget(m_displayButton);
     bar->addWidget(m_viewButton);
     bar->addWidget(m_lookButton);
-    bar->addSpacing(6);
+    bar->addSeparator();
     bar->addWidget(m_exposure);
     bar->addWidget(m_gamma);
-    bar->addSpacing(6);
+    bar->addSeparator();
     const std::pair<ChannelMode, QString> channels[] = {
         {ChannelMode::RGB, QStringLiteral("RGB")}, {ChannelMode::Red, QStringLiteral("R")},
         {ChannelMode::Green, QStringLiteral("G")}, {ChannelMode::Blue, QStringLiteral("B")},
@@ -92,7 +95,7 @@ ViewerPanel::ViewerPanel(QWidget* parent)
         bar->addWidget(b);
     }
     m_channels->button(static_cast<int>(ChannelMode::RGB))->setChecked(true);
-    bar->addSpacing(6);
+    bar->addSeparator();
     m_proxy->setObjectName(QStringLiteral("proxy"));
     m_proxy->addItem(QStringLiteral("1:1"), 1);
     m_proxy->addItem(QStringLiteral("\u00BD"), 2);
@@ -106,7 +109,9 @@ ViewerPanel::ViewerPanel(QWidget* parent)
     m_compare->setItemData(2, tr("A and B side by side"), Qt::ToolTipRole);
     m_compare->setToolTip(tr("Compare viewer inputs A (key 1) and B (key 2)"));
     bar->addWidget(m_compare);
-    bar->addStretch(1);
+    auto* spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
     auto* fit = new QToolButton;
     fit->setObjectName(QStringLiteral("fit"));
     fit->setText(tr("Fit"));
@@ -122,7 +127,7 @@ ViewerPanel::ViewerPanel(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->setSpacing(2);
-    layout->addLayout(bar);
+    layout->addWidget(bar);
     layout->addWidget(m_viewer, 1);
     layout->addWidget(m_caption);
     layout->addWidget(m_timeline);
