@@ -231,6 +231,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    m_evaluation->disconnect(this); // no more results or busy changes into a window being torn down
     {
         std::lock_guard lock(m_snapshotMutex);
         if (m_snapshotCanceller)
@@ -577,6 +578,8 @@ void MainWindow::buildSnapshot() {
 }
 
 void MainWindow::updateCacheBar() {
+    if (!m_playback)
+        return;
     viewer::TimelineWidget* timeline = m_viewer->timeline();
     timeline->setCachedFrames(m_playback->cachedFrames());
     QList<int> computing = m_playback->pendingFrames();
