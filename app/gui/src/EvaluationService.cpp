@@ -44,10 +44,12 @@ EvaluationService::~EvaluationService() {
     m_thread.join();
 }
 
-quint64 EvaluationService::request(const graph::Graph& graph, const QString& node, double frame) {
+quint64 EvaluationService::request(const graph::Graph& graph, const QString& node, double frame,
+                                   const QString& compareNode) {
     Request r;
     r.graphJson = graph::graphToJson(graph).dump();
     r.node = node.toStdString();
+    r.compareNode = compareNode.toStdString();
     r.frame = frame;
     r.canceller = std::make_shared<graph::Canceller>();
     bool becameBusy = false;
@@ -154,6 +156,16 @@ EvaluationResult EvaluationService::evaluate(const Request& r) {
         ctx.fps = snapshot.settings().fps;
         const graph::Node& node = snapshot.node(r.node);
         result.image = evaluator.evaluate(node, ctx);
+        if (!r.compareNode.empty()) {
+            result.compareNode = QString::fromStdString(r.compareNode);
+            try {
+                result.imageB = evaluator.evaluate(snapshot.node(r.compareNode), ctx);
+            } catch (const graph::Cancelled&) {
+                throw;
+            } catch (const std::exception& e) {
+                result.errorB = QString::fromStdString(e.what());
+            }
+        }
     } catch (const graph::Cancelled&) {
         result.cancelled = true;
     } catch (const render::EvaluationError& e) {
@@ -164,6 +176,11 @@ EvaluationResult EvaluationService::evaluate(const Request& r) {
         result.errorNode = result.node;
     }
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.nodeStats = evaluator.stats();
+    if (!result.cancelled) {
+        std::lock_guard lock(m_statsMutex);
+        m_lastStats = result.nodeStats;
+    }
     if (!result.cancelled) {
         ctx.canceller.reset();
         for (auto* n : snapshot.nodes()) {
@@ -176,6 +193,36 @@ EvaluationResult EvaluationService::evaluate(const Request& r) {
         }
     }
     return result;
+}
+
+render::ImagePtr EvaluationService::evaluateFrame(const std::string& graphJson, const std::string& node,
+                                                  double frame,
+                                                  const std::shared_ptr<graph::Canceller>& canceller) {
+    graph::Graph snapshot;
+    graph::graphFromJson(snapshot, nlohmann::json::parse(graphJson), "snapshot", m_registry);
+    render::Evaluator evaluator(m_cache);
+    graph::Context ctx;
+    ctx.frame = frame;
+    ctx.fps = snapshot.settings().fps;
+    ctx.canceller = canceller;
+    {
+        std::lock_guard lock(m_mutex);
+        ctx.device = m_device;
+    }
+    render::ImagePtr image;
+    try {
+        image = evaluator.evaluate(snapshot.node(node), ctx);
+    } catch (const render::EvaluationError& e) {
+        throw std::runtime_error(e.nodeName() + " at frame " + std::to_string(frame) + ": " + e.reason());
+    }
+    std::lock_guard lock(m_statsMutex);
+    m_lastStats = evaluator.stats();
+    return image;
+}
+
+std::map<std::string, render::NodeStats> EvaluationService::lastNodeStats() const {
+    std::lock_guard lock(m_statsMutex);
+    return m_lastStats;
 }
 
 } // namespace kinema::app

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kinema/app/MainWindow.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <QAction>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -8,6 +11,7 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
+#include <QRegularExpression>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -16,6 +20,12 @@
 #include "kinema/app/PropertiesPanel.h"
 #include "kinema/app/RenderDialog.h"
 #include "kinema/app/ViewerPanel.h"
+#include "kinema/color/Config.h"
+#include "kinema/graph/GraphFile.h"
+#include "kinema/viewer/DebugOverlay.h"
+#include "kinema/viewer/PlaybackController.h"
+#include "kinema/viewer/TimelineWidget.h"
+#include "kinema/viewer/ViewerWidget.h"
 
 namespace kinema::app {
 
@@ -39,6 +49,38 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     m_autosave = std::make_unique<AutosaveManager>(m_model, m_options.recoveryDir);
     m_autosave->setDirtyProvider([this] { return isDirty(); });
     m_autosave->setDocumentPathProvider([this] { return fs::path(m_file.toStdString()); });
+    // Read-ahead workers evaluate frames of the current snapshot (never the live graph).
+    // Input B is evaluated with A and kept beside the frame cache (m_playbackB).
+    m_playback = std::make_unique<viewer::PlaybackController>([this](int frame) {
+        std::string json, node, compare;
+        std::shared_ptr<graph::Canceller> canceller;
+        {
+            std::lock_guard lock(m_snapshotMutex);
+            json = m_snapshotJson;
+            node = m_snapshotNode;
+            compare = m_snapshotCompare;
+            canceller = m_snapshotCanceller;
+        }
+        if (json.empty())
+            throw std::runtime_error("frame " + std::to_string(frame) + ": no node is viewed");
+        render::ImagePtr image = m_evaluation->evaluateFrame(json, node, frame, canceller);
+        if (!compare.empty()) {
+            render::ImagePtr imageB;
+            try {
+                imageB = m_evaluation->evaluateFrame(json, compare, frame, canceller);
+            } catch (const graph::Cancelled&) {
+                throw;
+            } catch (const std::exception&) {
+                // B's failure does not stop playback of A: B shows empty for this frame.
+            }
+            std::lock_guard lock(m_snapshotMutex);
+            if (canceller == m_snapshotCanceller)
+                m_playbackB[frame] = std::move(imageB);
+        }
+        return image;
+    });
+    m_playback->setFetchWhilePaused(false); // paused frames come from the interactive evaluation
+    m_playback->setReadAhead(12);
 
     askRecover = [this](const RecoveryCandidate& c) {
         if (!m_options.interactive)
@@ -64,13 +106,14 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     split->addWidget(m_editor);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    split->setSizes({380, 300});
+    split->setSizes({440, 240});
     setCentralWidget(split);
     auto* dock = new QDockWidget(tr("Properties"), this);
     dock->setObjectName(QStringLiteral("propertiesDock"));
     dock->setWidget(m_properties);
     addDockWidget(Qt::RightDockWidgetArea, dock);
     resize(1280, 720);
+    resizeDocks({dock}, {470}, Qt::Horizontal); // room for a colour row with its key controls
 
     buildMenus();
     setPreferences(m_preferences);
@@ -80,15 +123,33 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     connect(m_editor, &NodeEditor::currentNodeChanged, this, [this](graph::Node* n) {
         m_properties->setNode(n);
         m_viewed = n ? QString::fromStdString(n->name()) : QString();
+        m_viewer->setInputNames(m_viewed, m_compareNode);
+        refreshSnapshot();
+        updateKeyframes();
         scheduleEvaluation(0);
     });
     connect(&m_model, &GraphModel::nodeRenamed, this, [this](graph::Node* n) {
         if (n == m_editor->currentNode())
             m_viewed = QString::fromStdString(n->name());
+        m_viewer->setInputNames(m_viewed, m_compareNode);
     });
     connect(&m_model, &GraphModel::graphEdited, this, [this] {
         m_evaluation->cancel(); // stale now
+        if (!m_compareNode.isEmpty() && !m_model.findNode(m_compareNode))
+            setViewerInput(2, {});
+        refreshSnapshot();
+        updateKeyframes();
         scheduleEvaluation(30);
+    });
+    connect(&m_model, &GraphModel::nodeAboutToBeRemoved, this, [this](graph::Node* n) {
+        if (n && QString::fromStdString(n->name()) == m_compareNode)
+            setViewerInput(2, {});
+    });
+    connect(&m_model, &GraphModel::reset, this, [this] {
+        m_compareNode.clear();
+        m_viewer->setInputNames(m_viewed, m_compareNode);
+        refreshSnapshot();
+        updateKeyframes();
     });
     connect(&m_model, &GraphModel::undoStackChanged, this, &MainWindow::updateTitle);
     connect(&m_model, &GraphModel::settingsChanged, this, &MainWindow::syncProjectSettings);
@@ -97,13 +158,62 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     connect(m_viewer, &ViewerPanel::frameChanged, this, &MainWindow::setFrame);
     connect(m_evaluation.get(), &EvaluationService::finished, this, &MainWindow::onEvaluationFinished);
     connect(m_evaluation.get(), &EvaluationService::progress, this,
-            [this](quint64 id, const QString& node, double fraction, const QString&) {
+            [this](quint64 id, const QString& node, double fraction, const QString& detail) {
                 if (id != m_evaluation->latestRequest())
                     return;
                 NodeStatus s = m_model.status(m_model.findNode(node));
                 s.progress = fraction;
                 m_model.setStatus(node, s);
+                // Generative nodes report "step N/M": the overlay shows it as diffusion progress.
+                static const QRegularExpression step(QStringLiteral("(\\d+)\\s*/\\s*(\\d+)"));
+                const auto match = step.match(detail);
+                if (match.hasMatch())
+                    m_viewer->viewerWidget()->debugOverlay().setDiffusionProgress(match.captured(1).toInt(),
+                                                                                  match.captured(2).toInt());
             });
+    connect(m_evaluation.get(), &EvaluationService::busyChanged, this, &MainWindow::updateCacheBar);
+
+    // Timeline and playback: the controller follows the timeline; the cache bar shows its state.
+    viewer::TimelineWidget* timeline = m_viewer->timeline();
+    m_playback->attach(timeline);
+    connect(m_playback.get(), &viewer::PlaybackController::cacheChanged, this, &MainWindow::updateCacheBar);
+    connect(m_playback.get(), &viewer::PlaybackController::frameReady, this, &MainWindow::onPlaybackFrame);
+    connect(m_playback.get(), &viewer::PlaybackController::frameFailed, this,
+            [this](int frame, const QString& message) {
+                if (m_playback->isPlaying() && frame == m_frame)
+                    m_viewer->showMessage(message);
+            });
+    connect(m_viewer, &ViewerPanel::playingChanged, this, [this](bool playing) {
+        if (playing) {
+            m_evaluationTimer.stop();
+            m_evaluation->cancel();
+            if (!m_snapshotBuilt)
+                buildSnapshot(); // before the controller starts reading ahead
+        } else {
+            scheduleEvaluation(0); // the paused frame gets its badges and errors back
+        }
+    });
+
+    // Pixel probe in the status bar.
+    m_probeLabel = new QLabel;
+    m_probeLabel->setObjectName(QStringLiteral("probe"));
+    m_probeLabel->setTextFormat(Qt::PlainText);
+    statusBar()->addPermanentWidget(m_probeLabel);
+    connect(m_viewer->viewerWidget(), &viewer::ViewerWidget::pixelProbed, this,
+            [this](const viewer::PixelProbe& p) {
+                if (!p.valid) {
+                    m_probeLabel->clear();
+                    return;
+                }
+                auto v = [](float x) { return QString::number(x, 'f', 4); };
+                m_probeLabel->setText(tr("%1 x %2 y %3   linear %4 %5 %6 %7   display %8 %9 %10")
+                                          .arg(p.imageB ? QStringLiteral("B") : QStringLiteral("A"))
+                                          .arg(p.x)
+                                          .arg(p.y)
+                                          .arg(v(p.scene[0]), v(p.scene[1]), v(p.scene[2]), v(p.scene[3]),
+                                               v(p.display[0]), v(p.display[1]), v(p.display[2])));
+            });
+    connect(m_viewer->viewerWidget(), &viewer::ViewerWidget::errorOccurred, this, &MainWindow::showError);
     connect(m_editor, &NodeEditor::dragStateChanged, this, [this](bool on) {
         m_nodeDrag = on;
         m_autosave->setDragging(m_nodeDrag || m_sliderDrag);
@@ -121,6 +231,13 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    m_evaluation->disconnect(this); // no more results or busy changes into a window being torn down
+    {
+        std::lock_guard lock(m_snapshotMutex);
+        if (m_snapshotCanceller)
+            m_snapshotCanceller->cancel();
+    }
+    m_playback.reset(); // its workers call into the evaluation service
     m_evaluation->cancel();
     // Views refer to the model's nodes: they go before the members do.
     delete takeCentralWidget();
@@ -208,6 +325,28 @@ void MainWindow::buildMenus() {
         [this] { m_editor->zoomBy(1.25); });
     add(view, QStringLiteral("zoomOut"), tr("Zoom &Out"), QKeySequence::ZoomOut,
         [this] { m_editor->zoomBy(0.8); });
+    view->addSeparator();
+    // 1 and 2 act in the node editor only (in the viewer, 1 is its 1:1 zoom).
+    for (int input : {1, 2}) {
+        auto* a = add(view, input == 1 ? QStringLiteral("viewerInputA") : QStringLiteral("viewerInputB"),
+                      input == 1 ? tr("View Selected as Input &A") : tr("Compare Selected as Input &B"),
+                      QKeySequence(input == 1 ? Qt::Key_1 : Qt::Key_2), [this, input] {
+                          if (auto* n = m_editor->currentNode())
+                              setViewerInput(input, QString::fromStdString(n->name()));
+                      });
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_editor->addAction(a);
+    }
+    add(view, QStringLiteral("clearInputB"), tr("&Clear Input B"), {}, [this] { setViewerInput(2, {}); });
+    view->addMenu(m_viewer->viewerWidget()->displayMenu())->setText(tr("&Display"));
+    view->addMenu(m_viewer->viewerWidget()->viewMenu())->setText(tr("&View Transform"));
+    view->addMenu(m_viewer->viewerWidget()->lookMenu())->setText(tr("&Look"));
+    view->addSeparator();
+    auto* overlay =
+        add(view, QStringLiteral("debugOverlay"), tr("Debug &Overlay"),
+            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), [this](bool on) { setDebugOverlayVisible(on); });
+    overlay->setCheckable(true);
+    view->addSeparator();
     add(view, QStringLiteral("play"), tr("&Play/Pause"), QKeySequence(Qt::Key_Space),
         [this] { m_viewer->setPlaying(!m_viewer->isPlaying()); });
     updateRecentMenu();
@@ -218,6 +357,10 @@ void MainWindow::setPreferences(const Preferences& preferences) {
     m_preferences.save(*m_settings);
     m_evaluation->setCacheBytes(static_cast<std::size_t>(m_preferences.cacheMiB) << 20);
     m_evaluation->setDevice(m_preferences.device.toStdString());
+    if (m_playback) // frame cache: a quarter of the compute cache budget, at least 256 MiB
+        m_playback->cache().setBudget(std::max<std::size_t>(
+            std::size_t(256) << 20, (static_cast<std::size_t>(m_preferences.cacheMiB) << 20) / 4));
+    applyColorConfig();
     updateRecentMenu();
 }
 
@@ -372,6 +515,166 @@ void MainWindow::syncProjectSettings() {
     m_viewer->setFps(s.fps);
     if (m_frame < s.frameStart || m_frame > s.frameEnd)
         setFrame(s.frameStart);
+    applyColorConfig();
+}
+
+void MainWindow::applyColorConfig() {
+    const auto& project = m_model.graph().settings();
+    const QString key = m_preferences.ocioConfig + QLatin1Char('|') +
+                        QString::fromStdString(project.ocioConfig) + QLatin1Char('|') +
+                        qEnvironmentVariable("OCIO") + QLatin1Char('|') +
+                        QString::fromStdString(project.workingSpace);
+    if (key == m_colorKey)
+        return;
+    m_colorKey = key;
+    auto* widget = m_viewer->viewerWidget();
+    try {
+        if (!m_preferences.ocioConfig.isEmpty()) {
+            widget->setConfig(color::ConfigHandle::fromFile(m_preferences.ocioConfig.toStdString()));
+            m_colorSource = tr("preferences: %1").arg(m_preferences.ocioConfig);
+        } else {
+            const auto where = color::resolveConfigLocation(project.ocioConfig);
+            widget->setConfig(color::ConfigHandle::fromFile(where.path, where.origin));
+            m_colorSource = QStringLiteral("%1: %2").arg(QString::fromUtf8(color::toString(where.origin)),
+                                                         QString::fromStdString(where.path.string()));
+        }
+    } catch (const std::exception& e) {
+        m_colorSource.clear();
+        showError(tr("Colour config: %1").arg(QString::fromStdString(e.what())));
+        return;
+    }
+    if (!project.workingSpace.empty() && widget->config().hasColorSpace(project.workingSpace))
+        widget->setInputColorSpace(QString::fromStdString(project.workingSpace));
+}
+
+void MainWindow::refreshSnapshot() {
+    // Serialised only while playing (paused, nothing reads it); playback start builds it (buildSnapshot).
+    const bool playing = m_viewer->isPlaying();
+    {
+        std::lock_guard lock(m_snapshotMutex);
+        if (m_snapshotCanceller)
+            m_snapshotCanceller->cancel(); // read-ahead of the old state is stale
+        m_snapshotCanceller = std::make_shared<graph::Canceller>();
+        m_snapshotJson.clear();
+        m_snapshotNode.clear();
+        m_snapshotCompare.clear();
+        m_playbackB.clear();
+        m_snapshotBuilt = false;
+        ++m_snapshotSerial;
+    }
+    if (playing)
+        buildSnapshot();
+    m_playback->invalidate();
+}
+
+void MainWindow::buildSnapshot() {
+    const bool viewing = !m_viewed.isEmpty() && m_model.findNode(m_viewed);
+    std::string json = viewing ? graph::graphToJson(m_model.graph()).dump() : std::string();
+    std::lock_guard lock(m_snapshotMutex);
+    m_snapshotJson = std::move(json);
+    m_snapshotNode = m_viewed.toStdString();
+    m_snapshotCompare = m_model.findNode(m_compareNode) ? m_compareNode.toStdString() : std::string();
+    m_snapshotBuilt = true;
+}
+
+void MainWindow::updateCacheBar() {
+    if (!m_playback)
+        return;
+    viewer::TimelineWidget* timeline = m_viewer->timeline();
+    timeline->setCachedFrames(m_playback->cachedFrames());
+    QList<int> computing = m_playback->pendingFrames();
+    if (m_evaluation->isBusy() && !m_playback->isPlaying() && !computing.contains(m_frame))
+        computing << m_frame;
+    timeline->setComputingFrames(computing);
+}
+
+void MainWindow::updateKeyframes() {
+    QList<int> keys;
+    if (graph::Node* n = m_editor->currentNode()) {
+        for (const auto& p : n->params()) {
+            if (!p->isAnimated())
+                continue;
+            for (const auto& curve : p->curves())
+                for (const auto& k : curve.keys()) {
+                    const int f = static_cast<int>(std::lround(k.frame));
+                    if (!keys.contains(f))
+                        keys << f;
+                }
+        }
+    }
+    std::sort(keys.begin(), keys.end());
+    m_viewer->timeline()->setKeyframes(keys);
+}
+
+void MainWindow::updateOverlayStats(const std::map<std::string, render::NodeStats>& nodeStats) {
+    auto& cache = m_evaluation->cache();
+    auto stats = viewer::DebugStats::fromEngine(nodeStats, cache.stats(), cache.budget());
+    stats.frameCacheBytes = m_playback->cache().bytes();
+    stats.frameCacheFrames = m_playback->cache().size();
+    m_viewer->viewerWidget()->debugOverlay().setStats(std::move(stats));
+}
+
+void MainWindow::setDebugOverlayVisible(bool visible) {
+    m_viewer->viewerWidget()->setDebugOverlayVisible(visible);
+    if (QAction* a = action(QStringLiteral("debugOverlay")); a && a->isChecked() != visible) {
+        const QSignalBlocker block(a);
+        a->setChecked(visible);
+    }
+    if (visible)
+        updateOverlayStats(m_evaluation->lastNodeStats());
+}
+
+bool MainWindow::debugOverlayVisible() const {
+    return m_viewer->viewerWidget()->debugOverlayVisible();
+}
+
+bool MainWindow::setViewerInput(int input, const QString& node) {
+    if (!node.isEmpty() && !m_model.findNode(node))
+        return false;
+    if (input == 1) {
+        if (node.isEmpty())
+            return false;
+        return viewNode(node);
+    }
+    if (input != 2)
+        return false;
+    m_compareNode = node;
+    auto* widget = m_viewer->viewerWidget();
+    if (node.isEmpty()) {
+        m_viewer->setImageB(nullptr);
+        widget->setCompareMode(viewer::CompareMode::Off);
+    } else if (widget->compareMode() == viewer::CompareMode::Off) {
+        widget->setCompareMode(viewer::CompareMode::Wipe);
+    }
+    m_viewer->syncControls();
+    m_viewer->setInputNames(m_viewed, m_compareNode);
+    if (m_viewer->isPlaying())
+        refreshSnapshot(); // the read-ahead now computes B as well
+    scheduleEvaluation(0);
+    return true;
+}
+
+void MainWindow::onPlaybackFrame(int frame, const render::ImagePtr& image) {
+    if (frame != m_frame || !image)
+        return;
+    if (!m_compareNode.isEmpty()) {
+        const QList<int> pending = m_playback->pendingFrames();
+        std::lock_guard lock(m_snapshotMutex);
+        // B images live as long as their frame is cached or being computed.
+        for (auto it = m_playbackB.begin(); it != m_playbackB.end();) {
+            const bool keep =
+                it->first == frame || m_playback->cache().contains(it->first) || pending.contains(it->first);
+            it = keep ? std::next(it) : m_playbackB.erase(it);
+        }
+        auto found = m_playbackB.find(frame);
+        m_viewer->setImageB(found != m_playbackB.end() ? found->second : nullptr);
+    }
+    const auto& dw = image->dataWindow();
+    m_viewer->setImage(
+        image,
+        tr("%1  frame %2  %3x%4  (frame cache)").arg(m_viewed).arg(frame).arg(dw.width()).arg(dw.height()));
+    if (m_viewer->viewerWidget()->debugOverlayVisible())
+        updateOverlayStats(m_evaluation->lastNodeStats());
 }
 
 void MainWindow::setFrame(int frame) {
@@ -381,6 +684,8 @@ void MainWindow::setFrame(int frame) {
         return;
     m_frame = frame;
     m_properties->setFrame(frame);
+    if (m_playback->isPlaying())
+        return; // the playback controller shows cached frames and reads ahead
     scheduleEvaluation(0);
 }
 
@@ -409,7 +714,14 @@ void MainWindow::requestEvaluation() {
         m_viewer->showMessage(tr("Select a node to view it"));
         return;
     }
-    m_evaluation->request(m_model.graph(), m_viewed, m_frame);
+    if (m_playback->isPlaying())
+        return;
+    QString compare = m_compareNode;
+    if (!compare.isEmpty() && !m_model.findNode(compare))
+        compare.clear();
+    m_requestSerial = m_snapshotSerial;
+    m_evaluation->request(m_model.graph(), m_viewed, m_frame, compare);
+    updateCacheBar();
 }
 
 void MainWindow::onEvaluationFinished(const EvaluationResult& r) {
@@ -424,6 +736,19 @@ void MainWindow::onEvaluationFinished(const EvaluationResult& r) {
         s.cached = it != r.cached.end() && it->second;
         m_model.setStatus(name, s);
     }
+    if (r.image && m_requestSerial == m_snapshotSerial) {
+        const int frame = static_cast<int>(std::lround(r.frame));
+        if (!r.compareNode.isEmpty() && r.compareNode == m_compareNode) {
+            std::lock_guard lock(m_snapshotMutex);
+            m_playbackB[frame] = r.imageB;
+        }
+        m_playback->insertFrame(frame, r.image);
+    }
+    m_viewer->setImageB(r.compareNode.isEmpty() ? nullptr : r.imageB);
+    if (!r.errorB.isEmpty())
+        showError(tr("Input B %1: %2").arg(r.compareNode, r.errorB));
+    m_viewer->viewerWidget()->debugOverlay().clearDiffusionProgress();
+    updateOverlayStats(r.nodeStats);
     if (r.image) {
         const auto& dw = r.image->dataWindow();
         m_viewer->setImage(r.image, tr("%1  frame %2  %3x%4  %5 ms")

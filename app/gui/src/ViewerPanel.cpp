@@ -1,167 +1,234 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kinema/app/ViewerPanel.h"
 
-#include <cmath>
-
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QSlider>
-#include <QSpinBox>
+#include <QMenu>
+#include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
-#if defined(KINEMA_HAVE_VIEWER) && __has_include("kinema/app/ViewerWidget.h")
-#include "kinema/app/ViewerWidget.h"
-#define KINEMA_VIEWER_WIDGET 1
-#endif
+#include "kinema/viewer/TimelineWidget.h"
+#include "kinema/viewer/ViewerWidget.h"
 
 namespace kinema::app {
 
-QImage previewImage(const render::Image& image) {
-    const graph::Box2i display = image.format().displayWindow();
-    const int w = std::max(1, display.width()), h = std::max(1, display.height());
-    QImage out(w, h, QImage::Format_RGB888);
-    out.fill(Qt::black);
-    const graph::Box2i area = display.intersect(image.dataWindow());
-    const float* planes[3] = {image.findChannel("R"), image.findChannel("G"), image.findChannel("B")};
-    auto encode = [](float v) {
-        v = std::clamp(std::isfinite(v) ? v : 0.0f, 0.0f, 1.0f);
-        const float s = v <= 0.0031308f ? 12.92f * v : 1.055f * std::pow(v, 1.0f / 2.4f) - 0.055f;
-        return static_cast<uchar>(std::lround(s * 255.0f));
-    };
-    const auto& dw = image.dataWindow();
-    for (int y = area.y0; y < area.y1; ++y) {
-        uchar* row = out.scanLine(y - display.y0);
-        const std::size_t base = static_cast<std::size_t>(y - dw.y0) * static_cast<std::size_t>(dw.width());
-        for (int x = area.x0; x < area.x1; ++x)
-            for (int c = 0; c < 3; ++c)
-                row[(x - display.x0) * 3 + c] =
-                    planes[c] ? encode(planes[c][base + static_cast<std::size_t>(x - dw.x0)]) : 0;
-    }
-    return out;
+using viewer::ChannelMode;
+using viewer::CompareMode;
+
+namespace {
+
+QToolButton* menuButton(const QString& name, QMenu* menu, const QString& tip) {
+    auto* b = new QToolButton;
+    b->setObjectName(name);
+    b->setMenu(menu);
+    b->setPopupMode(QToolButton::InstantPopup);
+    b->setToolTip(tip);
+    b->setAutoRaise(true);
+    return b;
 }
+
+} // namespace
 
 ViewerPanel::ViewerPanel(QWidget* parent)
     : QWidget(parent)
+    , m_viewer(new viewer::ViewerWidget(this))
+    , m_timeline(new viewer::TimelineWidget(this))
     , m_caption(new QLabel)
-    , m_slider(new QSlider(Qt::Horizontal))
-    , m_field(new QSpinBox)
-    , m_play(new QToolButton) {
-#ifdef KINEMA_VIEWER_WIDGET
-    m_display = new ViewerWidget(this);
-#else
-    m_picture = new QLabel;
-    m_picture->setAlignment(Qt::AlignCenter);
-    m_picture->setMinimumSize(160, 90);
-    m_picture->setStyleSheet(QStringLiteral("background-color: rgb(24,24,26); color: rgb(160,160,160);"));
-    m_display = m_picture;
-#endif
-    m_display->setObjectName(QStringLiteral("viewerDisplay"));
+    , m_exposure(new QDoubleSpinBox)
+    , m_gamma(new QDoubleSpinBox)
+    , m_channels(new QButtonGroup(this))
+    , m_proxy(new QComboBox)
+    , m_compare(new QComboBox) {
+    m_viewer->setObjectName(QStringLiteral("viewerDisplay"));
+    m_timeline->setObjectName(QStringLiteral("timeline"));
     m_caption->setObjectName(QStringLiteral("viewerCaption"));
-    m_play->setText(QStringLiteral("\u25B6"));
-    m_play->setCheckable(true);
-    m_play->setToolTip(tr("Play / pause"));
-    m_field->setKeyboardTracking(false);
+    m_viewer->setMinimumSize(160, 90);
 
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(m_play);
-    bar->addWidget(m_slider, 1);
-    bar->addWidget(m_field);
+    m_displayButton = menuButton(QStringLiteral("displayMenu"), m_viewer->displayMenu(), tr("OCIO display"));
+    m_viewButton = menuButton(QStringLiteral("viewMenu"), m_viewer->viewMenu(), tr("OCIO view"));
+    m_lookButton = menuButton(QStringLiteral("lookMenu"), m_viewer->lookMenu(), tr("OCIO look"));
+    auto* options = menuButton(QStringLiteral("viewerOptions"), m_viewer->optionsMenu(),
+                               tr("Channels, proxy, compare, outlines and warnings"));
+    options->setText(QStringLiteral("\u2630"));
+
+    m_exposure->setObjectName(QStringLiteral("exposure"));
+    m_exposure->setRange(-20.0, 20.0);
+    m_exposure->setSingleStep(0.5);
+    m_exposure->setDecimals(2);
+    m_exposure->setPrefix(QStringLiteral("EV "));
+    m_exposure->setToolTip(tr("Exposure in stops (gain 2^stops before the display transform)"));
+    m_gamma->setObjectName(QStringLiteral("gamma"));
+    m_gamma->setRange(0.1, 5.0);
+    m_gamma->setSingleStep(0.1);
+    m_gamma->setDecimals(2);
+    m_gamma->setValue(1.0);
+    m_gamma->setPrefix(QStringLiteral("\u03B3 "));
+    m_gamma->setToolTip(tr("Display gamma (after the display transform)"));
+
+    // A tool bar: when the panel is narrow, what does not fit moves into its overflow menu.
+    auto* bar = new QToolBar;
+    bar->setObjectName(QStringLiteral("viewerToolBar"));
+    bar->setIconSize(QSize(16, 16));
+    bar->addWidget(m_displayButton);
+    bar->addWidget(m_viewButton);
+    bar->addWidget(m_lookButton);
+    bar->addSeparator();
+    bar->addWidget(m_exposure);
+    bar->addWidget(m_gamma);
+    bar->addSeparator();
+    const std::pair<ChannelMode, QString> channels[] = {
+        {ChannelMode::RGB, QStringLiteral("RGB")}, {ChannelMode::Red, QStringLiteral("R")},
+        {ChannelMode::Green, QStringLiteral("G")}, {ChannelMode::Blue, QStringLiteral("B")},
+        {ChannelMode::Alpha, QStringLiteral("A")}, {ChannelMode::Luminance, QStringLiteral("Y")}};
+    for (const auto& [mode, text] : channels) {
+        auto* b = new QToolButton;
+        b->setText(text);
+        b->setObjectName(QStringLiteral("channel") + text);
+        b->setCheckable(true);
+        b->setAutoRaise(true);
+        b->setToolTip(tr("Show channel %1").arg(text));
+        m_channels->addButton(b, static_cast<int>(mode));
+        bar->addWidget(b);
+    }
+    m_channels->button(static_cast<int>(ChannelMode::RGB))->setChecked(true);
+    bar->addSeparator();
+    m_proxy->setObjectName(QStringLiteral("proxy"));
+    m_proxy->addItem(QStringLiteral("1:1"), 1);
+    m_proxy->addItem(QStringLiteral("\u00BD"), 2);
+    m_proxy->addItem(QStringLiteral("\u00BC"), 4);
+    m_proxy->setToolTip(tr("Proxy: show a reduced image for interactive speed"));
+    bar->addWidget(m_proxy);
+    m_compare->setObjectName(QStringLiteral("compare"));
+    m_compare->addItem(tr("A"), static_cast<int>(CompareMode::Off));
+    m_compare->addItem(tr("Wipe"), static_cast<int>(CompareMode::Wipe));
+    m_compare->addItem(tr("Side"), static_cast<int>(CompareMode::SideBySide));
+    m_compare->setItemData(2, tr("A and B side by side"), Qt::ToolTipRole);
+    m_compare->setToolTip(tr("Compare viewer inputs A (key 1) and B (key 2)"));
+    bar->addWidget(m_compare);
+    auto* spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    auto* fit = new QToolButton;
+    fit->setObjectName(QStringLiteral("fit"));
+    fit->setText(tr("Fit"));
+    fit->setAutoRaise(true);
+    auto* one = new QToolButton;
+    one->setObjectName(QStringLiteral("oneToOne"));
+    one->setText(QStringLiteral("1:1"));
+    one->setAutoRaise(true);
+    bar->addWidget(fit);
+    bar->addWidget(one);
+    bar->addWidget(options);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
-    layout->addWidget(m_display, 1);
+    layout->setSpacing(2);
+    layout->addWidget(bar);
+    layout->addWidget(m_viewer, 1);
     layout->addWidget(m_caption);
-    layout->addLayout(bar);
-    setFrameRange(1, 100);
+    layout->addWidget(m_timeline);
 
-    connect(m_slider, &QSlider::valueChanged, this, [this](int f) { setFrame(f); });
-    connect(m_field, &QSpinBox::valueChanged, this, [this](int f) { setFrame(f); });
-    connect(m_play, &QToolButton::toggled, this, &ViewerPanel::setPlaying);
-    connect(&m_playTimer, &QTimer::timeout, this, [this] {
-        int next = frame() + 1;
-        setFrame(next > m_slider->maximum() ? m_slider->minimum() : next);
-    });
-    setFps(24.0);
+    connect(m_exposure, &QDoubleSpinBox::valueChanged, m_viewer, &viewer::ViewerWidget::setExposure);
+    connect(m_gamma, &QDoubleSpinBox::valueChanged, m_viewer, &viewer::ViewerWidget::setGamma);
+    connect(m_channels, &QButtonGroup::idClicked, this,
+            [this](int id) { m_viewer->setChannelMode(static_cast<ChannelMode>(id)); });
+    connect(m_proxy, &QComboBox::currentIndexChanged, this,
+            [this] { m_viewer->setProxy(m_proxy->currentData().toInt()); });
+    connect(m_compare, &QComboBox::currentIndexChanged, this,
+            [this] { m_viewer->setCompareMode(static_cast<CompareMode>(m_compare->currentData().toInt())); });
+    connect(fit, &QToolButton::clicked, m_viewer, &viewer::ViewerWidget::fitToWindow);
+    connect(one, &QToolButton::clicked, m_viewer, &viewer::ViewerWidget::zoomOneToOne);
+    connect(m_viewer, &viewer::ViewerWidget::displaySettingsChanged, this, &ViewerPanel::syncControls);
+    connect(m_timeline, &viewer::TimelineWidget::frameChanged, this, &ViewerPanel::frameChanged);
+    connect(m_timeline, &viewer::TimelineWidget::playingChanged, this, &ViewerPanel::playingChanged);
+    // The options menu also changes proxy and compare mode: follow it when it closes.
+    connect(m_viewer->optionsMenu(), &QMenu::aboutToHide, this, &ViewerPanel::syncControls);
+
+    setFrameRange(1, 100);
+    setInputNames({}, {});
+    syncControls();
     showMessage(tr("Select a node to view it"));
 }
 
+void ViewerPanel::syncControls() {
+    const QSignalBlocker a(m_exposure), b(m_gamma), c(m_proxy), d(m_compare);
+    m_exposure->setValue(m_viewer->exposure());
+    m_gamma->setValue(m_viewer->gamma());
+    if (auto* button = m_channels->button(static_cast<int>(m_viewer->channelMode())))
+        button->setChecked(true);
+    m_proxy->setCurrentIndex(std::max(0, m_proxy->findData(m_viewer->proxy())));
+    m_compare->setCurrentIndex(std::max(0, m_compare->findData(static_cast<int>(m_viewer->compareMode()))));
+    m_displayButton->setText(m_viewer->display().isEmpty() ? tr("Display") : m_viewer->display());
+    m_viewButton->setText(m_viewer->view().isEmpty() ? tr("View") : m_viewer->view());
+    m_lookButton->setText(m_viewer->look().isEmpty() ? tr("No look") : m_viewer->look());
+}
+
+void ViewerPanel::updateCaption() {
+    m_caption->setText(m_inputsText.isEmpty() ? m_captionText
+                                              : m_captionText + QStringLiteral("      ") + m_inputsText);
+}
+
 void ViewerPanel::setImage(render::ImagePtr image, const QString& caption) {
-    m_image = std::move(image);
-    m_caption->setText(caption);
-#ifdef KINEMA_VIEWER_WIDGET
-    static_cast<ViewerWidget*>(m_display)->setImage(m_image);
-#else
-    m_preview = m_image ? previewImage(*m_image) : QImage();
-    updatePixmap();
-#endif
+    m_viewer->setImage(std::move(image));
+    m_captionText = caption;
+    updateCaption();
+}
+
+void ViewerPanel::setImageB(render::ImagePtr image) {
+    m_viewer->setImageB(std::move(image));
 }
 
 void ViewerPanel::showMessage(const QString& text) {
-    m_image.reset();
-    m_caption->setText(text);
-#ifdef KINEMA_VIEWER_WIDGET
-    static_cast<ViewerWidget*>(m_display)->setImage(nullptr);
-#else
-    m_preview = QImage();
-    m_picture->setPixmap(QPixmap());
-    m_picture->setText(text);
-#endif
+    m_viewer->setImage(nullptr);
+    m_captionText = text;
+    updateCaption();
+}
+
+const render::ImagePtr& ViewerPanel::image() const {
+    return m_viewer->image();
+}
+
+const render::ImagePtr& ViewerPanel::imageB() const {
+    return m_viewer->imageB();
 }
 
 QString ViewerPanel::caption() const {
-    return m_caption->text();
+    return m_captionText;
 }
 
-void ViewerPanel::updatePixmap() {
-    if (!m_picture)
-        return;
-    if (m_preview.isNull()) {
-        m_picture->setPixmap(QPixmap());
-        return;
-    }
-    m_picture->setPixmap(QPixmap::fromImage(
-        m_preview.scaled(m_picture->size() - QSize(8, 8), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-}
-
-void ViewerPanel::resizeEvent(QResizeEvent* event) {
-    QWidget::resizeEvent(event);
-    updatePixmap();
+void ViewerPanel::setInputNames(const QString& a, const QString& b) {
+    m_inputsText =
+        b.isEmpty() ? QString() : tr("A: %1   B: %2").arg(a.isEmpty() ? QStringLiteral("\u2013") : a, b);
+    updateCaption();
 }
 
 void ViewerPanel::setFrameRange(int first, int last) {
-    const QSignalBlocker a(m_slider), b(m_field);
-    m_slider->setRange(first, std::max(first, last));
-    m_field->setRange(first, std::max(first, last));
+    m_timeline->setFrameRange(first, std::max(first, last));
 }
 
-void ViewerPanel::setFrame(int f) {
-    f = std::clamp(f, m_slider->minimum(), m_slider->maximum());
-    const bool changed = f != m_field->value() || f != m_slider->value();
-    {
-        const QSignalBlocker a(m_slider), b(m_field);
-        m_slider->setValue(f);
-        m_field->setValue(f);
-    }
-    if (changed)
-        Q_EMIT frameChanged(f);
+void ViewerPanel::setFrame(int frame) {
+    m_timeline->setFrame(frame);
 }
 
 int ViewerPanel::frame() const {
-    return m_field->value();
+    return m_timeline->frame();
 }
 
 void ViewerPanel::setFps(double fps) {
-    m_playTimer.setInterval(static_cast<int>(std::lround(1000.0 / std::max(1.0, fps))));
+    if (fps > 0.0)
+        m_timeline->setFps(fps);
+}
+
+bool ViewerPanel::isPlaying() const {
+    return m_timeline->isPlaying();
 }
 
 void ViewerPanel::setPlaying(bool playing) {
-    if (playing)
-        m_playTimer.start();
-    else
-        m_playTimer.stop();
-    const QSignalBlocker block(m_play);
-    m_play->setChecked(playing);
-    m_play->setText(playing ? QStringLiteral("\u23F8") : QStringLiteral("\u25B6"));
+    playing ? m_timeline->play() : m_timeline->pause();
 }
 
 } // namespace kinema::app

@@ -117,6 +117,18 @@ void PlaybackController::setPlaying(bool playing) {
     schedule();
 }
 
+void PlaybackController::setFetchWhilePaused(bool fetch) {
+    m_fetchWhilePaused = fetch;
+    schedule();
+}
+
+void PlaybackController::insertFrame(int frame, render::ImagePtr image) {
+    if (!image)
+        return;
+    m_cache.insert(frame, std::move(image));
+    schedule();
+}
+
 render::ImagePtr PlaybackController::cachedImage(int frame) {
     return m_cache.find(frame);
 }
@@ -158,7 +170,7 @@ void PlaybackController::schedule() {
     std::vector<int> wanted;
     if (!m_hasFrame)
         return;
-    if (!m_cache.contains(m_frame))
+    if (!m_cache.contains(m_frame) && (m_playing || m_fetchWhilePaused))
         wanted.push_back(m_frame);
     if (m_playing && m_last >= m_first) {
         const int length = m_last - m_first + 1;

@@ -227,3 +227,40 @@ TEST_CASE("playback controller: invalidation, failures and a timeline attached",
         CHECK(requested.count(frame) == 1);
     CHECK(timeline.droppedFrames() >= controller.missedFrames());
 }
+
+TEST_CASE("playback controller: paused frames left to the host, inserted frames are cached",
+          "[timeline][gui]") {
+    test::guiApp();
+    RecordingSource source;
+    PlaybackController controller([&](int frame) { return source(frame); });
+    controller.setFetchWhilePaused(false);
+    controller.setReadAhead(3);
+    controller.setPlayRange(1, 50);
+    QSignalSpy ready(&controller, &PlaybackController::frameReady);
+
+    // Paused and not cached: nothing is computed.
+    controller.setFrame(5);
+    QTest::qWait(100);
+    CHECK(source.requested().empty());
+    CHECK(controller.pendingFrames().isEmpty());
+
+    // A frame computed by the host lands in the cache and is delivered when shown.
+    auto image =
+        std::make_shared<render::Image>(graph::Format{4, 4}, graph::Box2i{0, 0, 4, 4}, render::Image::rgba());
+    image->channel("R")[0] = 500.0f;
+    controller.insertFrame(5, image);
+    CHECK(controller.cachedFrames() == QList<int>{5});
+    controller.setFrame(6);
+    controller.setFrame(5);
+    REQUIRE(ready.count() == 1);
+    CHECK(ready.at(0).at(1).value<render::ImagePtr>()->channel("R")[0] == 500.0f);
+    CHECK(source.requested().empty());
+    controller.insertFrame(9, nullptr); // ignored
+    CHECK_FALSE(controller.cache().contains(9));
+
+    // Playing: the current frame's successors are read ahead as usual.
+    controller.setPlaying(true);
+    controller.setFrame(5);
+    REQUIRE(QTest::qWaitFor([&] { return controller.cachedFrames().size() == 4; }, 10000));
+    CHECK(source.requested() == std::set<int>{6, 7, 8});
+}

@@ -7,6 +7,8 @@
 /// edits can never race with an evaluation. A new request cancels the running one through the Context's
 /// canceller and replaces any queued one. Results, errors and progress come back as queued Qt signals;
 /// the compute cache persists across requests (it is keyed by content), so undo and scrubbing back hit it.
+/// evaluateFrame() is the blocking form used by the playback read-ahead workers: it shares the compute
+/// cache (which is thread-safe and lets a second thread wait for a node another thread is computing).
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -22,6 +24,7 @@
 #include "kinema/graph/Graph.h"
 #include "kinema/graph/NodeRegistry.h"
 #include "kinema/render/ComputeCache.h"
+#include "kinema/render/Evaluator.h"
 #include "kinema/render/Image.h"
 
 namespace kinema::app {
@@ -30,13 +33,18 @@ struct EvaluationResult {
     quint64 id = 0;
     QString node;
     double frame = 0.0;
-    render::ImagePtr image; ///< null on error or cancellation
-    QString error;          ///< message of the failure, if any
-    QString errorNode;      ///< the node where the failure happened
+    render::ImagePtr image;  ///< null on error or cancellation
+    QString compareNode;     ///< the node shown as input B, if any
+    render::ImagePtr imageB; ///< input B's image (null when none or on its error)
+    QString errorB;          ///< input B's failure, if any
+    QString error;           ///< message of the failure, if any
+    QString errorNode;       ///< the node where the failure happened
     bool cancelled = false;
     double seconds = 0.0;
     /// Every node of the snapshot → whether its output at this frame is in the cache.
     std::map<QString, bool> cached;
+    /// Per-node compute and cache-hit counts of this evaluation (the debug overlay's table).
+    std::map<std::string, render::NodeStats> nodeStats;
 };
 
 class EvaluationService : public QObject {
@@ -48,7 +56,16 @@ public:
 
     /// Snapshots `graph` now and queues the evaluation of `node` at `frame`, cancelling what runs or waits.
     /// Returns the request's id (ids increase).
-    quint64 request(const graph::Graph& graph, const QString& node, double frame);
+    /// `compareNode` (optional) is evaluated in the same snapshot as the viewer's input B.
+    quint64 request(const graph::Graph& graph, const QString& node, double frame,
+                    const QString& compareNode = {});
+    /// Evaluates `node` of a serialised graph at `frame` on the calling thread (any thread) with the shared
+    /// compute cache. Throws graph::Cancelled when `canceller` fires and std::runtime_error naming the node
+    /// on failure. The node statistics become lastNodeStats().
+    render::ImagePtr evaluateFrame(const std::string& graphJson, const std::string& node, double frame,
+                                   const std::shared_ptr<graph::Canceller>& canceller);
+    /// Node statistics of the most recent evaluation that finished (either path).
+    std::map<std::string, render::NodeStats> lastNodeStats() const;
     /// Cancels the running and the queued request (call before edits that make them stale).
     void cancel();
     /// True while a request runs or waits.
@@ -70,6 +87,7 @@ private:
         quint64 id = 0;
         std::string graphJson;
         std::string node;
+        std::string compareNode;
         double frame = 0.0;
         std::string device;
         std::shared_ptr<graph::Canceller> canceller;
@@ -87,6 +105,8 @@ private:
     bool m_stop = false;
     quint64 m_nextId = 1;
     std::string m_device = "cpu";
+    mutable std::mutex m_statsMutex;
+    std::map<std::string, render::NodeStats> m_lastStats;
     std::thread m_thread;
 };
 

@@ -6,9 +6,20 @@
 /// it. It keeps the current file name itself (a recovered document belongs to its original file while its
 /// content came from the recovery file). Prompts go through replaceable hooks so that tests can answer
 /// them; with `interactive` off the window never opens a modal dialog on its own.
+///
+/// Frames: while paused, the current frame is evaluated interactively through the EvaluationService
+/// (latest request wins; errors, progress and cache state reach the node badges) and the result also
+/// lands in the PlaybackController's frame cache. While playing, the controller's read-ahead workers
+/// evaluate frames of a snapshot of the graph (EvaluationService::evaluateFrame) ahead of the playhead.
+/// Every edit or change of the viewed node takes a new snapshot, cancels the old snapshot's work and
+/// empties the frame cache. The viewer's colour config is the preference when set, otherwise the colour
+/// module's resolution ($OCIO, the project's setting, the shipped config).
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include <QMainWindow>
 #include <QMessageBox>
@@ -21,6 +32,10 @@
 #include "kinema/app/Preferences.h"
 
 class QLabel;
+
+namespace kinema::viewer {
+class PlaybackController;
+}
 
 namespace kinema::app {
 
@@ -81,6 +96,15 @@ public:
     quint64 lastShownEvaluation() const { return m_lastShown; }
     /// True while the viewer waits for a result: a request is scheduled, running, or not shown yet.
     bool isEvaluationPending() const;
+    /// Viewer inputs (Nuke's number keys): 1 = A, the viewed node; 2 = B, compared with A by wipe or
+    /// side by side. An empty name clears input B. Returns false for an unknown node.
+    bool setViewerInput(int input, const QString& node);
+    QString compareNode() const { return m_compareNode; }
+    viewer::PlaybackController& playback() { return *m_playback; }
+    void setDebugOverlayVisible(bool visible);
+    bool debugOverlayVisible() const;
+    /// Where the viewer's colour config came from ("" when none could be loaded).
+    const QString& colorConfigSource() const { return m_colorSource; }
 
     // Prompt hooks (replaced by tests) -------------------------------------------------------------------
     std::function<bool(const RecoveryCandidate&)> askRecover;
@@ -101,6 +125,13 @@ private:
     void requestEvaluation();
     void onEvaluationFinished(const EvaluationResult& result);
     void syncProjectSettings();
+    void refreshSnapshot();
+    void buildSnapshot();
+    void updateCacheBar();
+    void updateKeyframes();
+    void updateOverlayStats(const std::map<std::string, render::NodeStats>& nodeStats);
+    void applyColorConfig();
+    void onPlaybackFrame(int frame, const render::ImagePtr& image);
 
     MainWindowOptions m_options;
     std::unique_ptr<QSettings> m_settings;
@@ -110,6 +141,21 @@ private:
     PropertiesPanel* m_properties;
     ViewerPanel* m_viewer;
     std::unique_ptr<EvaluationService> m_evaluation;
+    // The graph as the playback workers see it (guarded by m_snapshotMutex).
+    std::mutex m_snapshotMutex;
+    std::string m_snapshotJson;
+    std::string m_snapshotNode;
+    std::string m_snapshotCompare;
+    std::map<int, render::ImagePtr> m_playbackB; // input B of frames read ahead
+    std::shared_ptr<graph::Canceller> m_snapshotCanceller;
+    bool m_snapshotBuilt = false; // written on the UI thread only
+    quint64 m_snapshotSerial = 0;
+    quint64 m_requestSerial = 0;
+    std::unique_ptr<viewer::PlaybackController> m_playback;
+    QLabel* m_probeLabel = nullptr;
+    QString m_compareNode;
+    QString m_colorKey;
+    QString m_colorSource;
     std::unique_ptr<AutosaveManager> m_autosave;
     QMenu* m_recentMenu = nullptr;
     QTimer m_evaluationTimer;

@@ -1,66 +1,80 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// The viewer area of the main window: the image of the viewed node and a frame bar.
+/// The viewer area of the main window: a toolbar, the OCIO-managed HDR ViewerWidget and the timeline.
 ///
-/// When the kinema_viewer library is built, the image goes to its OCIO-managed ViewerWidget. Otherwise a
-/// plain preview stands in: the main RGB channels clamped to [0,1] with the sRGB transfer curve, which is
-/// NOT a colour-managed display and only serves as a placeholder. The frame bar (slider, field, play)
-/// drives the current frame of the window.
-#include <QImage>
-#include <QTimer>
+/// Design note: the panel only arranges and synchronises widgets; it never evaluates. The toolbar drives
+/// the ViewerWidget (display/view/look menus from the active config, exposure, gamma, channel isolation,
+/// proxy, A/B compare) and follows it back through displaySettingsChanged, so keyboard shortcuts inside
+/// the viewer and the toolbar never disagree. The TimelineWidget owns the current frame and the play
+/// state; the main window binds it to the evaluation service through a PlaybackController.
+#include <QString>
 #include <QWidget>
 
 #include "kinema/render/Image.h"
 
+class QButtonGroup;
+class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
-class QSlider;
-class QSpinBox;
 class QToolButton;
 
-namespace kinema::app {
+namespace kinema::viewer {
+class TimelineWidget;
+class ViewerWidget;
+} // namespace kinema::viewer
 
-/// The placeholder's conversion: RGB (missing channels 0), clamped, sRGB-encoded, display window only.
-QImage previewImage(const render::Image& image);
+namespace kinema::app {
 
 class ViewerPanel : public QWidget {
     Q_OBJECT
 public:
     explicit ViewerPanel(QWidget* parent = nullptr);
 
+    /// Shows image A (the viewed node) with a caption.
     void setImage(render::ImagePtr image, const QString& caption);
-    /// Clears the image and shows a message (nothing viewed, an error, computing...).
+    /// Image B of the A/B comparison (null clears it).
+    void setImageB(render::ImagePtr image);
+    /// Clears image A and shows a message (nothing viewed, an error, computing...).
     void showMessage(const QString& text);
-    const render::ImagePtr& image() const { return m_image; }
+    const render::ImagePtr& image() const;
+    const render::ImagePtr& imageB() const;
     QString caption() const;
+    /// The names of viewer inputs A and B ("" = none), shown after the caption while B is set.
+    void setInputNames(const QString& a, const QString& b);
 
     void setFrameRange(int first, int last);
     void setFrame(int frame);
     int frame() const;
     void setFps(double fps);
-    bool isPlaying() const { return m_playTimer.isActive(); }
+    bool isPlaying() const;
     void setPlaying(bool playing);
 
-    QSlider* frameSlider() const { return m_slider; }
-    QSpinBox* frameField() const { return m_field; }
+    viewer::ViewerWidget* viewerWidget() const { return m_viewer; }
+    viewer::TimelineWidget* timeline() const { return m_timeline; }
+
+    /// Updates the toolbar from the viewer (after changing the viewer's settings directly).
+    void syncControls();
 
 Q_SIGNALS:
     void frameChanged(int frame);
-
-protected:
-    void resizeEvent(QResizeEvent* event) override;
+    void playingChanged(bool playing);
 
 private:
-    void updatePixmap();
+    void updateCaption();
 
-    render::ImagePtr m_image;
-    QImage m_preview;
-    QWidget* m_display = nullptr;
-    QLabel* m_picture = nullptr;
+    viewer::ViewerWidget* m_viewer;
+    viewer::TimelineWidget* m_timeline;
     QLabel* m_caption;
-    QSlider* m_slider;
-    QSpinBox* m_field;
-    QToolButton* m_play;
-    QTimer m_playTimer;
+    QString m_captionText;
+    QString m_inputsText;
+    QToolButton* m_displayButton;
+    QToolButton* m_viewButton;
+    QToolButton* m_lookButton;
+    QDoubleSpinBox* m_exposure;
+    QDoubleSpinBox* m_gamma;
+    QButtonGroup* m_channels;
+    QComboBox* m_proxy;
+    QComboBox* m_compare;
 };
 
 } // namespace kinema::app

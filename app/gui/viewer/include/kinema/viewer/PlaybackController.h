@@ -10,6 +10,8 @@
 ///   order (wrapping over the play range when looping) are queued too, nearest first. The queue is
 ///   rebuilt on every frame change, so stale requests never pile up.
 /// - invalidate() (after a graph edit) empties the cache and discards results still being computed.
+/// - setFetchWhilePaused(false) leaves the frames of a paused playhead to the host (the app evaluates them
+///   interactively and hands the results back with insertFrame), so nothing is computed twice.
 /// - A frame not in the cache when shown during playback is reported with frameMissed (the timeline
 ///   counts it as dropped).
 #include <QList>
@@ -81,6 +83,11 @@ public:
     void setPlaying(bool playing);
     bool isPlaying() const { return m_playing; }
     int frame() const { return m_frame; }
+    /// Whether the current frame is computed while paused (default true). Off: only playback fetches.
+    void setFetchWhilePaused(bool fetch);
+    bool fetchWhilePaused() const { return m_fetchWhilePaused; }
+    /// Puts a frame computed elsewhere into the cache (it must belong to the current graph state).
+    void insertFrame(int frame, render::ImagePtr image);
 
     FrameCache& cache() { return m_cache; }
     /// The cached image of a frame or nullptr.
@@ -116,6 +123,7 @@ private:
     int m_first = 1, m_last = 100;
     bool m_loop = true;
     bool m_playing = false;
+    bool m_fetchWhilePaused = true;
     int m_frame = 1;
     bool m_hasFrame = false; // nothing is requested before the first setFrame
     int m_missed = 0;
