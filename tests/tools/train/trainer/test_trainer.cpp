@@ -172,3 +172,32 @@ TEST_CASE("trainer: the exported folder opens through Session and generates a co
             REQUIRE(std::isfinite(v));
     }
 }
+
+TEST_CASE("trainer: the shipped demo model opens through Session and generates a clip", "[trainer]") {
+    const fs::path model = fs::path(KINEMA_RESOURCES_DIR) / "models" / "kinema-demo";
+    if (!fs::exists(model / "config.json")) {
+        WARN("no demo model at " << model.string());
+        return;
+    }
+    std::uint64_t bytes = 0;
+    for (const auto& entry : fs::directory_iterator(model))
+        bytes += entry.is_regular_file() ? entry.file_size() : 0;
+    CHECK(bytes <= 40u * 1000u * 1000u);
+
+    namespace kd = kinema::diffusion;
+    kd::SessionOptions so;
+    so.threads = 1;
+    auto session = kd::Session::open(model, so);
+    kd::GenerateRequest r;
+    r.prompt = "a yellow star moves right on a night sky";
+    r.frames = 17;
+    r.width = 64;
+    r.height = 64;
+    r.steps = 2;
+    r.seed = 5;
+    const auto result = session->generate(r);
+    REQUIRE(result.frames.size() == 17);
+    for (const auto& f : result.frames)
+        for (float v : f.rgb)
+            REQUIRE(std::isfinite(decodePixel(v)));
+}
