@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
     auto common = [&](CLI::App* sub) {
         sub->add_option("--work", o.workDir, "work directory (checkpoints, loss logs, tokenizer)")
             ->required();
-        sub->add_option("--size", o.width, "frame width and height (multiple of 16)")
-            ->each([&](const std::string&) { o.height = o.width; });
+        sub->add_option_function<int>(
+            "--size", [&](const int& size) { o.width = o.height = size; },
+            "frame width and height (multiple of 16)");
         sub->add_option("--frames", o.frames, "DiT clip length (4k + 1)");
         sub->add_option("--vae-frames", o.vaeFrames, "VAE training clip length (4k + 1)");
         sub->add_option("--steps", o.steps, "total optimiser steps of the stage");
