@@ -228,7 +228,18 @@ public:
             }
             return !cancelled();
         };
-        auto sampled = sample(*m_dit, start, context, contextNull, options);
+        // Models with image-to-video conditioning channels but no CLIP branch (in_dim = 2 * z_dim + 4, like
+        // the embedded demo model) also see y = [4 mask channels, conditioning latent]: the mask is 1 on
+        // every conditioned latent frame, the latent channels hold the clean conditioning latents.
+        at::Tensor y;
+        if (!m_folder.dit.hasImageInput() && m_folder.dit.inDim == 2 * channels + 4) {
+            y = at::zeros({4 + channels, latentFrames, lh, lw}, at::kFloat);
+            for (const auto& [index, latent] : cond) {
+                y.narrow(0, 0, 4).select(1, index).fill_(1.0f);
+                y.narrow(0, 4, channels).select(1, index).copy_(latent);
+            }
+        }
+        auto sampled = sample(*m_dit, start, context, contextNull, options, y);
 
         GenerateResult result;
         const auto latent = sampled.latent.contiguous().cpu();

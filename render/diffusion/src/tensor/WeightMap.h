@@ -37,6 +37,10 @@ public:
     /// and records them, so a model of any configuration can be built without files (tests, benchmarks).
     static WeightMap random(std::uint64_t seed, std::string label = "random weights");
 
+    /// Training: parameters synthesized by a random() map from now on are autograd leaves
+    /// (requires_grad), so views a model takes of them stay differentiable. Off by default.
+    void setRequiresGrad(bool enabled) { m_requiresGrad = enabled; }
+
     /// Parameters handed out by a random() map, by stored name.
     const std::map<std::string, at::Tensor>& recorded() const { return m_recorded; }
 
@@ -59,6 +63,7 @@ private:
 
     const SafetensorsCheckpoint* m_checkpoint = nullptr;
     bool m_random = false;
+    bool m_requiresGrad = false;
     std::uint64_t m_seed = 0;
     std::map<std::string, at::Tensor> m_recorded;
     std::string m_label;

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <kinema/diffusion/Session.h>
+#include <kinema/trainer/Trainer.h>
+
+#include "TestSupport.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+using namespace kinema::trainer;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A tiny configuration: seconds per step on one CPU core.
+TrainOptions tinyOptions(const fs::path& work) {
+    TrainOptions o;
+    o.workDir = work;
+    o.width = 32;
+    o.height = 32;
+    o.frames = 5;
+    o.vaeFrames = 5;
+    o.batch = 1;
+    o.learningRate = 3e-3;
+    o.threads = 1;
+    o.checkpointEvery = 1;
+    o.supersampling = 1;
+    o.tokenizerCaptions = 200;
+    o.quiet = true;
+    auto& s = o.shape;
+    s.vaeDim = 8;
+    s.zDim = 4;
+    s.ditDim = 32;
+    s.ditLayers = 2;
+    s.ditHeads = 2;
+    s.ditFfn = 64;
+    s.freqDim = 32;
+    s.textDim = 32;
+    s.textLayers = 1;
+    s.textHeads = 2;
+    s.textFfn = 64;
+    s.textLen = 16;
+    s.vocab = 150;
+    return o;
+}
+
+/// Tokenizer and a briefly trained VAE in `work`.
+TrainOptions preparedWork(const fs::path& work) {
+    auto o = tinyOptions(work);
+    trainTokenizer(o);
+    o.steps = 2;
+    trainVae(o);
+    return o;
+}
+
+double mean(const std::vector<StepLoss>& v, std::size_t from, std::size_t to) {
+    double s = 0.0;
+    for (std::size_t i = from; i < to; ++i)
+        s += v[i].loss;
+    return s / static_cast<double>(to - from);
+}
+
+} // namespace
+
+TEST_CASE("trainer: pixel encoding is ACEScct mapped to [-1, 1] and keeps HDR values", "[trainer]") {
+    for (float linear : {0.0f, 0.18f, 1.0f, 4.0f, 16.0f}) {
+        const float v = encodePixel(linear);
+        CHECK(v >= -1.0f);
+        CHECK(v <= 1.0f);
+        CHECK(decodePixel(v) == Approx(linear).margin(1e-4).epsilon(1e-4));
+    }
+    CHECK(encodePixel(4.0f) > encodePixel(1.0f));
+}
+
+TEST_CASE("trainer: VAE loss decreases on a fixed batch", "[trainer]") {
+    kinema::test::TempDir dir;
+    auto o = tinyOptions(dir.path());
+    o.fixedBatch = true;
+    o.steps = 30;
+    const auto losses = trainVae(o);
+    REQUIRE(losses.size() == 30);
+    for (const auto& l : losses)
+        REQUIRE(std::isfinite(l.loss));
+    CHECK(mean(losses, 25, 30) < 0.7 * mean(losses, 0, 3));
+    CHECK(fs::exists(dir.path() / "vae_loss.csv"));
+}
+
+TEST_CASE("trainer: DiT flow-matching loss decreases on a fixed batch", "[trainer]") {
+    kinema::test::TempDir dir;
+    auto o = preparedWork(dir.path());
+    o.fixedBatch = true;
+    o.steps = 30;
+    const auto losses = trainDit(o);
+    REQUIRE(losses.size() == 30);
+    CHECK(mean(losses, 25, 30) < 0.7 * mean(losses, 0, 3));
+}
+
+TEST_CASE("trainer: a resumed run reproduces the next step's loss", "[trainer]") {
+    kinema::test::TempDir a, b;
+    auto oa = preparedWork(a.path());
+    auto ob = preparedWork(b.path());
+    SECTION("vae") {
+        oa.steps = 5;
+        oa.resume = ob.resume = false;
+        const auto straight = trainVae(oa);
+        ob.steps = 4;
+        trainVae(ob);
+        ob.resume = true;
+        ob.steps = 5;
+        const auto resumed = trainVae(ob);
+        REQUIRE(resumed.size() == 1);
+        CHECK(resumed[0].step == 5);
+        CHECK(resumed[0].loss == Approx(straight.back().loss).epsilon(1e-5));
+    }
+    SECTION("dit") {
+        oa.steps = 4;
+        const auto straight = trainDit(oa);
+        ob.steps = 3;
+        trainDit(ob);
+        ob.steps = 4;
+        const auto resumed = trainDit(ob);
+        REQUIRE(resumed.size() == 1);
+        CHECK(resumed[0].step == 4);
+        CHECK(resumed[0].loss == Approx(straight.back().loss).epsilon(1e-5));
+        CHECK(resumed[0].loss != Approx(straight[2].loss).epsilon(1e-5));
+    }
+}
+
+TEST_CASE("trainer: the exported folder opens through Session and generates a conditioned clip",
+          "[trainer]") {
+    kinema::test::TempDir dir;
+    auto o = preparedWork(dir.path());
+    o.steps = 2;
+    trainDit(o);
+    const auto model = dir.path() / "model";
+    const auto bytes = exportModel(o, model, "kinema-train export (test)");
+    CHECK(bytes > 0);
+    for (const char* f :
+         {"config.json", "kinema.json", "model.json", "spiece.model", "diffusion_pytorch_model.safetensors",
+          "Wan2.1_VAE.safetensors", "models_t5_umt5-xxl-enc-bf16.safetensors"})
+        CHECK(fs::exists(model / f));
+
+    namespace kd = kinema::diffusion;
+    kd::SessionOptions so;
+    so.threads = 1;
+    auto session = kd::Session::open(model, so);
+    const auto info = session->info();
+    CHECK(info.family == "wan2.1");
+    CHECK(info.latentChannels == 4);
+
+    kd::GenerateRequest r;
+    r.prompt = "a red circle moves left on a blue sky";
+    r.frames = 5;
+    r.width = 32;
+    r.height = 32;
+    r.steps = 2;
+    r.seed = 3;
+    kd::ConditioningFrame first;
+    first.position = 0;
+    first.image.width = 32;
+    first.image.height = 32;
+    first.image.rgb.assign(32 * 32 * 3, encodePixel(0.18f));
+    r.conditioning.push_back(first);
+    const auto result = session->generate(r);
+    REQUIRE(result.frames.size() == 5);
+    for (const auto& f : result.frames) {
+        REQUIRE(f.width == 32);
+        for (float v : f.rgb)
+            REQUIRE(std::isfinite(v));
+    }
+}
+
+TEST_CASE("trainer: the shipped demo model opens through Session and generates a clip", "[trainer]") {
+    const fs::path model = fs::path(KINEMA_RESOURCES_DIR) / "models" / "kinema-demo";
+    if (!fs::exists(model / "config.json")) {
+        WARN("no demo model at " << model.string());
+        return;
+    }
+    std::uint64_t bytes = 0;
+    for (const auto& entry : fs::directory_iterator(model))
+        bytes += entry.is_regular_file() ? entry.file_size() : 0;
+    CHECK(bytes <= 40u * 1000u * 1000u);
+
+    namespace kd = kinema::diffusion;
+    kd::SessionOptions so;
+    so.threads = 1;
+    auto session = kd::Session::open(model, so);
+    kd::GenerateRequest r;
+    r.prompt = "a yellow star moves right on a night sky";
+    r.frames = 17;
+    r.width = 64;
+    r.height = 64;
+    r.steps = 2;
+    r.seed = 5;
+    const auto result = session->generate(r);
+    REQUIRE(result.frames.size() == 17);
+    for (const auto& f : result.frames)
+        for (float v : f.rgb)
+            REQUIRE(std::isfinite(decodePixel(v)));
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// kinema-train: trains the embedded demo model stage by stage and exports it as a model folder.
+//   kinema-train tokenizer --work W      Unigram tokenizer (spm_train) on scene captions
+//   kinema-train vae --work W --steps N  causal VAE
+//   kinema-train dit --work W --steps N  DiT + text encoder (flow matching, conditioning masks)
+//   kinema-train export --work W --out resources/models/kinema-demo
+#include <kinema/trainer/Trainer.h>
+
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace kinema::trainer;
+    CLI::App app{"kinema-train: trains Kinema's embedded demo model"};
+    app.require_subcommand(1);
+    TrainOptions o;
+    std::string out;
+    std::string commandLine;
+    for (int i = 0; i < argc; ++i)
+        commandLine += (i ? " " : "") + std::string(i == 0 ? "kinema-train" : argv[i]);
+
+    auto common = [&](CLI::App* sub) {
+        sub->add_option("--work", o.workDir, "work directory (checkpoints, loss logs, tokenizer)")
+            ->required();
+        sub->add_option_function<int>(
+            "--size", [&](const int& size) { o.width = o.height = size; },
+            "frame width and height (multiple of 16)");
+        sub->add_option("--frames", o.frames, "DiT clip length (4k + 1)");
+        sub->add_option("--vae-frames", o.vaeFrames, "VAE training clip length (4k + 1)");
+        sub->add_option("--steps", o.steps, "total optimiser steps of the stage");
+        sub->add_option("--batch", o.batch, "clips per step");
+        sub->add_option("--lr", o.learningRate, "peak learning rate");
+        sub->add_option("--shift", o.shift, "flow-matching timestep shift");
+        sub->add_option("--seed", o.seed, "training seed");
+        sub->add_option("--threads", o.threads, "CPU threads (0 = all)");
+        sub->add_option("--checkpoint-every", o.checkpointEvery, "steps between checkpoints");
+        sub->add_flag(
+            "--restart", [&](std::int64_t) { o.resume = false; }, "ignore an existing checkpoint");
+        sub->add_option("--vae-dim", o.shape.vaeDim);
+        sub->add_option("--z-dim", o.shape.zDim);
+        sub->add_option("--dit-dim", o.shape.ditDim);
+        sub->add_option("--dit-layers", o.shape.ditLayers);
+        sub->add_option("--dit-heads", o.shape.ditHeads);
+        sub->add_option("--dit-ffn", o.shape.ditFfn);
+        sub->add_option("--text-dim", o.shape.textDim);
+        sub->add_option("--text-layers", o.shape.textLayers);
+        sub->add_option("--text-ffn", o.shape.textFfn);
+        sub->add_option("--text-len", o.shape.textLen);
+        sub->add_option("--vocab", o.shape.vocab, "requested tokenizer vocabulary size");
+        sub->add_option("--supersampling", o.supersampling, "scene renderer anti-aliasing per axis");
+    };
+    auto* tok = app.add_subcommand("tokenizer", "train the Unigram tokenizer with spm_train");
+    auto* vae = app.add_subcommand("vae", "train the causal VAE");
+    auto* dit = app.add_subcommand("dit", "train the DiT and the text encoder");
+    auto* exp = app.add_subcommand("export", "write the model folder");
+    for (auto* sub : {tok, vae, dit, exp})
+        common(sub);
+    exp->add_option("--out", out, "model folder to write")->required();
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (tok->parsed())
+            trainTokenizer(o);
+        else if (vae->parsed())
+            trainVae(o);
+        else if (dit->parsed())
+            trainDit(o);
+        else if (exp->parsed()) {
+            const auto bytes = exportModel(o, out, commandLine);
+            std::cout << "exported " << out << ": " << bytes << " bytes\n";
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "kinema-train: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}

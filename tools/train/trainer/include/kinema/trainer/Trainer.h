@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// kinema::trainer: trains Kinema's embedded demo model (a small Wan 2.1-architecture model) on procedural
+/// scenes, and exports it as a model folder that the diffusion core's Session opens like any Wan folder.
+///
+/// Design: the trainer builds the diffusion core's own WanVae / WanDit / WanT5 from a seeded random
+/// WeightMap whose tensors are autograd leaves, so training and inference share one implementation. Data
+/// are scene-linear clips from kinema::scenes, stored as ACEScct code values mapped to [-1, 1]
+/// (v = 2 * ACEScct - 1), so decoded output is scene-linear HDR after the inverse mapping. Every random
+/// choice of step s is drawn from seeds derived from (seed, s), so a resumed run repeats exactly what an
+/// uninterrupted run does. Stages:
+///   tokenizer  captions -> `spm_train` (separate process) -> work/spiece.model (Unigram)
+///   vae        autoencoder on short clips (MSE + small latent penalty) -> work/vae.safetensors
+///   dit        flow matching with shift, DiT + text encoder, I2V-style conditioning channels
+///              (noise latent | 4 mask channels | conditioning latent), random conditioning masks
+///   export     model folder: config.json, kinema.json, three safetensors files, spiece.model, model.json
+/// The public interface is torch-free.
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kinema::trainer {
+
+/// Raised for unusable options, missing stage outputs and failed subprocesses.
+class TrainError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ModelShape {
+    // VAE (Wan causal VAE, smaller widths)
+    int vaeDim = 16;
+    int zDim = 8;
+    int vaeResBlocks = 1;
+    // DiT
+    int ditDim = 128;
+    int ditLayers = 4;
+    int ditHeads = 4;
+    int ditFfn = 512;
+    int freqDim = 128;
+    // text encoder (umT5-style)
+    int textDim = 128;
+    int textLayers = 2;
+    int textHeads = 4;
+    int textFfn = 256;
+    int textLen = 48;
+    int vocab = 400; ///< requested tokenizer vocabulary (the trained model may be smaller)
+};
+
+struct TrainOptions {
+    std::filesystem::path workDir; ///< checkpoints, loss logs, tokenizer
+    ModelShape shape;
+    int width = 64;
+    int height = 64;
+    int frames = 17;   ///< DiT clip length (4k + 1)
+    int vaeFrames = 5; ///< VAE training clip length (4k + 1)
+    int steps = 100;   ///< total optimiser steps of the stage (a resumed run continues to this number)
+    int batch = 2;
+    double learningRate = 1e-3;
+    double shift = 3.0;       ///< flow-matching timestep shift
+    double textDropout = 0.1; ///< probability of training on the negative prompt (for guidance)
+    std::uint64_t seed = 1;
+    int threads = 0; ///< 0 = all hardware threads
+    int checkpointEvery = 50;
+    bool resume = true;           ///< continue from work/<stage>.safetensors if present
+    bool fixedBatch = false;      ///< every step sees the batch of step 0 (tests)
+    int supersampling = 2;        ///< scene renderer anti-aliasing
+    int tokenizerCaptions = 3000; ///< captions sampled to train the tokenizer
+    bool quiet = false;
+};
+
+struct StepLoss {
+    int step = 0; ///< 1-based
+    double loss = 0.0;
+};
+
+/// Trains the Unigram tokenizer with `spm_train` on scene captions; writes work/spiece.model.
+void trainTokenizer(const TrainOptions& options);
+
+/// Runs VAE steps from the last checkpoint (or from scratch) up to options.steps; appends to
+/// work/vae_loss.csv and returns the losses of the steps run.
+std::vector<StepLoss> trainVae(const TrainOptions& options);
+
+/// Same for the DiT and text encoder (needs work/vae.safetensors and work/spiece.model).
+std::vector<StepLoss> trainDit(const TrainOptions& options);
+
+/// Writes the model folder `outDir` from the work directory's checkpoints. Returns its total size in bytes.
+std::uint64_t exportModel(const TrainOptions& options, const std::filesystem::path& outDir,
+                          const std::string& commandLine = {});
+
+/// ACEScct mapping of the model's pixel space: v = 2 * ACEScct(linear) - 1, and its inverse.
+float encodePixel(float linear);
+float decodePixel(float value);
+
+} // namespace kinema::trainer

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "TrainerInternal.h"
+
+#include "io/SafetensorsReader.h"
+
+#include <kinema/diffusion/SafetensorsWriter.h>
+#include <kinema/scenes/Analyser.h>
+#include <kinema/scenes/Caption.h>
+#include <kinema/scenes/Render.h>
+#include <kinema/scenes/SceneSpec.h>
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+namespace kinema::trainer {
+
+float encodePixel(float linear) {
+    return 2.0f * scenes::toAcesCct(linear) - 1.0f;
+}
+
+float decodePixel(float value) {
+    return scenes::fromAcesCct(0.5f * (value + 1.0f));
+}
+
+} // namespace kinema::trainer
+
+namespace kinema::trainer::detail {
+
+wan21::VaeConfig vaeConfig(const ModelShape& s) {
+    wan21::VaeConfig c;
+    c.dim = s.vaeDim;
+    c.zDim = s.zDim;
+    c.dimMult = {1, 2, 4, 4};
+    c.numResBlocks = s.vaeResBlocks;
+    c.temporalDownsample = {false, true, true};
+    c.latentsMean.assign(static_cast<std::size_t>(s.zDim), 0.0f);
+    c.latentsStd.assign(static_cast<std::size_t>(s.zDim), 1.0f);
+    c.validate("trainer VAE shape");
+    return c;
+}
+
+wan21::DitConfig ditConfig(const ModelShape& s) {
+    wan21::DitConfig c;
+    c.modelType = "t2v"; // no CLIP branch; the conditioning channels are part of in_dim
+    c.textLen = s.textLen;
+    c.inDim = 2 * s.zDim + 4;
+    c.outDim = s.zDim;
+    c.dim = s.ditDim;
+    c.ffnDim = s.ditFfn;
+    c.freqDim = s.freqDim;
+    c.textDim = s.textDim;
+    c.numHeads = s.ditHeads;
+    c.numLayers = s.ditLayers;
+    c.validate("trainer DiT shape");
+    return c;
+}
+
+wan21::T5Config t5Config(const ModelShape& s, std::int64_t vocab) {
+    wan21::T5Config c;
+    c.vocab = vocab;
+    c.dim = s.textDim;
+    c.dimAttn = s.textDim;
+    c.dimFfn = s.textFfn;
+    c.numHeads = s.textHeads;
+    c.numLayers = s.textLayers;
+    c.numBuckets = 32;
+    c.maxDistance = 128;
+    c.textLen = s.textLen;
+    c.validate("trainer text encoder shape");
+    return c;
+}
+
+namespace {
+template <typename Model, typename Config, typename... Extra>
+Trainable<Model> build(const Config& config, std::uint64_t seed, const char* label, Extra... extra) {
+    Trainable<Model> t;
+    t.weights = std::make_unique<WeightMap>(WeightMap::random(seed, label));
+    t.weights->setRequiresGrad(true);
+    t.model = std::make_unique<Model>(config, *t.weights, extra...);
+    t.params = t.weights->recorded();
+    return t;
+}
+} // namespace
+
+Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed) {
+    return build<wan21::WanVae>(config, seed, "trainer VAE", true, true);
+}
+
+Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed) {
+    auto t = build<wan21::WanDit>(config, seed, "trainer DiT");
+    // Zero-initialised output head: the first predictions are 0, a stable start for flow matching.
+    at::NoGradGuard noGrad;
+    t.params.at("head.head.weight").zero_();
+    t.params.at("head.head.bias").zero_();
+    return t;
+}
+
+Trainable<wan21::WanT5> buildT5(const wan21::T5Config& config, std::uint64_t seed) {
+    return build<wan21::WanT5>(config, seed, "trainer text encoder");
+}
+
+Adam::Adam(ParamMap params)
+    : m_params(std::move(params)) {
+    for (const auto& [name, p] : m_params) {
+        m_m[name] = at::zeros_like(p.detach());
+        m_v[name] = at::zeros_like(p.detach());
+    }
+}
+
+void Adam::zeroGrad() {
+    for (auto& [name, p] : m_params)
+        if (p.grad().defined())
+            p.mutable_grad() = at::Tensor();
+}
+
+double Adam::step(double lr, double clipNorm) {
+    at::NoGradGuard noGrad;
+    double sq = 0.0;
+    for (const auto& [name, p] : m_params)
+        if (p.grad().defined())
+            sq += p.grad().pow(2).sum().item<double>();
+    const double norm = std::sqrt(sq);
+    const double scale = (std::isfinite(norm) && norm > clipNorm) ? clipNorm / norm : 1.0;
+    ++m_steps;
+    constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const double c1 = 1.0 - std::pow(b1, m_steps), c2 = 1.0 - std::pow(b2, m_steps);
+    for (auto& [name, p] : m_params) {
+        if (!p.grad().defined())
+            continue;
+        const auto g = p.grad() * scale;
+        auto& m = m_m.at(name);
+        auto& v = m_v.at(name);
+        m.mul_(b1).add_(g, 1.0 - b1);
+        v.mul_(b2).addcmul_(g, g, 1.0 - b2);
+        p.sub_(lr * (m / c1) / ((v / c2).sqrt() + eps));
+    }
+    return norm;
+}
+
+void writeTensors(const std::filesystem::path& path, const ParamMap& tensors,
+                  const std::map<std::string, std::string>& metadata) {
+    std::vector<RawTensor> raws;
+    for (const auto& [name, t] : tensors) {
+        auto owned = std::make_shared<at::Tensor>(t.detach().to(at::kFloat).contiguous().clone());
+        RawTensor r;
+        r.name = name;
+        r.dtype = DType::F32;
+        r.shape.assign(owned->sizes().begin(), owned->sizes().end());
+        r.data = reinterpret_cast<const std::byte*>(owned->data_ptr<float>());
+        r.nbytes = static_cast<std::size_t>(owned->numel()) * sizeof(float);
+        r.owner = owned;
+        raws.push_back(std::move(r));
+    }
+    writeSafetensors(path, raws, metadata);
+}
+
+void Adam::save(const std::filesystem::path& path) const {
+    ParamMap all;
+    for (const auto& [name, p] : m_params) {
+        all["param/" + name] = p;
+        all["adam_m/" + name] = m_m.at(name);
+        all["adam_v/" + name] = m_v.at(name);
+    }
+    writeTensors(path, all, {{"step", std::to_string(m_steps)}});
+}
+
+namespace {
+void copyInto(const SafetensorsCheckpoint& ckpt, const std::string& key, at::Tensor& dst,
+              const std::filesystem::path& path) {
+    const auto* raw = ckpt.find(key);
+    if (!raw)
+        throw TrainError("checkpoint '" + path.string() + "': tensor '" + key + "' is missing");
+    const auto src = toTensor(*raw);
+    if (src.sizes() != dst.sizes())
+        throw TrainError("checkpoint '" + path.string() + "': tensor '" + key +
+                         "' has another shape than the model's (different model options?)");
+    at::NoGradGuard noGrad;
+    dst.copy_(src);
+}
+} // namespace
+
+bool Adam::load(const std::filesystem::path& path) {
+    if (!std::filesystem::exists(path))
+        return false;
+    const auto ckpt = SafetensorsCheckpoint::open(path);
+    for (auto& [name, p] : m_params) {
+        copyInto(ckpt, "param/" + name, p, path);
+        copyInto(ckpt, "adam_m/" + name, m_m.at(name), path);
+        copyInto(ckpt, "adam_v/" + name, m_v.at(name), path);
+    }
+    const auto& meta = ckpt.files().front().metadata();
+    const auto it = meta.find("step");
+    if (it == meta.end())
+        throw TrainError("checkpoint '" + path.string() + "': no step count in its metadata");
+    m_steps = std::stoi(it->second);
+    return true;
+}
+
+void loadParams(const std::filesystem::path& path, ParamMap& params) {
+    if (!std::filesystem::exists(path))
+        throw TrainError("checkpoint '" + path.string() + "' does not exist (run its training stage first)");
+    const auto ckpt = SafetensorsCheckpoint::open(path);
+    for (auto& [name, p] : params)
+        copyInto(ckpt, "param/" + name, p, path);
+}
+
+std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
+    auto mix = [](std::uint64_t z) {
+        z += 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    };
+    return mix(mix(mix(mix(a) ^ b) ^ c) ^ d);
+}
+
+Sample renderSample(std::uint64_t sceneSeed, int width, int height, int frames, int firstFrame, int timeline,
+                    int supersampling) {
+    const auto spec = scenes::sample(sceneSeed);
+    scenes::RenderSettings rs;
+    rs.width = width;
+    rs.height = height;
+    rs.frames = frames;
+    rs.fps = 16.0;
+    rs.firstFrame = firstFrame;
+    rs.timelineFrames = timeline;
+    rs.supersampling = supersampling;
+    const auto clip = scenes::render(spec, rs);
+    // clip.rgb: frame-major, rows, pixels, RGB -> [3, T, H, W]
+    std::vector<float> encoded(clip.rgb.size());
+    for (std::size_t i = 0; i < encoded.size(); ++i)
+        encoded[i] = encodePixel(clip.rgb[i]);
+    auto video = at::tensor(encoded, at::kFloat).view({frames, height, width, 3}).permute({3, 0, 1, 2});
+    Sample s;
+    s.video = video.contiguous();
+    const auto style = scenes::kAllCaptionStyles[mixSeed(sceneSeed, 7) % scenes::kAllCaptionStyles.size()];
+    s.caption = scenes::caption(spec, style, mixSeed(sceneSeed, 11));
+    return s;
+}
+
+void appendLossLog(const std::filesystem::path& path, const std::vector<StepLoss>& rows, double seconds) {
+    const bool fresh = !std::filesystem::exists(path);
+    std::ofstream out(path, std::ios::app);
+    if (!out)
+        throw TrainError("loss log '" + path.string() + "': cannot open for writing");
+    if (fresh)
+        out << "step,loss,seconds\n";
+    for (const auto& r : rows)
+        out << r.step << ',' << r.loss << ',' << seconds << '\n';
+}
+
+std::filesystem::path latentStatsPath(const TrainOptions& options) {
+    return options.workDir / "latent_stats.safetensors";
+}
+
+void setThreads(int threads) {
+    at::set_num_threads(threads > 0 ? threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+} // namespace kinema::trainer::detail

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+// The training stages: tokenizer (spm_train subprocess), VAE, DiT + text encoder.
+#include "TrainerInternal.h"
+
+#include "families/wan21/WanModelFolder.h"
+#include "io/SafetensorsReader.h"
+#include "text/PromptTokenizers.h"
+
+#include <kinema/diffusion/Tokenizer.h>
+#include <kinema/scenes/Caption.h>
+#include <kinema/scenes/SceneSpec.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+namespace kinema::trainer {
+
+using namespace detail;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kTimeline = 17; ///< scenes are rendered on a 17-frame timeline (about 1 s at 16 fps)
+constexpr std::uint64_t kVaeStage = 1, kDitStage = 2, kTokenizerStage = 3, kStatsStage = 4;
+
+void checkOptions(const TrainOptions& o) {
+    if (o.workDir.empty())
+        throw TrainError("no work directory given");
+    if (o.width < 16 || o.height < 16 || o.width % 16 || o.height % 16)
+        throw TrainError("size " + std::to_string(o.width) + "x" + std::to_string(o.height) +
+                         ": width and height must be multiples of 16");
+    if (o.frames < 1 || (o.frames - 1) % 4 || o.vaeFrames < 1 || (o.vaeFrames - 1) % 4)
+        throw TrainError("frame counts must be 4k + 1");
+    if (o.steps < 0 || o.batch < 1 || !(o.learningRate > 0) || !(o.shift > 0))
+        throw TrainError("steps must be >= 0, batch >= 1, learning rate and shift > 0");
+    fs::create_directories(o.workDir);
+}
+
+double learningRate(const TrainOptions& o, int step) {
+    constexpr int kWarmup = 20;
+    return o.learningRate * std::min(1.0, static_cast<double>(step) / kWarmup);
+}
+
+/// Runs `lossOf(step)` + backward + update from the checkpoint's step to options.steps.
+template <typename LossFn>
+std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log,
+                              const char* stage, LossFn&& lossOf) {
+    if (!(o.resume && adam.load(ckpt)))
+        fs::remove(log);
+    std::vector<StepLoss> losses;
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<StepLoss> pending;
+    auto flush = [&] {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        appendLossLog(log, pending, seconds);
+        pending.clear();
+        adam.save(ckpt);
+    };
+    while (adam.steps() < o.steps) {
+        const int step = adam.steps() + 1;
+        adam.zeroGrad();
+        const int dataStep = o.fixedBatch ? 1 : step;
+        const double loss = lossOf(dataStep, step);
+        const double norm = adam.step(learningRate(o, step));
+        losses.push_back({step, loss});
+        pending.push_back({step, loss});
+        if (!o.quiet)
+            std::cout << stage << " step " << step << "/" << o.steps << " loss " << loss << " grad " << norm
+                      << std::endl;
+        if (step % std::max(1, o.checkpointEvery) == 0 || step == o.steps)
+            flush();
+    }
+    if (!pending.empty())
+        flush();
+    return losses;
+}
+
+} // namespace
+
+void trainTokenizer(const TrainOptions& o) {
+    checkOptions(o);
+    const auto corpus = o.workDir / "captions.txt";
+    {
+        std::ofstream out(corpus);
+        for (int i = 0; i < o.tokenizerCaptions; ++i) {
+            const auto seed = mixSeed(o.seed, kTokenizerStage, static_cast<std::uint64_t>(i));
+            const auto spec = scenes::sample(seed);
+            for (auto style : scenes::kAllCaptionStyles)
+                out << scenes::caption(spec, style, mixSeed(seed, 11)) << '\n';
+        }
+        if (!out)
+            throw TrainError("cannot write '" + corpus.string() + "'");
+    }
+    const auto prefix = o.workDir / "spiece";
+    const std::string command = "spm_train --input='" + corpus.string() + "' --model_prefix='" +
+                                prefix.string() + "' --vocab_size=" + std::to_string(o.shape.vocab) +
+                                " --model_type=unigram --character_coverage=1.0 --pad_id=0 --eos_id=1"
+                                " --unk_id=2 --bos_id=-1 --hard_vocab_limit=false --num_threads=1"
+                                " --minloglevel=2 > '" +
+                                (o.workDir / "spm_train.log").string() + "' 2>&1";
+    if (std::system(command.c_str()) != 0 || !fs::exists(prefix.string() + ".model"))
+        throw TrainError("spm_train failed (is the sentencepiece package installed?); see '" +
+                         (o.workDir / "spm_train.log").string() + "'");
+    const auto tok = UnigramTokenizer::fromSentencePieceModel(prefix.string() + ".model");
+    if (tok.eosId() != 1 || tok.padId() != 0)
+        throw TrainError("the trained tokenizer does not have <pad> = 0 and </s> = 1");
+    if (!o.quiet)
+        std::cout << "tokenizer: " << tok.vocabSize() << " pieces -> " << prefix.string() << ".model\n";
+}
+
+std::vector<StepLoss> trainVae(const TrainOptions& o) {
+    checkOptions(o);
+    setThreads(o.threads);
+    auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
+    Adam adam(vae.params);
+    return runLoop(o, adam, o.workDir / "vae.safetensors", o.workDir / "vae_loss.csv", "vae",
+                   [&](int dataStep, int) {
+                       double total = 0.0;
+                       for (int i = 0; i < o.batch; ++i) {
+                           const auto seed = mixSeed(o.seed, kVaeStage, static_cast<std::uint64_t>(dataStep),
+                                                     static_cast<std::uint64_t>(i));
+                           const int first = static_cast<int>(seed % (kTimeline - o.vaeFrames + 1));
+                           const auto s = renderSample(seed, o.width, o.height, o.vaeFrames, first,
+                                                       std::max(kTimeline, o.vaeFrames), o.supersampling);
+                           const auto x = s.video.unsqueeze(0);
+                           const auto mu = vae.model->encode(x);
+                           const auto rec = vae.model->decode(mu);
+                           auto loss = (rec - x).pow(2).mean() + 1e-3 * mu.pow(2).mean();
+                           loss = loss / o.batch;
+                           loss.backward();
+                           total += loss.item<double>();
+                       }
+                       return total;
+                   });
+}
+
+namespace {
+
+/// Per-channel mean and std of the VAE's raw latents over fixed clips (computed once per work folder).
+std::pair<std::vector<float>, std::vector<float>> latentStats(const TrainOptions& o, wan21::WanVae& vae) {
+    const auto path = latentStatsPath(o);
+    if (!fs::exists(path)) {
+        at::NoGradGuard noGrad;
+        std::vector<at::Tensor> mus;
+        for (int i = 0; i < 16; ++i) {
+            const auto seed = mixSeed(o.seed, kStatsStage, static_cast<std::uint64_t>(i));
+            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+            mus.push_back(vae.encode(s.video.unsqueeze(0))[0].flatten(1));
+        }
+        const auto all = at::cat(mus, 1);
+        writeTensors(path, {{"mean", all.mean(1)}, {"std", all.std(1).clamp_min(1e-3)}});
+    }
+    const auto ckpt = SafetensorsCheckpoint::open(path);
+    auto read = [&](const char* name) {
+        const auto t = toTensor(*ckpt.find(name)).contiguous();
+        return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    };
+    return {read("mean"), read("std")};
+}
+
+/// Latent-frame conditioning mask of one training sample: none, first, first+last, random keyframes or
+/// the first K frames, chosen uniformly.
+at::Tensor conditioningMask(std::int64_t frames, at::Generator& gen) {
+    auto mask = at::zeros({frames}, at::kFloat);
+    const auto pick = [&](std::int64_t n) { return at::randint(n, {1}, gen).item<std::int64_t>(); };
+    switch (pick(5)) {
+    case 0:
+        break;
+    case 1:
+        mask[0] = 1.0f;
+        break;
+    case 2:
+        mask[0] = 1.0f;
+        mask[frames - 1] = 1.0f;
+        break;
+    case 3:
+        for (std::int64_t f = 0; f < frames; ++f)
+            if (pick(3) == 0)
+                mask[f] = 1.0f;
+        break;
+    default:
+        mask.narrow(0, 0, 1 + pick(std::max<std::int64_t>(1, frames - 1))).fill_(1.0f);
+        break;
+    }
+    return mask;
+}
+
+} // namespace
+
+std::vector<StepLoss> trainDit(const TrainOptions& o) {
+    checkOptions(o);
+    setThreads(o.threads);
+    const auto spiece = o.workDir / "spiece.model";
+    if (!fs::exists(spiece))
+        throw TrainError("'" + spiece.string() + "' is missing: run the tokenizer stage first");
+    const auto vocab =
+        static_cast<std::int64_t>(UnigramTokenizer::fromSentencePieceModel(spiece).vocabSize());
+    auto vaeCfg = vaeConfig(o.shape);
+    auto vae = buildVae(vaeCfg, mixSeed(o.seed, kVaeStage));
+    loadParams(o.workDir / "vae.safetensors", vae.params);
+    for (auto& [name, p] : vae.params)
+        p.requires_grad_(false);
+    auto [mean, stdev] = latentStats(o, *vae.model);
+    const auto meanT = at::tensor(mean).view({-1, 1, 1, 1}), stdT = at::tensor(stdev).view({-1, 1, 1, 1});
+
+    const auto tokenizer = makeUmt5Tokenizer(o.workDir);
+    auto dit = buildDit(ditConfig(o.shape), mixSeed(o.seed, kDitStage));
+    auto t5 = buildT5(t5Config(o.shape, vocab), mixSeed(o.seed, kDitStage, 1));
+    ParamMap params;
+    for (const auto& [name, p] : dit.params)
+        params["dit/" + name] = p;
+    for (const auto& [name, p] : t5.params)
+        params["text_encoder/" + name] = p;
+    Adam adam(params);
+    const auto& negative = wan21::defaultNegativePrompt();
+
+    return runLoop(
+        o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", [&](int dataStep, int) {
+            double total = 0.0;
+            for (int i = 0; i < o.batch; ++i) {
+                const auto seed = mixSeed(o.seed, kDitStage, static_cast<std::uint64_t>(dataStep),
+                                          static_cast<std::uint64_t>(i));
+                auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
+                const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+                at::Tensor z0;
+                {
+                    at::NoGradGuard noGrad;
+                    z0 = ((vae.model->encode(s.video.unsqueeze(0))[0] - meanT) / stdT).contiguous();
+                }
+                const bool drop = at::rand({1}, gen).item<double>() < o.textDropout;
+                const auto tokens = tokenizer->tokenize(drop ? negative : s.caption,
+                                                        static_cast<std::size_t>(o.shape.textLen));
+                const auto l = static_cast<std::int64_t>(tokens.ids.size());
+                const auto ids = at::tensor(tokens.ids, at::kLong).view({1, l});
+                auto mask = at::zeros({1, l}, at::kLong);
+                mask.narrow(1, 0, static_cast<std::int64_t>(tokens.length)).fill_(1);
+                const auto hidden =
+                    t5.model->forward(ids, mask)[0].narrow(0, 0, static_cast<std::int64_t>(tokens.length));
+                const auto context = dit.model->embedContext(hidden);
+
+                const double u = at::rand({1}, gen).item<double>();
+                const double shifted = o.shift * u / (1.0 + (o.shift - 1.0) * u);
+                const std::int64_t t = std::clamp<std::int64_t>(std::llround(shifted * 1000.0), 1, 999);
+                const float sigma = static_cast<float>(t) / 1000.0f;
+                const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
+                const auto xt = (1.0f - sigma) * z0 + sigma * noise;
+                const auto frameMask = conditioningMask(z0.size(1), gen).view({1, -1, 1, 1});
+                const auto y =
+                    at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), z0 * frameMask}, 0);
+                const auto v = dit.model->forward(xt, t, context, y);
+                auto loss = (v - (noise - z0)).pow(2).mean() / o.batch;
+                loss.backward();
+                total += loss.item<double>();
+            }
+            return total;
+        });
+}
+
+} // namespace kinema::trainer

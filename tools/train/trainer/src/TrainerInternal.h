@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Shared pieces of the trainer's stages: models built for training, the optimiser, checkpoints, data.
+#include "kinema/trainer/Trainer.h"
+
+#include "families/wan21/WanConfig.h"
+#include "families/wan21/WanDit.h"
+#include "families/wan21/WanT5.h"
+#include "families/wan21/WanVae.h"
+#include "tensor/WeightMap.h"
+
+#include <ATen/ATen.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace kinema::trainer::detail {
+
+using namespace kinema::diffusion;
+
+/// Named trainable tensors (autograd leaves) of one or more models.
+using ParamMap = std::map<std::string, at::Tensor>;
+
+/// A model built from a seeded random WeightMap with trainable leaves; `params` are its tensors by name.
+template <typename Model>
+struct Trainable {
+    std::unique_ptr<WeightMap> weights;
+    std::unique_ptr<Model> model;
+    ParamMap params;
+};
+
+wan21::VaeConfig vaeConfig(const ModelShape& shape);
+wan21::DitConfig ditConfig(const ModelShape& shape);
+wan21::T5Config t5Config(const ModelShape& shape, std::int64_t vocab);
+
+Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed);
+Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed);
+Trainable<wan21::WanT5> buildT5(const wan21::T5Config& config, std::uint64_t seed);
+
+/// Adam with bias correction and global gradient-norm clipping.
+class Adam {
+public:
+    explicit Adam(ParamMap params);
+    /// One update with learning rate `lr`; returns the gradient norm before clipping.
+    double step(double lr, double clipNorm = 1.0);
+    void zeroGrad();
+    int steps() const { return m_steps; }
+    ParamMap& params() { return m_params; }
+
+    /// Writes parameters and moments (prefix-named) with the step count to `path`.
+    void save(const std::filesystem::path& path) const;
+    /// Restores what save() wrote; returns false if `path` does not exist.
+    bool load(const std::filesystem::path& path);
+
+private:
+    ParamMap m_params, m_m, m_v;
+    int m_steps = 0;
+};
+
+/// Loads "param/<name>" tensors of a checkpoint written by Adam::save into `params` (no moments).
+void loadParams(const std::filesystem::path& path, ParamMap& params);
+/// Writes tensors under their own names (F32) with string metadata.
+void writeTensors(const std::filesystem::path& path, const ParamMap& tensors,
+                  const std::map<std::string, std::string>& metadata = {});
+
+/// Deterministic seed derivation (splitmix64 of the mixed inputs).
+std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0, std::uint64_t d = 0);
+
+/// A rendered training clip: video [3, T, H, W] in the model's pixel space and one caption.
+struct Sample {
+    at::Tensor video;
+    std::string caption;
+};
+/// Scene `sceneSeed`, `frames` frames starting at `firstFrame` of a `timeline`-frame timeline.
+Sample renderSample(std::uint64_t sceneSeed, int width, int height, int frames, int firstFrame, int timeline,
+                    int supersampling);
+
+/// Appends rows to a CSV loss log (writes the header when the file is new).
+void appendLossLog(const std::filesystem::path& path, const std::vector<StepLoss>& rows, double seconds);
+
+/// Latent statistics file written at the start of the DiT stage.
+std::filesystem::path latentStatsPath(const TrainOptions& options);
+
+void setThreads(int threads);
+
+} // namespace kinema::trainer::detail
