@@ -11,6 +11,8 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -193,6 +195,34 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
             scheduleEvaluation(0); // the paused frame gets its badges and errors back
         }
     });
+
+    // Progress and Cancel for the background computation (a long generation must be stoppable).
+    m_busyProgress = new QProgressBar;
+    m_busyProgress->setObjectName(QStringLiteral("busyProgress"));
+    m_busyProgress->setRange(0, 1000);
+    m_busyProgress->setMaximumWidth(160);
+    m_busyProgress->setVisible(false);
+    m_cancelButton = new QPushButton(tr("Cancel"));
+    m_cancelButton->setObjectName(QStringLiteral("cancelComputation"));
+    m_cancelButton->setToolTip(tr("Stop the computation of the viewed node (within one generation step)"));
+    m_cancelButton->setVisible(false);
+    statusBar()->addPermanentWidget(m_busyProgress);
+    statusBar()->addPermanentWidget(m_cancelButton);
+    connect(m_cancelButton, &QPushButton::clicked, this, [this] {
+        m_evaluationTimer.stop();
+        m_evaluation->cancel();
+        statusBar()->showMessage(tr("Computation cancelled"), 3000);
+    });
+    connect(m_evaluation.get(), &EvaluationService::busyChanged, this, [this](bool busy) {
+        m_busyProgress->setVisible(busy);
+        m_cancelButton->setVisible(busy);
+        if (busy)
+            m_busyProgress->setValue(0);
+    });
+    connect(m_evaluation.get(), &EvaluationService::progress, this,
+            [this](quint64, const QString&, double fraction, const QString&) {
+                m_busyProgress->setValue(static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 1000.0));
+            });
 
     // Pixel probe in the status bar.
     m_probeLabel = new QLabel;

@@ -8,6 +8,7 @@
 
 #include <QListWidget>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QTest>
 #include <QTimer>
@@ -142,4 +143,21 @@ TEST_CASE("evaluation: the render dialog writes the Write node's frames in the b
     CHECK(dialog.progressBar()->value() == 3);
     for (const char* f : {"frame.0001.exr", "frame.0002.exr", "frame.0003.exr"})
         CHECK(fs::exists(out / f));
+}
+
+TEST_CASE("evaluation: a long computation shows progress and a Cancel button that stops it", "[gui]") {
+    Session s;
+    auto& slow = s.doc().addNode("SlowTest", "Gen", {0, 0});
+    s.doc().setParam(slow, "seconds", 600.0);
+    const int cancelledBefore = test::g_slowCancelled.load();
+    const int startedBefore = test::g_slowStarted.load();
+    REQUIRE(s.window.viewNode(QStringLiteral("Gen")));
+    REQUIRE(test::waitFor([&] { return test::g_slowStarted.load() > startedBefore; }));
+    QPushButton* cancel = s.window.cancelButton();
+    REQUIRE(cancel);
+    REQUIRE(test::waitFor([&] { return cancel->isVisible(); }));
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    REQUIRE(test::waitFor([&] { return !s.window.evaluation().isBusy(); }, 20000));
+    CHECK(test::g_slowCancelled.load() > cancelledBefore);
+    REQUIRE(test::waitFor([&] { return !cancel->isVisible(); }));
 }

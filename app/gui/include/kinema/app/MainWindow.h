@@ -26,6 +26,9 @@
 #include <QSettings>
 #include <QTimer>
 
+class QProgressBar;
+class QPushButton;
+
 #include "kinema/app/AutosaveManager.h"
 #include "kinema/app/EvaluationService.h"
 #include "kinema/app/GraphModel.h"
@@ -116,6 +119,10 @@ Q_SIGNALS:
 protected:
     void closeEvent(QCloseEvent* event) override;
 
+public:
+    /// The status-bar button that cancels the background computation (visible while one runs).
+    QPushButton* cancelButton() const { return m_cancelButton; }
+
 private:
     void buildMenus();
     void updateTitle();
@@ -153,6 +160,8 @@ private:
     quint64 m_requestSerial = 0;
     std::unique_ptr<viewer::PlaybackController> m_playback;
     QLabel* m_probeLabel = nullptr;
+    QProgressBar* m_busyProgress = nullptr; ///< progress of the background computation
+    QPushButton* m_cancelButton = nullptr;  ///< cancels it (long generations)
     QString m_compareNode;
     QString m_colorKey;
     QString m_colorSource;
