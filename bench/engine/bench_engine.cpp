@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
     std::printf("bench/engine: %zu nodes, %d frames of %dx%d RGBA float, %u threads\n", g.nodeCount(), frames,
                 width, height, render::ThreadPool::global().size());
 
-    const std::size_t budget = argc > 3 ? static_cast<std::size_t>(std::atof(argv[3]) * 1048576.0) : (std::size_t(4) << 30);
+    const std::size_t budget =
+        argc > 3 ? static_cast<std::size_t>(std::atof(argv[3]) * 1048576.0) : (std::size_t(4) << 30);
     render::ComputeCache cache(budget);
     render::Evaluator eval(cache);
     auto run = [&](render::Evaluator& e) {
