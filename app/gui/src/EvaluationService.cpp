@@ -12,14 +12,20 @@ namespace {
 /// Forwards progress of one request to the service's (queued) progress signal.
 class RequestProgress : public graph::ProgressSink {
 public:
-    RequestProgress(std::function<void(double, std::string_view)> forward)
-        : m_forward(std::move(forward)) {}
+    using PreviewFn = std::function<void(int, int, const std::vector<float>&)>;
+    RequestProgress(std::function<void(double, std::string_view)> forward, PreviewFn preview)
+        : m_forward(std::move(forward))
+        , m_preview(std::move(preview)) {}
     void progress(std::string_view, double fraction, std::string_view detail) override {
         m_forward(fraction, detail);
+    }
+    void preview(std::string_view, int width, int height, const std::vector<float>& rgb) override {
+        m_preview(width, height, rgb);
     }
 
 private:
     std::function<void(double, std::string_view)> m_forward;
+    PreviewFn m_preview;
 };
 
 } // namespace
@@ -147,10 +153,15 @@ EvaluationResult EvaluationService::evaluate(const Request& r) {
     ctx.frame = r.frame;
     ctx.canceller = r.canceller;
     ctx.device = r.device;
-    ctx.progress = std::make_shared<RequestProgress>([this, &r](double fraction, std::string_view detail) {
-        Q_EMIT progress(r.id, QString::fromStdString(r.node), fraction,
-                        QString::fromUtf8(detail.data(), static_cast<qsizetype>(detail.size())));
-    });
+    ctx.progress = std::make_shared<RequestProgress>(
+        [this, &r](double fraction, std::string_view detail) {
+            Q_EMIT progress(r.id, QString::fromStdString(r.node), fraction,
+                            QString::fromUtf8(detail.data(), static_cast<qsizetype>(detail.size())));
+        },
+        [this, &r](int width, int height, const std::vector<float>& rgb) {
+            Q_EMIT preview(r.id, QString::fromStdString(r.node), width, height,
+                           QList<float>(rgb.begin(), rgb.end()));
+        });
     try {
         graph::graphFromJson(snapshot, nlohmann::json::parse(r.graphJson), "snapshot", m_registry);
         ctx.fps = snapshot.settings().fps;

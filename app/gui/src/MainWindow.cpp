@@ -169,9 +169,21 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
                 // Generative nodes report "step N/M": the overlay shows it as diffusion progress.
                 static const QRegularExpression step(QStringLiteral("(\\d+)\\s*/\\s*(\\d+)"));
                 const auto match = step.match(detail);
-                if (match.hasMatch())
-                    m_viewer->viewerWidget()->debugOverlay().setDiffusionProgress(match.captured(1).toInt(),
-                                                                                  match.captured(2).toInt());
+                if (match.hasMatch()) {
+                    m_diffusionStep = match.captured(1).toInt();
+                    m_diffusionTotal = match.captured(2).toInt();
+                    m_viewer->viewerWidget()->debugOverlay().setDiffusionProgress(m_diffusionStep,
+                                                                                  m_diffusionTotal);
+                }
+            });
+    // The generation's latent preview goes to the debug overlay beside the step progress.
+    connect(m_evaluation.get(), &EvaluationService::preview, this,
+            [this](quint64 id, const QString&, int width, int height, const QList<float>& rgb) {
+                if (id != m_evaluation->latestRequest() || m_diffusionTotal <= 0)
+                    return;
+                m_viewer->viewerWidget()->debugOverlay().setDiffusionProgress(
+                    m_diffusionStep, m_diffusionTotal, width, height,
+                    std::vector<float>(rgb.begin(), rgb.end()));
             });
     connect(m_evaluation.get(), &EvaluationService::busyChanged, this, &MainWindow::updateCacheBar);
 

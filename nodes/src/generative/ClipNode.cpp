@@ -283,6 +283,13 @@ diffusion::GenerateResult ClipNode::runModel(const render::EvalContext& ec, cons
         return slot->session->generate(request, [&](const diffusion::Progress& p) {
             ec.context().reportProgress(task, p.total > 0 ? static_cast<double>(p.step) / p.total : 1.0,
                                         "step " + std::to_string(p.step) + "/" + std::to_string(p.total));
+            if (p.preview.width > 0 && p.preview.height > 0) {
+                // The engine's preview is in the VAE's [-1, 1] range: map it to display 0..1.
+                std::vector<float> rgb(p.preview.rgb.size());
+                for (std::size_t i = 0; i < rgb.size(); ++i)
+                    rgb[i] = std::clamp(0.5f * (p.preview.rgb[i] + 1.0f), 0.0f, 1.0f);
+                ec.context().reportPreview(task, p.preview.width, p.preview.height, rgb);
+            }
             return !ec.context().isCancelled();
         });
     } catch (const diffusion::CancelledError&) {

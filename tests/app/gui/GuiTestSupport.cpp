@@ -33,6 +33,9 @@ public:
     }
     render::ImagePtr compute(const render::EvalContext& ec) const override {
         ++g_slowStarted;
+        // Report like a generation does: a step and a small latent preview.
+        ec.context().reportProgress("SlowTest", 0.5, "step 1/2");
+        ec.context().reportPreview("SlowTest", 2, 2, std::vector<float>(12, 0.5f));
         const auto until = std::chrono::steady_clock::now() +
                            std::chrono::duration<double>(param("seconds").getDouble(ec.frame()));
         try {

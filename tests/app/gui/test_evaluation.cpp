@@ -9,6 +9,7 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
 #include <QTimer>
@@ -151,8 +152,13 @@ TEST_CASE("evaluation: a long computation shows progress and a Cancel button tha
     s.doc().setParam(slow, "seconds", 600.0);
     const int cancelledBefore = test::g_slowCancelled.load();
     const int startedBefore = test::g_slowStarted.load();
+    QSignalSpy previews(&s.window.evaluation(), &app::EvaluationService::preview);
     REQUIRE(s.window.viewNode(QStringLiteral("Gen")));
     REQUIRE(test::waitFor([&] { return test::g_slowStarted.load() > startedBefore; }));
+    // The step and its preview reach the service's signals (the debug overlay shows them).
+    REQUIRE(test::waitFor([&] { return previews.count() > 0; }));
+    CHECK(previews.last().at(2).toInt() == 2);
+    CHECK(previews.last().at(4).value<QList<float>>().size() == 12);
     QPushButton* cancel = s.window.cancelButton();
     REQUIRE(cancel);
     REQUIRE(test::waitFor([&] { return cancel->isVisible(); }));

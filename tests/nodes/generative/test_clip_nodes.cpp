@@ -139,10 +139,22 @@ struct CancelOnFirstStep : graph::ProgressSink {
 };
 struct CountingSink : graph::ProgressSink {
     std::atomic<int> calls{0};
+    std::atomic<int> previews{0};
     double lastFraction = 0;
+    int previewWidth = 0, previewHeight = 0;
+    float previewMin = 1e9f, previewMax = -1e9f;
     void progress(std::string_view, double fraction, std::string_view) override {
         ++calls;
         lastFraction = fraction;
+    }
+    void preview(std::string_view, int width, int height, const std::vector<float>& rgb) override {
+        ++previews;
+        previewWidth = width;
+        previewHeight = height;
+        for (float v : rgb) {
+            previewMin = std::min(previewMin, v);
+            previewMax = std::max(previewMax, v);
+        }
     }
 };
 } // namespace
@@ -171,6 +183,12 @@ TEST_CASE("generative: progress is reported per step and cancellation stops with
     CHECK(modelRunCount() - before == 1);
     CHECK(counting->calls == 4);
     CHECK(counting->lastFraction == Approx(1.0));
+    // Every step also sends a display-referred latent preview (for the viewer's overlay).
+    CHECK(counting->previews == 4);
+    CHECK(counting->previewWidth > 0);
+    CHECK(counting->previewHeight > 0);
+    CHECK(counting->previewMin >= 0.0f);
+    CHECK(counting->previewMax <= 1.0f);
 }
 
 TEST_CASE("generative: bad parameters fail with the parameter named", "[generative]") {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kinema/graph/Geometry.h"
 
@@ -46,6 +47,9 @@ public:
     virtual ~ProgressSink() = default;
     /// `fraction` is in [0,1] for the named task; `detail` is short human-readable text.
     virtual void progress(std::string_view task, double fraction, std::string_view detail) = 0;
+    /// A rough preview of work in progress (a generation's current latent), `width`×`height` RGB floats,
+    /// row 0 at the top, display-referred 0..1. Optional: the default ignores it. Called on worker threads.
+    virtual void preview(std::string_view task, int width, int height, const std::vector<float>& rgb) {}
 };
 
 struct Context {
@@ -77,6 +81,10 @@ struct Context {
     void reportProgress(std::string_view task, double fraction, std::string_view detail = {}) const {
         if (progress)
             progress->progress(task, fraction, detail);
+    }
+    void reportPreview(std::string_view task, int width, int height, const std::vector<float>& rgb) const {
+        if (progress && width > 0 && height > 0 && rgb.size() == static_cast<std::size_t>(width) * height * 3)
+            progress->preview(task, width, height, rgb);
     }
 };
 

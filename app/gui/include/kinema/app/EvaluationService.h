@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include <QList>
 #include <QObject>
 #include <QString>
 
@@ -79,6 +80,8 @@ public:
 Q_SIGNALS:
     void started(quint64 id, const QString& node);
     void progress(quint64 id, const QString& node, double fraction, const QString& detail);
+    /// A generation's latent preview (display-referred RGB, width × height × 3 floats, row 0 at the top).
+    void preview(quint64 id, const QString& node, int width, int height, const QList<float>& rgb);
     void finished(const kinema::app::EvaluationResult& result);
     void busyChanged(bool busy);
 

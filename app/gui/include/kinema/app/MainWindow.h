@@ -160,8 +160,9 @@ private:
     quint64 m_requestSerial = 0;
     std::unique_ptr<viewer::PlaybackController> m_playback;
     QLabel* m_probeLabel = nullptr;
-    QProgressBar* m_busyProgress = nullptr; ///< progress of the background computation
-    QPushButton* m_cancelButton = nullptr;  ///< cancels it (long generations)
+    int m_diffusionStep = 0, m_diffusionTotal = 0; ///< last generation step reported, for the overlay
+    QProgressBar* m_busyProgress = nullptr;        ///< progress of the background computation
+    QPushButton* m_cancelButton = nullptr;         ///< cancels it (long generations)
     QString m_compareNode;
     QString m_colorKey;
     QString m_colorSource;
