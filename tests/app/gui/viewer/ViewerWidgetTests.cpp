@@ -3,8 +3,10 @@
 // read back with grabFramebuffer() and compared with the colour module's CPU processor.
 #include <catch2/catch.hpp>
 
+#include <QApplication>
 #include <QImage>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -258,7 +260,12 @@ TEST_CASE("viewer: pixel probe reports scene-linear and displayed values", "[vie
     f.viewer.setZoom(kCell);
     f.viewer.setPan(QPointF(0, 0));
     QSignalSpy spy(&f.viewer, &ViewerWidget::pixelProbed);
-    QTest::mouseMove(&f.viewer, QPoint(3 * kCell + 5, 2 * kCell + 9));
+    // Deliver the move to the widget directly: GUI tests run in parallel on one X display, so the shared
+    // pointer must not be relied upon.
+    const QPointF local(3 * kCell + 5, 2 * kCell + 9);
+    QMouseEvent move(QEvent::MouseMove, local, f.viewer.mapToGlobal(local), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
+    QApplication::sendEvent(&f.viewer, &move);
     REQUIRE(spy.count() >= 1);
     const auto probe = spy.last().at(0).value<viewer::PixelProbe>();
     REQUIRE(probe.valid);
