@@ -197,4 +197,28 @@ void premultiply(render::Image& image) {
                 p[i] *= a[i];
 }
 
+void hashColorTransform(graph::Hasher& h, const render::EvalContext& ec,
+                        const color::ColorTransform& transform) {
+    const color::ConfigHandle config = configFor(ec);
+    const auto processor = color::processorFor(config, transform);
+    h.append(config.identity()).append(processor->transform().key());
+    for (auto& [name, value] : processor->usedContextVariables())
+        h.append(name).append(value);
+}
+
+render::ImagePtr applyColorTransform(const render::EvalContext& ec, const color::ColorTransform& transform,
+                                     bool unpremultiplyAround) {
+    render::ImagePtr input = ec.pullInput(0);
+    const auto processor = color::processorFor(configFor(ec), transform);
+    if (processor->isNoOp())
+        return input;
+    auto out = std::make_shared<render::Image>(*input);
+    if (unpremultiplyAround)
+        unpremultiply(*out);
+    applyToRgb(&ec, *processor, *out);
+    if (unpremultiplyAround)
+        premultiply(*out);
+    return out;
+}
+
 } // namespace kinema::nodes

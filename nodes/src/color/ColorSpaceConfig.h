@@ -52,4 +52,13 @@ void applyToRgb(const render::EvalContext* ec, const color::Processor& processor
 void unpremultiply(render::Image& image);
 void premultiply(render::Image& image);
 
+/// The hash contribution of an OCIO transform node: config identity, the transform's key and the context
+/// variables the processor actually reads (shared by ColorSpace and OCIODisplay).
+void hashColorTransform(graph::Hasher& h, const render::EvalContext& ec,
+                        const color::ColorTransform& transform);
+/// Applies `transform` to a copy of input 0's RGB (optionally unpremultiplied around it); a no-op transform
+/// returns the input unchanged.
+render::ImagePtr applyColorTransform(const render::EvalContext& ec, const color::ColorTransform& transform,
+                                     bool unpremultiplyAround);
+
 } // namespace kinema::nodes

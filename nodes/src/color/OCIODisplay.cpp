@@ -52,27 +52,12 @@ color::ColorTransform OCIODisplay::transform(const render::EvalContext& ec) cons
 render::Hash128 OCIODisplay::hash(const render::EvalContext& ec) const {
     Hasher h;
     hashDefault(ec, h);
-    const color::ConfigHandle config = configFor(ec);
-    const auto processor = color::processorFor(config, transform(ec));
-    h.append(config.identity()).append(processor->transform().key());
-    for (auto& [name, value] : processor->usedContextVariables())
-        h.append(name).append(value);
+    hashColorTransform(h, ec, transform(ec));
     return h.finish();
 }
 
 render::ImagePtr OCIODisplay::compute(const render::EvalContext& ec) const {
-    render::ImagePtr input = ec.pullInput(0);
-    const auto processor = color::processorFor(configFor(ec), transform(ec));
-    if (processor->isNoOp())
-        return input;
-    auto out = std::make_shared<render::Image>(*input);
-    const bool unpremult = param("unpremultiply").getBool(ec.frame());
-    if (unpremult)
-        unpremultiply(*out);
-    applyToRgb(&ec, *processor, *out);
-    if (unpremult)
-        premultiply(*out);
-    return out;
+    return applyColorTransform(ec, transform(ec), param("unpremultiply").getBool(ec.frame()));
 }
 
 } // namespace kinema::nodes
