@@ -54,12 +54,13 @@ configure_and_build
 if [[ "$MODE" == "demo" ]]; then
     OUT="$ROOT/out/demo"
     mkdir -p "$OUT"
-    echo "== rendering resources/examples/demo.kgraph"
-    # The graph has two Write nodes: an EXR sequence and an H.264 MP4 preview (display-referred through OCIO).
-    (cd "$ROOT" && "$BUILD/bin/kinema-render" resources/examples/demo.kgraph)
+    echo "== rendering resources/examples/text-to-video.kgraph on the embedded demo model (CPU)"
+    # TextToVideo (resources/models/kinema-demo, native HDR) -> Reformat -> Grade -> two Writes: a
+    # scene-linear half-float EXR sequence and an H.264 MP4 preview (display-referred through OCIO).
+    (cd "$ROOT" && "$BUILD/bin/kinema-render" resources/examples/text-to-video.kgraph)
     echo "== done"
-    echo "EXR sequence: $OUT/demo.####.exr ($(ls "$OUT" | grep -c '\.exr$') frames)"
-    echo "MP4 preview:  $OUT/demo.mp4"
+    echo "EXR sequence: $OUT/t2v.####.exr ($(ls "$OUT" | grep -c '^t2v\..*\.exr$') frames)"
+    echo "MP4 preview:  $OUT/t2v.mp4"
 else
     echo "== running the test suite"
     cd "$BUILD"

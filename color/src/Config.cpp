@@ -312,6 +312,18 @@ void setShippedConfigPath(const std::filesystem::path& path) {
     g_shippedOverride = path;
 }
 
+std::vector<std::filesystem::path> sharedResourceCandidates(const std::filesystem::path& relative) {
+    std::vector<std::filesystem::path> out;
+    std::filesystem::path dir = executableDirectory();
+    for (int level = 0; level < 4 && !dir.empty(); ++level) {
+        out.push_back(dir / "share" / "kinema" / relative);
+        if (dir == dir.parent_path())
+            break;
+        dir = dir.parent_path();
+    }
+    return out;
+}
+
 std::filesystem::path shippedConfigPath() {
     {
         std::lock_guard lock(g_shippedMutex);
@@ -319,17 +331,11 @@ std::filesystem::path shippedConfigPath() {
             return g_shippedOverride;
     }
     std::error_code ec;
-    const std::filesystem::path relative = std::filesystem::path("share") / "kinema" / "ocio" / "config.ocio";
-    std::filesystem::path dir = executableDirectory();
     std::string searched;
-    for (int level = 0; level < 4 && !dir.empty(); ++level) {
-        const auto candidate = dir / relative;
+    for (const auto& candidate : sharedResourceCandidates(std::filesystem::path("ocio") / "config.ocio")) {
         if (std::filesystem::is_regular_file(candidate, ec))
             return candidate;
         searched += (searched.empty() ? "" : ", ") + candidate.string();
-        if (dir == dir.parent_path())
-            break;
-        dir = dir.parent_path();
     }
     throw ColorError("colour: the shipped OpenColorIO config was not found (searched " +
                      (searched.empty() ? std::string("nothing: executable path unknown") : searched) +

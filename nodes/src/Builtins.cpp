@@ -15,6 +15,7 @@
 #include "comp/Transform.h"
 #include "generative/Extend.h"
 #include "generative/GenerativeNodes.h"
+#include "generative/Relight.h"
 #include "io/Read.h"
 #include "io/VideoRead.h"
 #include "io/VideoWrite.h"
@@ -58,6 +59,7 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<generative::Loop>();
     registry.registerType<generative::Upscale>();
     registry.registerType<generative::Extend>();
+    registry.registerType<generative::Relight>();
 }
 
 } // namespace kinema::nodes

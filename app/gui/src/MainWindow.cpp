@@ -24,6 +24,7 @@
 #include "kinema/app/ViewerPanel.h"
 #include "kinema/color/Config.h"
 #include "kinema/graph/GraphFile.h"
+#include "kinema/nodes/ModelLocator.h"
 #include "kinema/viewer/DebugOverlay.h"
 #include "kinema/viewer/PlaybackController.h"
 #include "kinema/viewer/TimelineWidget.h"
@@ -399,6 +400,10 @@ void MainWindow::setPreferences(const Preferences& preferences) {
     m_preferences.save(*m_settings);
     m_evaluation->setCacheBytes(static_cast<std::size_t>(m_preferences.cacheMiB) << 20);
     m_evaluation->setDevice(m_preferences.device.toStdString());
+    std::vector<std::filesystem::path> modelFolders;
+    for (const QString& folder : m_preferences.modelFolders)
+        modelFolders.emplace_back(folder.toStdString());
+    kinema::nodes::setModelSearchPath(std::move(modelFolders)); // searched before $KINEMA_MODEL_PATH
     if (m_playback) // frame cache: a quarter of the compute cache budget, at least 256 MiB
         m_playback->cache().setBudget(std::max<std::size_t>(
             std::size_t(256) << 20, (static_cast<std::size_t>(m_preferences.cacheMiB) << 20) / 4));

@@ -198,7 +198,9 @@ ClipPtr ClipCache::loadFromDisk(const fs::path& dir, const std::string& key) {
         if (manifest.contains("measures"))
             for (const auto& [name, value] : manifest.at("measures").items())
                 clip->measures[name] = value.get<double>();
-        if (clip->frames <= 0 || clip->width <= 0 || clip->height <= 0)
+        // A latent-only entry (frames 0) keeps the latents of a clip whose decoding failed.
+        const bool latentOnly = clip->frames == 0 && clip->latentChannels > 0;
+        if (!latentOnly && (clip->frames <= 0 || clip->width <= 0 || clip->height <= 0))
             return nullptr;
         const auto pixels = static_cast<std::size_t>(clip->frames) * static_cast<std::size_t>(clip->width) *
                             static_cast<std::size_t>(clip->height) * 3;

@@ -12,6 +12,8 @@
 /// The disk cache lives in $KINEMA_CLIP_CACHE (default ~/.cache/kinema/clips): one folder per clip hash
 /// with `manifest.json`, `frames.bin` (half floats) and `latents.bin` (float32), written under a temporary
 /// name and renamed into place. Reading a clip refreshes the manifest's modification time; the cache is
+/// A clip with no frames but latents (key "<clip hash>.latents") keeps what a generation sampled when its
+/// decoding ran out of memory, so the next attempt only decodes. The cache is
 /// kept under $KINEMA_CLIP_CACHE_MAX_BYTES (default 20 GiB) by evicting the least recently used clips.
 #include <condition_variable>
 #include <cstdint>

@@ -6,9 +6,12 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include "../io/VideoColor.h"
 #include "kinema/diffusion/Errors.h"
+#include "kinema/diffusion/PixelEncoding.h"
+#include "kinema/nodes/ModelLocator.h"
 #include "kinema/render/Evaluator.h"
 
 namespace kinema::nodes::generative {
@@ -116,6 +119,66 @@ diffusion::Device parseDevice(const std::string& device) {
     throw GenerativeError("device: unknown compute device '" + device + "' (expected cpu or cuda)");
 }
 
+/// What the nodes need to know about a model before running it (read from its headers once per identity).
+struct ModelTraits {
+    std::string pixelEncoding;
+    std::vector<std::pair<int, int>> sizes;
+};
+
+ModelTraits modelTraits(const std::string& dir, const std::string& identity) {
+    static std::mutex mutex;
+    static std::map<std::string, ModelTraits> known;
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = known.find(identity); it != known.end())
+            return it->second;
+    }
+    ModelTraits traits;
+    try {
+        const auto info = diffusion::inspectModel(dir);
+        traits.pixelEncoding = info.pixelEncoding;
+        traits.sizes = info.supportedSizes;
+    } catch (const diffusion::DiffusionError& e) {
+        throw GenerativeError("model '" + dir + "': " + e.what());
+    }
+    std::lock_guard lock(mutex);
+    known[identity] = traits;
+    return traits;
+}
+
+/// The supported size nearest to (width, height): closest aspect ratio first, then closest area.
+std::pair<int, int> nearestSupportedSize(const std::vector<std::pair<int, int>>& sizes, int width,
+                                         int height) {
+    std::pair<int, int> best{width, height};
+    double bestAspect = 1e300, bestArea = 1e300;
+    for (const auto& [w, h] : sizes) {
+        const double aspect =
+            std::abs(std::log((static_cast<double>(w) / h) / (static_cast<double>(width) / height)));
+        const double area =
+            std::abs(std::log((static_cast<double>(w) * h) / (static_cast<double>(width) * height)));
+        if (aspect < bestAspect - 1e-9 || (aspect < bestAspect + 1e-9 && area < bestArea)) {
+            best = {w, h};
+            bestAspect = aspect;
+            bestArea = area;
+        }
+    }
+    return best;
+}
+
+bool isSceneLinearModel(const ClipSettings& s) {
+    return s.pixelEncoding == diffusion::kPixelEncodingAcesCct;
+}
+
+/// The scene-linear Rec.709 colour space of a native-HDR model's RGB (shipped and ACES studio names).
+std::string modelLinearSpace(const color::ConfigHandle& config) {
+    for (const char* name :
+         {"Linear Rec.709", "Linear Rec.709 (sRGB)", "lin_rec709", "Utility - Linear - sRGB"})
+        if (config.hasColorSpace(name))
+            return config.canonicalColorSpace(name);
+    throw GenerativeError("the OCIO config has no scene-linear Rec.709 colour space (\"Linear Rec.709\"), "
+                          "which the model's native HDR output needs");
+}
+
 /// The display-referred colour space the model's RGB is taken to be in.
 std::string modelDisplaySpace(const color::ConfigHandle& config) {
     for (const char* name : {kRec709VideoSpace, "sRGB - Display"})
@@ -132,7 +195,9 @@ std::uint64_t modelRunCount() {
 
 ClipNode::ClipNode(NodeTypeInfo info)
     : ImageNode(std::move(info)) {
-    auto model = spec("model", ParamType::FilePath, std::string(), "Model folder (see docs/models.md).");
+    auto model = spec("model", ParamType::FilePath, std::string(kDemoModelName),
+                      "Model folder, or the name of a model in the model folders ($KINEMA_MODEL_PATH, the "
+                      "app's preference, the shipped models; see docs/models.md).");
     model.metadata.uiHint = "folder";
     addParam(model);
     auto prompt = spec("prompt", ParamType::Text, std::string(), "What to generate.");
@@ -158,8 +223,14 @@ ClipNode::ClipNode(NodeTypeInfo info)
 
 ClipSettings ClipNode::settings(const render::EvalContext& ec) const {
     ClipSettings s;
-    s.modelDir = param("model").getString();
+    try {
+        s.modelDir = resolveModelFolder(param("model").getString()).string();
+    } catch (const std::runtime_error& e) {
+        throw GenerativeError(e.what());
+    }
     s.modelIdentity = modelIdentity(s.modelDir);
+    const ModelTraits traits = modelTraits(s.modelDir, s.modelIdentity);
+    s.pixelEncoding = traits.pixelEncoding;
     s.prompt = param("prompt").getString();
     s.negativePrompt = param("negativePrompt").getString();
     s.seed = param("seed").getSeed();
@@ -186,6 +257,8 @@ ClipSettings ClipNode::settings(const render::EvalContext& ec) const {
         s.width = roundTo16(shortSide);
         s.height = roundTo16(shortSide / ratio);
     }
+    if (!traits.sizes.empty()) // a model trained for fixed sizes: the nearest of them
+        std::tie(s.width, s.height) = nearestSupportedSize(traits.sizes, s.width, s.height);
     if (s.width > kMaxSide || s.height > kMaxSide)
         throw GenerativeError("resolution: " + std::to_string(s.width) + "x" + std::to_string(s.height) +
                               " is larger than the supported " + std::to_string(kMaxSide) + " pixels");
@@ -211,7 +284,11 @@ Hash128 ClipNode::clipHash(const render::EvalContext& ec) const {
     const ClipSettings s = settings(ec);
     Hasher h;
     h.append("kinema.clip").append(typeName()).append(version());
-    h.append(s.modelIdentity).append(s.prompt).append(s.negativePrompt).append(s.seed);
+    h.append(s.modelIdentity)
+        .append(s.pixelEncoding)
+        .append(s.prompt)
+        .append(s.negativePrompt)
+        .append(s.seed);
     h.append(s.duration).append(s.genFrames).append(s.width).append(s.height).append(s.steps);
     h.append(s.guidance).append(s.shift).append(s.sampler).append(s.quality).append(s.device);
     h.append(s.startFrame);
@@ -267,7 +344,8 @@ diffusion::GenerateRequest ClipNode::baseRequest(const ClipSettings& s) const {
 }
 
 diffusion::GenerateResult ClipNode::runModel(const render::EvalContext& ec, const ClipSettings& s,
-                                             diffusion::GenerateRequest request) const {
+                                             diffusion::GenerateRequest request,
+                                             const std::string& latentKey) const {
     ec.checkCancelled();
     auto slot = sessionFor(s);
     std::lock_guard lock(slot->mutex);
@@ -296,18 +374,90 @@ diffusion::GenerateResult ClipNode::runModel(const render::EvalContext& ec, cons
         throw Cancelled();
     } catch (const diffusion::RequestError& e) {
         throw GenerativeError(std::string("generation request rejected: ") + e.what());
+    } catch (const diffusion::DecodeOutOfMemoryError& e) {
+        return recoverDecode(s, request, e, latentKey);
     } catch (const diffusion::DiffusionError& e) {
         throw GenerativeError("model '" + s.modelDir + "': " + e.what());
     }
+}
+
+diffusion::GenerateResult ClipNode::recoverDecode(const ClipSettings& s,
+                                                  const diffusion::GenerateRequest& request,
+                                                  const diffusion::DecodeOutOfMemoryError& error,
+                                                  const std::string& latentKey) const {
+    // The sampling succeeded: keep its latents on disk before anything else can fail.
+    Clip latentOnly;
+    latentOnly.latents = error.sampled.latents;
+    latentOnly.latentChannels = error.sampled.latentChannels;
+    latentOnly.latentFrames = error.sampled.latentFrames;
+    latentOnly.latentHeight = error.sampled.latentHeight;
+    latentOnly.latentWidth = error.sampled.latentWidth;
+    const auto cacheDir = ClipCache::instance().diskDirectory();
+    std::string saved;
+    try {
+        ClipCache::storeToDisk(cacheDir, latentKey, latentOnly);
+        saved = " The sampled latents are saved in the clip cache (" + (cacheDir / latentKey).string() +
+                "): rendering again decodes them without sampling.";
+    } catch (const std::exception& e) {
+        saved = std::string(" The sampled latents could not be saved: ") + e.what();
+    }
+    // A GPU decode that does not fit in any tile size is decoded on the CPU instead.
+    if (request.device != diffusion::Device::Cpu) {
+        try {
+            ClipSettings cpu = s;
+            cpu.device = "cpu";
+            auto slot = sessionFor(cpu);
+            std::lock_guard lock(slot->mutex);
+            if (!slot->session)
+                slot->session = diffusion::Session::open(s.modelDir, {});
+            diffusion::GenerateResult result = error.sampled;
+            result.frames = slot->session->decode(error.sampled);
+            return result;
+        } catch (const std::exception&) {
+            // fall through to the error below
+        }
+    }
+    throw GenerativeError(std::string("out of memory while decoding the clip (") + error.what() + ")." +
+                          saved);
+}
+
+diffusion::GenerateResult ClipNode::decodeSaved(const ClipSettings& s, const Clip& saved) const {
+    diffusion::GenerateResult result;
+    result.latents = saved.latents;
+    result.latentChannels = saved.latentChannels;
+    result.latentFrames = saved.latentFrames;
+    result.latentHeight = saved.latentHeight;
+    result.latentWidth = saved.latentWidth;
+    auto slot = sessionFor(s);
+    std::lock_guard lock(slot->mutex);
+    try {
+        if (!slot->session) {
+            diffusion::SessionOptions options;
+            options.device = parseDevice(s.device);
+            slot->session = diffusion::Session::open(s.modelDir, options);
+        }
+        result.frames = slot->session->decode(result);
+    } catch (const diffusion::DiffusionError& e) {
+        throw GenerativeError("model '" + s.modelDir + "': decoding the saved latents failed: " + e.what());
+    }
+    return result;
 }
 
 ClipPtr ClipNode::clip(const render::EvalContext& ec) const {
     const ClipSettings s = settings(ec);
     const std::string key = clipHash(ec).toString();
     return ClipCache::instance().getOrCreate(key, [&]() -> ClipPtr {
-        diffusion::GenerateRequest request = baseRequest(s);
-        addConditioning(ec, s, request);
-        const diffusion::GenerateResult result = runModel(ec, s, std::move(request));
+        // Latents kept from an earlier run whose decoding ran out of memory: decode them, do not sample.
+        const std::string latentKey = key + ".latents";
+        diffusion::GenerateResult result;
+        if (const ClipPtr saved = ClipCache::loadFromDisk(ClipCache::instance().diskDirectory(), latentKey);
+            saved && saved->frames == 0 && !saved->latents.empty()) {
+            result = decodeSaved(s, *saved);
+        } else {
+            diffusion::GenerateRequest request = baseRequest(s);
+            addConditioning(ec, s, request);
+            result = runModel(ec, s, std::move(request), latentKey);
+        }
         auto c = std::make_shared<Clip>();
         c->frames = static_cast<int>(result.frames.size());
         if (c->frames == 0)
@@ -330,7 +480,38 @@ ClipPtr ClipNode::clip(const render::EvalContext& ec) const {
     });
 }
 
-render::ImagePtr ClipNode::frameToImage(const render::EvalContext& ec, const Clip& clip, int index) const {
+void ClipNode::toModelCodes(const render::EvalContext& ec, const ClipSettings& s,
+                            render::Image& image) const {
+    const auto config = videoColorConfig(ec.project());
+    const bool hdr = isSceneLinearModel(s);
+    const std::string to = hdr ? modelLinearSpace(config) : modelDisplaySpace(config);
+    if (!to.empty())
+        convertVideoColor(config, videoWorkingSpace(config, ec.project()), to, image);
+    if (hdr)
+        for (const char* ch : {"R", "G", "B"}) {
+            float* p = image.channel(ch);
+            for (std::size_t i = 0, n = image.pixelCount(); i < n; ++i)
+                p[i] = diffusion::acesCctFromLinear(p[i]);
+        }
+}
+
+void ClipNode::fromModelCodes(const render::EvalContext& ec, const ClipSettings& s,
+                              render::Image& image) const {
+    const bool hdr = isSceneLinearModel(s);
+    if (hdr)
+        for (const char* ch : {"R", "G", "B"}) {
+            float* p = image.channel(ch);
+            for (std::size_t i = 0, n = image.pixelCount(); i < n; ++i)
+                p[i] = diffusion::linearFromAcesCct(p[i]);
+        }
+    const auto config = videoColorConfig(ec.project());
+    const std::string from = hdr ? modelLinearSpace(config) : modelDisplaySpace(config);
+    if (!from.empty())
+        convertVideoColor(config, from, videoWorkingSpace(config, ec.project()), image);
+}
+
+render::ImagePtr ClipNode::frameToImage(const render::EvalContext& ec, const ClipSettings& s,
+                                        const Clip& clip, int index) const {
     Format format{clip.width, clip.height, 1.0, ""};
     auto image = std::make_shared<render::Image>(format, format.displayWindow(), render::Image::rgba());
     float* planes[3] = {image->channel("R"), image->channel("G"), image->channel("B")};
@@ -340,10 +521,7 @@ render::ImagePtr ClipNode::frameToImage(const render::EvalContext& ec, const Cli
         for (int c = 0; c < 3; ++c)
             planes[c][i] = src[i * 3 + static_cast<std::size_t>(c)];
     std::fill(image->channel("A"), image->channel("A") + n, 1.0f);
-    const auto config = videoColorConfig(ec.project());
-    const std::string display = modelDisplaySpace(config);
-    if (!display.empty())
-        convertVideoColor(config, display, videoWorkingSpace(config, ec.project()), *image);
+    fromModelCodes(ec, s, *image);
     return image;
 }
 
@@ -352,12 +530,13 @@ render::ImagePtr ClipNode::compute(const render::EvalContext& ec) const {
     const ClipPtr c = clip(ec);
     const int index = std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0,
                                  std::min(s.duration, c->frames) - 1);
-    auto image = std::const_pointer_cast<render::Image>(frameToImage(ec, *c, index));
+    auto image = std::const_pointer_cast<render::Image>(frameToImage(ec, s, *c, index));
     auto& md = image->metadata();
     const std::string p = "kinema/gen/";
     md[p + "node"] = typeName();
     md[p + "model"] = s.modelDir;
     md[p + "modelHash"] = s.modelIdentity;
+    md[p + "pixelEncoding"] = s.pixelEncoding;
     md[p + "prompt"] = s.prompt;
     md[p + "negativePrompt"] = s.negativePrompt;
     md[p + "seed"] = std::to_string(s.seed);
@@ -387,7 +566,7 @@ diffusion::Image ClipNode::inputAsModelImage(const render::EvalContext& ec, int 
     if (!in || in->format().width <= 0 || in->format().height <= 0)
         throw GenerativeError("input '" + inputSpec(index).name + "' is empty");
     const Format srcFormat = in->format();
-    // Working space → the model's display-referred RGB, over the input's display window.
+    // Working space → the model's code values, over the input's display window.
     Format f = srcFormat;
     render::Image disp(f, f.displayWindow(), {"R", "G", "B"});
     for (const char* ch : {"R", "G", "B"}) {
@@ -397,10 +576,7 @@ diffusion::Image ClipNode::inputAsModelImage(const render::EvalContext& ec, int 
             for (int x = 0; x < f.width; ++x)
                 dst[i++] = in->sample(ch, x, y);
     }
-    const auto config = videoColorConfig(ec.project());
-    const std::string display = modelDisplaySpace(config);
-    if (!display.empty())
-        convertVideoColor(config, videoWorkingSpace(config, ec.project()), display, disp);
+    toModelCodes(ec, s, disp);
     // Bilinear resample to the clip size (pixel centres aligned), then to [-1, 1].
     diffusion::Image out;
     out.width = s.width;

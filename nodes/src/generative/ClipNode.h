@@ -6,9 +6,11 @@
 /// version, every generation parameter, the model folder's identity (path, file names, sizes and
 /// modification times) and the hashes of the conditioning inputs at every frame it reads. That clip hash
 /// keys the ClipCache (memory, single-flight, and disk), so scrubbing, other frame ranges, other processes
-/// or a reopened graph never regenerate. The output at a frame is the clip's frame converted from the
-/// model's display-referred RGB to the scene-linear working space with the project's OCIO config (the
-/// inverse of the Rec.709 video encoding), with the generation parameters in metadata `kinema/gen/*`.
+/// or a reopened graph never regenerate. The output at a frame is the clip's frame converted to the
+/// scene-linear working space with the project's OCIO config: native-HDR models (pixel encoding
+/// "acescct-linear-rec709", like the embedded demo model) through the ACEScct curve and Linear Rec.709,
+/// display-referred models through the inverse of the Rec.709 video encoding. Clips are stored as the
+/// model's code values in [0, 1]. The generation parameters go into metadata `kinema/gen/*`.
 /// Subclasses add inputs and parameters and fill in the conditioning of the request.
 #include <atomic>
 #include <cstdint>
@@ -35,6 +37,7 @@ std::uint64_t modelRunCount();
 struct ClipSettings {
     std::string modelDir;
     std::string modelIdentity; ///< hash of path + file names, sizes and mtimes
+    std::string pixelEncoding; ///< diffusion::ModelInfo::pixelEncoding of the model
     std::string prompt;
     std::string negativePrompt;
     std::uint64_t seed = 0;
@@ -89,9 +92,18 @@ protected:
     /// the hash covered. The default does nothing.
     virtual void finishClip(const render::EvalContext& ec, const ClipSettings& s, Clip& clip) const;
 
-    /// Runs one generation of `request` on the model in `s`, with progress and cancellation of `ec`.
+    /// Runs one generation of `request` on the model in `s`, with progress and cancellation of `ec`. When
+    /// the VAE decode runs out of memory at every tile size, the sampled latents are saved in the clip
+    /// cache under `latentKey` (the next attempt decodes them instead of sampling), a GPU decode is retried
+    /// on the CPU, and only then a GenerativeError says what happened.
     diffusion::GenerateResult runModel(const render::EvalContext& ec, const ClipSettings& s,
-                                       diffusion::GenerateRequest request) const;
+                                       diffusion::GenerateRequest request,
+                                       const std::string& latentKey) const;
+    diffusion::GenerateResult recoverDecode(const ClipSettings& s, const diffusion::GenerateRequest& request,
+                                            const diffusion::DecodeOutOfMemoryError& error,
+                                            const std::string& latentKey) const;
+    /// Decodes latents saved by recoverDecode() (frames of the clip `s` describes).
+    diffusion::GenerateResult decodeSaved(const ClipSettings& s, const Clip& saved) const;
     /// The base request for `s` (prompt, seed, size, steps, sampler, device).
     diffusion::GenerateRequest baseRequest(const ClipSettings& s) const;
 
@@ -100,8 +112,13 @@ protected:
     /// input when it is not connected.
     diffusion::Image inputAsModelImage(const render::EvalContext& ec, int index, double frame,
                                        const ClipSettings& s) const;
+    /// Converts the R, G, B channels of a working-space image to the model's code values in [0, 1] (the
+    /// model's [-1, 1] RGB mapped by (v + 1) / 2) in place, and back.
+    void toModelCodes(const render::EvalContext& ec, const ClipSettings& s, render::Image& image) const;
+    void fromModelCodes(const render::EvalContext& ec, const ClipSettings& s, render::Image& image) const;
     /// Converts a clip frame to a scene-linear working-space RGBA image.
-    render::ImagePtr frameToImage(const render::EvalContext& ec, const Clip& clip, int index) const;
+    render::ImagePtr frameToImage(const render::EvalContext& ec, const ClipSettings& s, const Clip& clip,
+                                  int index) const;
 };
 
 } // namespace kinema::nodes::generative

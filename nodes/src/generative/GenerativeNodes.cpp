@@ -154,13 +154,25 @@ void Loop::addConditioning(const render::EvalContext& ec, const ClipSettings& s,
 }
 
 void Loop::finishClip(const render::EvalContext&, const ClipSettings& s, Clip& clip) const {
-    const float* first = clip.frame(0);
-    const float* wrap = clip.frame(std::min(s.duration, clip.frames - 1));
     const std::size_t n = static_cast<std::size_t>(clip.width * clip.height * 3);
-    double sum = 0.0;
-    for (std::size_t i = 0; i < n; ++i)
-        sum += std::abs(static_cast<double>(wrap[i]) - first[i]);
-    clip.measures["loopSeam"] = n ? sum / static_cast<double>(n) : 0.0;
+    auto difference = [&](int a, int b) {
+        const float* pa = clip.frame(a);
+        const float* pb = clip.frame(b);
+        double sum = 0.0;
+        for (std::size_t i = 0; i < n; ++i)
+            sum += std::abs(static_cast<double>(pa[i]) - pb[i]);
+        return n ? sum / static_cast<double>(n) : 0.0;
+    };
+    const int frames = std::min(s.duration, clip.frames);
+    clip.measures["loopWrapDifference"] = difference(0, std::min(s.duration, clip.frames - 1));
+    if (frames < 3)
+        return;
+    double consecutive = 0.0;
+    for (int f = 1; f < frames; ++f)
+        consecutive += difference(f - 1, f);
+    consecutive /= frames - 1;
+    // The played seam (last frame -> first frame) over the typical frame-to-frame change: 1 is seamless.
+    clip.measures["loopSeam"] = consecutive > 0.0 ? difference(frames - 1, 0) / consecutive : 0.0;
 }
 
 } // namespace kinema::nodes::generative

@@ -62,9 +62,11 @@ public:
 };
 
 /// A seamless loop: the input image conditions the first frame and the frame just after the last one, so
-/// playing the clip on repeat shows no jump. The seam metric (mean absolute difference, in the model's
-/// display RGB, between that wrap-around frame and the first frame: 0 = perfect) is stored in the output
-/// metadata as `kinema/gen/loopSeam`.
+/// playing the clip on repeat shows no jump. The measured seam goes into the output metadata (and so onto
+/// the node's info in the app): `kinema/gen/loopSeam` is the difference from the last frame to the first
+/// over the mean difference between consecutive frames, in the model's code values (about 1 when the
+/// wrap looks like any other frame step; larger is a visible jump), and `kinema/gen/loopWrapDifference`
+/// the mean absolute difference between the wrap-around frame and the first frame (0 = identical).
 class Loop : public ClipNode {
 public:
     Loop();

@@ -197,7 +197,7 @@ TEST_CASE("generative: bad parameters fail with the parameter named", "[generati
     auto& node = h.generative("TextToVideo");
 
     h.set(node, "model", std::string());
-    CHECK_THAT(messageOf(h, node), Catch::Contains("model: no model folder"));
+    CHECK_THAT(messageOf(h, node), Catch::Contains("model: no model is set"));
     h.set(node, "model", (cache.path() / "missing").string());
     CHECK_THAT(messageOf(h, node), Catch::Contains("does not exist"));
     h.set(node, "model", cache.path().string()); // a folder that holds no model
@@ -277,4 +277,28 @@ TEST_CASE("generative: concurrent requests for frames of one clip share one gene
     }
     // Each frame is its own slice of the clip.
     CHECK(test::meanAbsDiff(test::rgbOf(*images[0]), test::rgbOf(*images[4])) > 0.0);
+}
+
+TEST_CASE("generative: out of memory at VAE decode keeps the sampled latents", "[generative]") {
+    std::vector<float> reference;
+    {
+        test::ScopedClipCache cache;
+        test::GenHarness h;
+        reference = test::rgbOf(*h.eval(h.generative("TextToVideo"), 1002));
+    }
+    test::ScopedClipCache cache;
+    test::GenHarness h;
+    auto& node = h.generative("TextToVideo");
+    const auto before = modelRunCount();
+    ::setenv("KINEMA_DIFFUSION_SIMULATE_DECODE_OOM", "1", 1); // no decode fits, at any tile size
+    const std::string message = messageOf(h, node);
+    ::unsetenv("KINEMA_DIFFUSION_SIMULATE_DECODE_OOM");
+    CHECK_THAT(message, Catch::Contains("out of memory while decoding"));
+    CHECK_THAT(message, Catch::Contains("latents are saved"));
+    CHECK(modelRunCount() == before + 1);
+
+    // The next attempt decodes the saved latents: no sampling, the same frames as an uninterrupted run.
+    h.cache.clear();
+    CHECK(test::rgbOf(*h.eval(node, 1002)) == reference);
+    CHECK(modelRunCount() == before + 1);
 }

@@ -114,17 +114,25 @@ TEST_CASE("generative: KeyframeInterpolate honours keys at their positions", "[g
 
     // The last key sits in latent frame 1 (frames 1..4), which the causal VAE decodes with the clip's
     // temporal context, so the frame itself is only compared relative to the unconditioned clip; the key
-    // is checked exactly in latent space: the clip's latent frame 1 is the key's encoded latent.
+    // is checked exactly in latent space: a single key in a latent group is held over the whole group, with
+    // the given frame 0 as causal context, so the clip's latent frame 1 is latent frame 1 of the clip
+    // [key1, key2, key2, key2, key2] (a request conditioning all five frames keeps exactly that latent).
     const auto last = vaeRoundTrip(engineImage(key2, 1005, 32, 32));
     const double lastConditioned = test::psnr(test::rgbOf(*h.eval(node, 1005)), last);
     const double lastFree = test::psnr(test::rgbOf(*h.eval(t2v, 1005)), last);
     INFO("key 2: PSNR conditioned " << lastConditioned << " dB, unconditioned " << lastFree << " dB");
     CHECK(lastConditioned > lastFree);
     {
-        auto r = tinyRequest(1);
-        r.conditioning.push_back({0, engineImage(key2, 1005, 32, 32), {}});
+        auto r = tinyRequest(5);
+        r.conditioning.push_back({0, engineImage(key1, 1001, 32, 32), {}});
+        for (int p = 1; p <= 4; ++p)
+            r.conditioning.push_back({p, engineImage(key2, 1005, 32, 32), {}});
         static auto session = diffusion::Session::open(test::tinyModelDir());
-        const auto keyLatent = session->generate(r).latents; // [16][1][4][4]
+        const auto full = session->generate(r).latents; // [16][2][4][4]
+        std::vector<float> keyLatent;
+        for (int c = 0; c < 16; ++c)
+            keyLatent.insert(keyLatent.end(), full.begin() + (c * 2 + 1) * 16,
+                             full.begin() + (c * 2 + 2) * 16);
         graph::Context ctx;
         ctx.frame = 1001;
         render::EvalContext ec(h.evaluator, static_cast<const render::ImageNode&>(node), ctx);
@@ -186,8 +194,9 @@ TEST_CASE("generative: Loop conditions both ends and reports its seam", "[genera
     h.set(loop, "duration", std::int64_t{4}); // generates 5 frames: frame 4 wraps around to frame 0
     h.graph.connect(source, loop, 0);
     const auto first = h.eval(loop, 1001);
-    const double seam = std::get<double>(first->metadata().at("kinema/gen/loopSeam"));
-    CHECK(std::get<double>(h.eval(loop, 1004)->metadata().at("kinema/gen/loopSeam")) == seam);
+    const double seam = std::get<double>(first->metadata().at("kinema/gen/loopWrapDifference"));
+    CHECK(std::get<double>(h.eval(loop, 1004)->metadata().at("kinema/gen/loopWrapDifference")) == seam);
+    CHECK(std::get<double>(first->metadata().at("kinema/gen/loopSeam")) >= 0.0);
     const auto range = h.evaluator.frameRange(loop);
     REQUIRE(range);
     CHECK(range->last == 1004);

@@ -251,3 +251,80 @@ TEST_CASE("session: broken model folders fail with the file named", "[session]")
     kinema::test::writeText(dir / "config.json", R"({"dim":32,"dim":64})");
     CHECK_THROWS_WITH(Session::open(dir.path()), Catch::Contains("duplicate"));
 }
+
+TEST_CASE("session: batched guidance gives the two-forward result", "[session]") {
+    TinyModel model;
+    auto r = smallRequest();
+    r.batchGuidance = true;
+    const auto batched = model.session->generate(r);
+    r.batchGuidance = false;
+    const auto separate = model.session->generate(r);
+    // The same arithmetic up to the order of float sums inside batched matrix products.
+    CHECK(maxDifference(batched.latents, separate.latents) < 1e-4);
+}
+
+namespace {
+struct ScopedEnv {
+    ScopedEnv(const char* name, const char* value)
+        : m_name(name) {
+        ::setenv(name, value, 1);
+    }
+    ~ScopedEnv() { ::unsetenv(m_name); }
+    const char* m_name;
+};
+} // namespace
+
+TEST_CASE("session: VAE decode tiles and retries smaller tiles on out-of-memory", "[session]") {
+    TinyModel model;
+    auto r = smallRequest();
+    r.width = 128; // a 16 x 16 latent: room for 8-pixel tiles
+    r.height = 128;
+    r.steps = 1;
+    const auto whole = model.session->generate(r);
+    REQUIRE(whole.latentHeight == 16);
+
+    // Explicit tiles: the same frames up to blending at the tile overlaps.
+    r.vaeTile = 8;
+    const auto tiled = model.session->generate(r);
+    CHECK(tiled.latents == whole.latents);
+    double mse = 0.0;
+    std::size_t n = 0;
+    for (std::size_t f = 0; f < whole.frames.size(); ++f)
+        for (std::size_t i = 0; i < whole.frames[f].rgb.size(); ++i, ++n)
+            mse += std::pow(whole.frames[f].rgb[i] - tiled.frames[f].rgb[i], 2.0);
+    const double psnr = 10.0 * std::log10(4.0 / (mse / static_cast<double>(n))); // range [-1, 1]
+    INFO("tiled vs whole-frame decode: " << psnr << " dB");
+    // 25.8 dB measured: random weights and 8-pixel tiles (2 pixels of overlap) are the worst case; the
+    // real ladder starts at whole frames and 64-pixel tiles.
+    CHECK(psnr > 22.0);
+
+    // A simulated out-of-memory above 64 latent pixels per tile: whole frame (256) and 16-pixel tiles fail,
+    // 8-pixel tiles (64) succeed, with the same frames as the explicit 8-pixel tiling.
+    r.vaeTile = 0;
+    {
+        ScopedEnv oom("KINEMA_DIFFUSION_SIMULATE_DECODE_OOM", "64");
+        const auto retried = model.session->generate(r);
+        CHECK(retried.latents == whole.latents);
+        REQUIRE(retried.frames.size() == tiled.frames.size());
+        CHECK(retried.frames[0].rgb == tiled.frames[0].rgb);
+    }
+    // Nothing fits: the error keeps the sampled latents, and decode() turns them into frames later.
+    GenerateResult kept;
+    {
+        ScopedEnv oom("KINEMA_DIFFUSION_SIMULATE_DECODE_OOM", "1");
+        try {
+            model.session->generate(r);
+            FAIL("expected DecodeOutOfMemoryError");
+        } catch (const DecodeOutOfMemoryError& e) {
+            CHECK_THAT(e.what(), Catch::Contains("latents are kept"));
+            kept = e.sampled;
+        }
+    }
+    CHECK(kept.latents == whole.latents);
+    CHECK(kept.frames.empty());
+    const auto decoded = model.session->decode(kept);
+    REQUIRE(decoded.size() == whole.frames.size());
+    CHECK(decoded[0].rgb == whole.frames[0].rgb);
+    kept.latents.pop_back();
+    CHECK_THROWS_AS(model.session->decode(kept), RequestError);
+}

@@ -95,6 +95,11 @@ private:
     std::shared_ptr<const Impl> m_impl;
 };
 
+/// Where an installed resource share/kinema/<relative> may be: next to the running executable and up to
+/// three folders above it (the install prefix, or the build tree, which mirrors resources/), nearest
+/// first. Shared by the OCIO config and the shipped models.
+std::vector<std::filesystem::path> sharedResourceCandidates(const std::filesystem::path& relative);
+
 /// Overrides where the shipped config is looked for; an empty path restores the automatic search.
 void setShippedConfigPath(const std::filesystem::path& path);
 /// The shipped config: the override if set, else share/kinema/ocio/config.ocio found next to or

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Wan 2.1 implementation of Session: text encoding, noise, sampling with conditioning, VAE decode.
+#include "engine/TiledDecode.h"
 #include "families/wan21/WanDit.h"
 #include "families/wan21/WanKeys.h"
 #include "families/wan21/WanModelFolder.h"
@@ -15,6 +16,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -59,6 +61,8 @@ ModelInfo describe(const ModelFolder& f) {
     info.ffnDim = f.dit.ffnDim;
     info.textLen = f.dit.textLen;
     info.latentChannels = f.dit.outDim;
+    info.pixelEncoding = f.pixelEncoding;
+    info.supportedSizes = f.sizes;
     info.description = "dim " + std::to_string(f.dit.dim) + ", " + std::to_string(f.dit.numLayers) +
                        " layers, " + std::to_string(f.dit.numHeads) + " heads, ffn " +
                        std::to_string(f.dit.ffnDim) + ", text_len " + std::to_string(f.dit.textLen) +
@@ -186,24 +190,7 @@ public:
 
         // Conditioning frames: their latents replace the sample at their latent index, noised to the
         // current noise level, before every step and in the final result.
-        std::vector<std::pair<std::int64_t, at::Tensor>> cond;
-        for (const auto& c : request.conditioning) {
-            const std::int64_t index = c.position == 0 ? 0 : (c.position - 1) / 4 + 1;
-            at::Tensor latent;
-            if (!c.latent.empty()) {
-                if (c.latent.size() != static_cast<std::size_t>(channels * lh * lw))
-                    throw RequestError("conditioning latent at frame " + std::to_string(c.position) +
-                                       " must have " + std::to_string(channels * lh * lw) + " values");
-                latent = at::tensor(c.latent, at::kFloat).view({channels, lh, lw});
-            } else {
-                const auto img = fromImage(c.image, request.width, request.height,
-                                           "conditioning frame " + std::to_string(c.position));
-                latent =
-                    m_vae->normalize(m_vae->encode(img.view({1, 3, 1, request.height, request.width})))[0]
-                        .select(1, 0);
-            }
-            cond.emplace_back(index, latent);
-        }
+        const auto cond = conditioningLatents(request, channels, lh, lw);
         auto applyConditioning = [&](at::Tensor x, float sigma) {
             for (const auto& [index, latent] : cond)
                 x.select(1, index).copy_((1.0f - sigma) * latent + sigma * noise.select(1, index));
@@ -239,6 +226,7 @@ public:
                 y.narrow(0, 4, channels).select(1, index).copy_(latent);
             }
         }
+        options.batchGuidance = request.batchGuidance;
         auto sampled = sample(*m_dit, start, context, contextNull, options, y);
 
         GenerateResult result;
@@ -250,13 +238,106 @@ public:
         result.latents.assign(latent.data_ptr<float>(), latent.data_ptr<float>() + latent.numel());
         if (cancelled())
             throw CancelledError("generation cancelled");
-        const auto video = m_vae->decode(m_vae->denormalize(latent.unsqueeze(0)))[0]; // [3, T, H, W]
-        for (std::int64_t t = 0; t < video.size(1); ++t)
-            result.frames.push_back(toImage(video.select(1, t)));
+        result.frames = decodeFrames(latent, request.vaeTile, result);
         return result;
     }
 
+    std::vector<Image> decode(const GenerateResult& sampled, int vaeTile) override {
+        at::NoGradGuard noGrad;
+        const std::int64_t c = sampled.latentChannels, f = sampled.latentFrames, h = sampled.latentHeight,
+                           w = sampled.latentWidth;
+        if (c != m_folder.dit.outDim || f < 1 || h < 1 || w < 1 ||
+            static_cast<std::int64_t>(sampled.latents.size()) != c * f * h * w)
+            throw RequestError("latents of shape [" + std::to_string(c) + ", " + std::to_string(f) + ", " +
+                               std::to_string(h) + ", " + std::to_string(w) + "] with " +
+                               std::to_string(sampled.latents.size()) + " values do not fit this model's " +
+                               std::to_string(m_folder.dit.outDim) + "-channel VAE");
+        const auto latent = at::tensor(sampled.latents, at::kFloat).view({c, f, h, w});
+        return decodeFrames(latent, vaeTile, sampled);
+    }
+
 private:
+    /// Normalised latent [C, F, h, w] -> frames, down the tile ladder on out-of-memory. `sampled` goes into
+    /// the DecodeOutOfMemoryError when every tile size fails.
+    std::vector<Image> decodeFrames(const at::Tensor& latent, int vaeTile,
+                                    const GenerateResult& sampled) const {
+        const auto z = m_vae->denormalize(latent.unsqueeze(0));
+        std::string lastError;
+        for (const int tile : decodeTileLadder(vaeTile, z.size(3), z.size(4))) {
+            try {
+                const auto video = decodeInTiles(*m_vae, z, tile)[0]; // [3, T, H, W]
+                std::vector<Image> frames;
+                for (std::int64_t t = 0; t < video.size(1); ++t)
+                    frames.push_back(toImage(video.select(1, t)));
+                return frames;
+            } catch (const std::exception& e) {
+                if (!nn::isOutOfMemory(e))
+                    throw;
+                lastError = e.what();
+            }
+        }
+        GenerateResult kept = sampled;
+        kept.frames.clear();
+        throw DecodeOutOfMemoryError("VAE decode ran out of memory at every tile size (last: " + lastError +
+                                         "); the sampled latents are kept and can be decoded again",
+                                     std::move(kept));
+    }
+
+    /// The conditioning latents by latent frame index. Latent frame 0 is pixel frame 0 alone; latent frame
+    /// k >= 1 stands for pixel frames 4k-3..4k, so the pixel frames given in that group are encoded together
+    /// as a 5-frame clip (frame 4k-4 as causal context when it is given; missing positions filled with the
+    /// nearest frame given in the group) and its second latent frame is used. A single keyframe at position p
+    /// thus becomes a latent of the image held over its group, which is what the model sees for a still
+    /// moment in training.
+    std::vector<std::pair<std::int64_t, at::Tensor>> conditioningLatents(const GenerateRequest& request,
+                                                                         std::int64_t channels,
+                                                                         std::int64_t lh,
+                                                                         std::int64_t lw) const {
+        std::map<std::int64_t, at::Tensor> byIndex;
+        std::map<std::int64_t, std::map<int, at::Tensor>> pixelGroups; // latent index -> position -> frame
+        std::map<int, at::Tensor> pixelFrames;                         // position -> frame
+        for (const auto& c : request.conditioning) {
+            const std::int64_t index = c.position == 0 ? 0 : (c.position - 1) / 4 + 1;
+            if (!c.latent.empty()) {
+                if (c.latent.size() != static_cast<std::size_t>(channels * lh * lw))
+                    throw RequestError("conditioning latent at frame " + std::to_string(c.position) +
+                                       " must have " + std::to_string(channels * lh * lw) + " values");
+                byIndex[index] = at::tensor(c.latent, at::kFloat).view({channels, lh, lw});
+                continue;
+            }
+            const auto frame = fromImage(c.image, request.width, request.height,
+                                         "conditioning frame " + std::to_string(c.position));
+            pixelGroups[index][c.position] = frame;
+            pixelFrames[c.position] = frame;
+        }
+        for (const auto& [index, frames] : pixelGroups) {
+            if (byIndex.count(index))
+                continue; // an explicit latent wins over pixel frames of the same group
+            at::Tensor clip;
+            if (index == 0) {
+                clip = frames.begin()->second.view({1, 3, 1, request.height, request.width});
+            } else {
+                const int first = static_cast<int>(4 * index - 4);
+                std::vector<at::Tensor> slots;
+                for (int pos = first; pos <= first + 4; ++pos) {
+                    if (auto given = pixelFrames.find(pos); given != pixelFrames.end()) {
+                        slots.push_back(given->second); // includes the context frame 4k-4 when given
+                        continue;
+                    }
+                    auto nearest = frames.begin();
+                    for (auto it = frames.begin(); it != frames.end(); ++it)
+                        if (std::abs(it->first - pos) < std::abs(nearest->first - pos))
+                            nearest = it;
+                    slots.push_back(nearest->second);
+                }
+                clip = at::stack(slots, 1).unsqueeze(0);
+            }
+            const auto latent = m_vae->normalize(m_vae->encode(clip))[0];
+            byIndex[index] = latent.select(1, index == 0 ? 0 : 1).contiguous();
+        }
+        return {byIndex.begin(), byIndex.end()};
+    }
+
     void validate(const GenerateRequest& r) const {
         auto fail = [](const std::string& what) { throw RequestError(what); };
         if (r.frames < 1 || r.frames > 1025 || (r.frames - 1) % 4 != 0)
@@ -268,6 +349,9 @@ private:
                  ": width and height must be multiples of 16 between 16 and 4096");
         if (r.steps < 1 || r.steps > 1000)
             fail("steps = " + std::to_string(r.steps) + ": must be between 1 and 1000");
+        if (r.vaeTile < 0 || r.vaeTile > 4096)
+            fail("vae tile = " + std::to_string(r.vaeTile) +
+                 ": must be 0 (automatic) or a size in latent pixels");
         if (!std::isfinite(r.guidance) || r.guidance < 0 || r.guidance > 100)
             fail("guidance must be a finite number between 0 and 100");
         if (!std::isfinite(r.shift) || r.shift <= 0 || r.shift > 1000)

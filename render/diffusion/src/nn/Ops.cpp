@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "nn/Ops.h"
 
+#include <new>
+#include <string>
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -63,6 +66,15 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 void setComputeThreads(int threads) {
     if (threads > 0)
         at::set_num_threads(threads);
+}
+
+bool isOutOfMemory(const std::exception& e) {
+    const std::string what = e.what();
+    for (const char* marker :
+         {"out of memory", "can't allocate memory", "not enough memory", "std::bad_alloc"})
+        if (what.find(marker) != std::string::npos)
+            return true;
+    return dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
 }
 
 } // namespace kinema::diffusion::nn

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <exception>
 
 namespace kinema::diffusion::nn {
 
@@ -25,6 +26,10 @@ at::Tensor conv3d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 /// 2-D convolution with symmetric `padding`; uses oneDNN on CPU when available.
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                   at::IntArrayRef stride = {1, 1}, at::IntArrayRef padding = {0, 0});
+
+/// True when `e` reports an allocation failure (CUDA or CPU out of memory), which callers may retry with
+/// less memory (smaller tiles, unbatched guidance) instead of failing.
+bool isOutOfMemory(const std::exception& e);
 
 /// Sets the number of intra-op threads used by the CPU kernels (<= 0 leaves the default).
 void setComputeThreads(int threads);

@@ -6,13 +6,12 @@
 /// short caption under each row when a font is available). --bench times rendering and analysis instead.
 ///
 /// Exit codes: 0 success, 1 an output could not be written, 2 usage error.
+#include "ContactSheet.h"
 #include "kinema/scenes/Analyser.h"
 #include "kinema/scenes/Caption.h"
 #include "kinema/scenes/Render.h"
 
 #include <CLI/CLI.hpp>
-#include <OpenImageIO/imagebuf.h>
-#include <OpenImageIO/imagebufalgo.h>
 #include <OpenImageIO/imageio.h>
 #include <nlohmann/json.hpp>
 
@@ -72,53 +71,6 @@ void writeExr(const ks::Clip& clip, int frame, const fs::path& path) {
     if (!out->open(path.string(), spec) || !out->write_image(OIIO::TypeDesc::FLOAT, clip.frame(frame)) ||
         !out->close())
         throw std::runtime_error(path.string() + ": cannot write (" + out->geterror() + ")");
-}
-
-// Display encoding for the contact sheet: a soft shoulder above 0.8 keeps highlights readable, then sRGB.
-unsigned char toDisplay(float linear) {
-    float v = std::max(linear, 0.0f);
-    if (v > 0.8f)
-        v = 0.8f + 0.2f * (1.0f - std::exp(-(v - 0.8f) / 0.2f));
-    v = v <= 0.0031308f ? 12.92f * v : 1.055f * std::pow(v, 1.0f / 2.4f) - 0.055f;
-    return static_cast<unsigned char>(std::clamp(v * 255.0f + 0.5f, 0.0f, 255.0f));
-}
-
-struct SheetRow {
-    ks::Clip clip;
-    std::string caption;
-};
-
-void writeSheet(const std::vector<SheetRow>& rows, int columns, const fs::path& path) {
-    if (rows.empty())
-        return;
-    const int W = rows[0].clip.width, H = rows[0].clip.height, gap = 2, text = 16;
-    const int sheetW = columns * (W + gap) + gap, rowH = H + gap + text;
-    const int sheetH = int(rows.size()) * rowH + gap;
-    OIIO::ImageBuf sheet(OIIO::ImageSpec(sheetW, sheetH, 3, OIIO::TypeDesc::UINT8));
-    const float grey[3] = {0.12f, 0.12f, 0.12f};
-    OIIO::ImageBufAlgo::fill(sheet, grey);
-    bool textWorks = true;
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-        const ks::Clip& clip = rows[r].clip;
-        for (int c = 0; c < columns; ++c) {
-            const int f = columns > 1 ? int(std::lround(double(c) * (clip.frames - 1) / (columns - 1))) : 0;
-            std::vector<unsigned char> tile(std::size_t(W) * H * 3);
-            const float* rgb = clip.frame(f);
-            for (std::size_t i = 0; i < tile.size(); ++i)
-                tile[i] = toDisplay(rgb[i]);
-            const int x0 = gap + c * (W + gap), y0 = gap + int(r) * rowH;
-            sheet.set_pixels(OIIO::ROI(x0, x0 + W, y0, y0 + H, 0, 1, 0, 3), OIIO::TypeDesc::UINT8,
-                             tile.data());
-        }
-        if (textWorks) {
-            const float white[3] = {0.9f, 0.9f, 0.9f};
-            textWorks = OIIO::ImageBufAlgo::render_text(sheet, gap + 2, gap + int(r) * rowH + H + text - 3,
-                                                        rows[r].caption, 12, "DejaVuSans", white);
-        }
-    }
-    if (!sheet.write(path.string()))
-        throw std::runtime_error(path.string() + ": cannot write the contact sheet (" + sheet.geterror() +
-                                 ")");
 }
 
 double median(std::vector<double> v) {
@@ -200,7 +152,7 @@ int main(int argc, char** argv) {
             if (!manifest)
                 throw std::runtime_error(manifestPath + ": cannot open for writing");
         }
-        std::vector<SheetRow> rows;
+        std::vector<ks::SheetRow> rows;
         for (int i = 0; i < count; ++i) {
             const std::uint64_t s = seed + std::uint64_t(i);
             const ks::SceneSpec spec = ks::sample(s);
@@ -228,7 +180,7 @@ int main(int argc, char** argv) {
         if (manifest.is_open() && !manifest.flush())
             throw std::runtime_error(manifestPath + ": write failed");
         if (!sheetPath.empty())
-            writeSheet(rows, columns, sheetPath);
+            ks::writeContactSheet(rows, columns, sheetPath);
     } catch (const ks::SceneError& e) {
         std::cerr << "kinema-scenes: " << e.what() << "\n";
         return kExitUsage;

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
         sub->add_option("--steps", o.steps, "total optimiser steps of the stage");
         sub->add_option("--batch", o.batch, "clips per step");
         sub->add_option("--lr", o.learningRate, "peak learning rate");
+        sub->add_option("--final-lr", o.finalLrRatio,
+                        "learning rate at the last step as a fraction of the peak (cosine decay)");
         sub->add_option("--shift", o.shift, "flow-matching timestep shift");
         sub->add_option("--seed", o.seed, "training seed");
         sub->add_option("--threads", o.threads, "CPU threads (0 = all)");

@@ -102,6 +102,8 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     nlohmann::json kinema;
     kinema["family"] = "wan2.1";
     kinema["tokenizer"] = "umt5";
+    kinema["pixel_encoding"] = "acescct-linear-rec709";
+    kinema["sizes"] = {{o.width, o.height}};
     kinema["vae"] = {{"dim", vaeCfg.dim},
                      {"z_dim", vaeCfg.zDim},
                      {"dim_mult", vaeCfg.dimMult},
@@ -132,6 +134,7 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     card["resolution"] = {o.width, o.height};
     card["frames"] = o.frames;
     card["fps"] = 16;
+    card["defaults"] = {{"steps", 20}, {"guidance", 5.0}, {"shift", o.shift}, {"solver", "unipc"}};
     card["training_data"] =
         "procedural scenes from kinema::scenes (tools/train/scenes), rendered scene-linear "
         "with captions in three styles; scene seeds derived from the training seed";
@@ -143,7 +146,9 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
         {"text_dropout", o.textDropout},
         {"vae_frames", o.vaeFrames},
         {"conditioning_masks", "none / first / first+last / random keyframes / first-K, uniform"},
-        {"optimiser", "Adam (0.9, 0.999), 20-step warm-up, gradient norm clipped to 1"}};
+        {"optimiser",
+         "Adam (0.9, 0.999), 20-step warm-up, cosine decay to final_lr_ratio, gradient norm clipped to 1"},
+        {"final_lr_ratio", o.finalLrRatio}};
     card["command"] = commandLine;
     card["metrics"] = {{"vae", lossSummary(o.workDir / "vae_loss.csv")},
                        {"dit", lossSummary(o.workDir / "dit_loss.csv")}};

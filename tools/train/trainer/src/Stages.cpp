@@ -13,6 +13,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -40,9 +41,15 @@ void checkOptions(const TrainOptions& o) {
     fs::create_directories(o.workDir);
 }
 
+/// Linear warm-up over 20 steps, then a cosine decay to `finalLrRatio` of the peak at the last step.
 double learningRate(const TrainOptions& o, int step) {
     constexpr int kWarmup = 20;
-    return o.learningRate * std::min(1.0, static_cast<double>(step) / kWarmup);
+    if (step <= kWarmup)
+        return o.learningRate * static_cast<double>(step) / kWarmup;
+    const double progress =
+        std::min(1.0, static_cast<double>(step - kWarmup) / std::max(1, o.steps - kWarmup));
+    const double cosine = 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress));
+    return o.learningRate * (o.finalLrRatio + (1.0 - o.finalLrRatio) * cosine);
 }
 
 /// Runs `lossOf(step)` + backward + update from the checkpoint's step to options.steps.

@@ -37,4 +37,10 @@ public:
     using DiffusionError::DiffusionError;
 };
 
+/// The device ran out of memory and every fallback (unbatched guidance, smaller VAE tiles) was tried.
+class OutOfMemoryError : public DiffusionError {
+public:
+    using DiffusionError::DiffusionError;
+};
+
 } // namespace kinema::diffusion

@@ -8,12 +8,15 @@
 /// the CPU). Progress is reported after every denoising step with a cheap preview decoded from the latent
 /// (not colour-accurate); cancellation (an atomic flag or the progress callback returning false) is
 /// honoured within one step and raises CancelledError. Errors are DiffusionError subclasses (Errors.h).
+#include "kinema/diffusion/Errors.h"
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kinema::diffusion {
@@ -54,6 +57,12 @@ struct GenerateRequest {
     double strength = 1.0;
     Device device = Device::Cpu;
     ComputeType computeType = ComputeType::F32;
+    /// Classifier-free guidance with cond and uncond in one batched forward (faster; twice the DiT's
+    /// activation memory). On out-of-memory the run continues with two forwards per step.
+    bool batchGuidance = true;
+    /// VAE decode tile size in latent pixels; 0 decodes whole frames and, on out-of-memory, retries with
+    /// tiles of 64, 32, 16, 8 and 4 latent pixels before giving up (see DecodeOutOfMemoryError).
+    int vaeTile = 0;
     /// Checked inside the step loop; when it becomes true the generation stops with CancelledError.
     const std::atomic<bool>* cancel = nullptr;
 };
@@ -74,6 +83,17 @@ struct GenerateResult {
     int latentChannels = 0, latentFrames = 0, latentHeight = 0, latentWidth = 0;
 };
 
+/// VAE decoding ran out of memory at every tile size. The sampling itself succeeded: `sampled` holds the
+/// final latents (no frames), which Session::decode() can turn into frames later or on another device, so
+/// a long sampling run is never lost to a failed decode.
+class DecodeOutOfMemoryError : public OutOfMemoryError {
+public:
+    DecodeOutOfMemoryError(const std::string& message, GenerateResult result)
+        : OutOfMemoryError(message)
+        , sampled(std::move(result)) {}
+    GenerateResult sampled;
+};
+
 /// One loaded component, for `kinema-model info`.
 struct ComponentInfo {
     std::string name;  ///< "dit", "vae", "text_encoder", "tokenizer"
@@ -87,6 +107,14 @@ struct ModelInfo {
     std::string modelType; ///< t2v, i2v, flf2v
     std::vector<ComponentInfo> components;
     std::string description; ///< key configuration values in one line
+    /// What the model's RGB in [-1, 1] means:
+    ///  "rec709-video"           display-referred Rec.709 video, v = 2 * code - 1 (Wan 2.1 and most models);
+    ///  "acescct-linear-rec709"  native HDR: v = 2 * ACEScct(x) - 1 of scene-linear x with Rec.709
+    ///                           primaries (the embedded demo model), so decoded values above 1.0 are real.
+    std::string pixelEncoding = "rec709-video";
+    /// Frame sizes (width, height) the model was trained for, from kinema.json "sizes"; callers map a
+    /// requested size to the nearest of them. Empty: any multiple of 16 (Wan 2.1).
+    std::vector<std::pair<int, int>> supportedSizes;
     // DiT shape, for memory estimates.
     std::int64_t dim = 0, layers = 0, heads = 0, ffnDim = 0, textLen = 0, latentChannels = 16;
 };
@@ -121,6 +149,10 @@ public:
     /// Runs one generation; throws RequestError for bad parameters and CancelledError when cancelled.
     virtual GenerateResult generate(const GenerateRequest& request,
                                     const ProgressCallback& progress = {}) = 0;
+    /// Decodes the latents of `sampled` (as generate() returns them) into frames, with the same tiling
+    /// and out-of-memory ladder as generate(); `vaeTile` as in GenerateRequest. Throws RequestError for
+    /// latents of the wrong shape and DecodeOutOfMemoryError when no tile size fits.
+    virtual std::vector<Image> decode(const GenerateResult& sampled, int vaeTile = 0) = 0;
 };
 
 /// Summary of a model folder without loading the weights (headers only). Throws like Session::open.

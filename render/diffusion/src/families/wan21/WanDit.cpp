@@ -207,8 +207,13 @@ at::Tensor WanDit::crossAttention(const Block& b, const at::Tensor& x, const at:
     return linear(out, b.co.w, b.co.b);
 }
 
-at::Tensor WanDit::forward(const at::Tensor& xIn, std::int64_t t, const at::Tensor& context,
+at::Tensor WanDit::forward(const at::Tensor& x, std::int64_t t, const at::Tensor& context,
                            const at::Tensor& y) const {
+    return forwardBatch(x, t, context, y)[0];
+}
+
+at::Tensor WanDit::forwardBatch(const at::Tensor& xIn, std::int64_t t, const at::Tensor& context,
+                                const at::Tensor& y) const {
     const auto& c = m_config;
     const auto device = m_patch.w.device();
     at::Tensor x = xIn.to(device, at::kFloat);
@@ -223,7 +228,12 @@ at::Tensor WanDit::forward(const at::Tensor& xIn, std::int64_t t, const at::Tens
 
     // Patch embedding as a matmul over non-overlapping (1, 2, 2) patches.
     auto tokens = x.view({c.inDim, f, hp, 2, wp, 2}).permute({1, 2, 4, 0, 3, 5}).reshape({1, l, c.inDim * 4});
+    if (context.dim() != 3 || context.size(0) < 1)
+        throw RequestError("DiT context has shape " + shapeOf(context) + ", expected [B, rows, dim]");
+    const std::int64_t bs = context.size(0);
     auto h = linear(tokens, m_patch.w, m_patch.b);
+    if (bs > 1)
+        h = h.expand({bs, l, h.size(2)}).contiguous();
 
     const auto e = linear(at::silu(linear(timestepSinusoid(c.freqDim, t).to(device), m_time0.w, m_time0.b)),
                           m_time2.w, m_time2.b);                                       // [1, dim]
@@ -243,9 +253,9 @@ at::Tensor WanDit::forward(const at::Tensor& xIn, std::int64_t t, const at::Tens
     auto out =
         linear(at::layer_norm(h, {dim}, {}, {}, c.eps) * (1 + headMod[1]) + headMod[0], m_head.w, m_head.b);
     // Unpatchify: token (f, h, w) channel o = (q * 2 + r) * C + ch -> out[ch, f, 2h + q, 2w + r].
-    return out.view({f, hp, wp, 1, 2, 2, c.outDim})
-        .permute({6, 0, 3, 1, 4, 2, 5})
-        .reshape({c.outDim, f, hp * 2, wp * 2})
+    return out.view({bs, f, hp, wp, 2, 2, c.outDim})
+        .permute({0, 6, 1, 2, 4, 3, 5})
+        .reshape({bs, c.outDim, f, hp * 2, wp * 2})
         .contiguous();
 }
 

@@ -32,6 +32,12 @@ public:
     at::Tensor forward(const at::Tensor& x, std::int64_t t, const at::Tensor& embeddedContext,
                        const at::Tensor& y = {}) const;
 
+    /// The same latent under B contexts in one batched forward (classifier-free guidance: cond and uncond).
+    /// `contexts` is [B, rows, dim] (embedContext results concatenated along dim 0, equal row counts);
+    /// returns [B, out_dim, F, H, W]. Peak activation memory is B times that of forward().
+    at::Tensor forwardBatch(const at::Tensor& x, std::int64_t t, const at::Tensor& contexts,
+                            const at::Tensor& y = {}) const;
+
     /// Moves every parameter to `device` (compute stays fp32).
     void to(at::Device device);
 

@@ -125,6 +125,32 @@ ModelFolder resolveModelFolder(const fs::path& dir) {
                                  "': \"tokenizer\" must be \"umt5\" or \"bytes\"");
             folder.tokenizer = j["tokenizer"].get<std::string>();
         }
+        if (j.contains("sizes")) {
+            const auto& sizes = j["sizes"];
+            auto bad = [&] {
+                return ModelError("'" + overridesPath.string() +
+                                  "': \"sizes\" must be a list of [width, height] pairs, multiples of 16");
+            };
+            if (!sizes.is_array() || sizes.size() > 64)
+                throw bad();
+            for (const auto& size : sizes) {
+                if (!size.is_array() || size.size() != 2 || !size[0].is_number_integer() ||
+                    !size[1].is_number_integer())
+                    throw bad();
+                const int w = size[0].get<int>(), h = size[1].get<int>();
+                if (w < 16 || h < 16 || w > 4096 || h > 4096 || w % 16 || h % 16)
+                    throw bad();
+                folder.sizes.emplace_back(w, h);
+            }
+        }
+        if (j.contains("pixel_encoding")) {
+            if (!j["pixel_encoding"].is_string() ||
+                (j["pixel_encoding"] != "rec709-video" && j["pixel_encoding"] != "acescct-linear-rec709"))
+                throw ModelError(
+                    "'" + overridesPath.string() +
+                    "': \"pixel_encoding\" must be \"rec709-video\" or \"acescct-linear-rec709\"");
+            folder.pixelEncoding = j["pixel_encoding"].get<std::string>();
+        }
     }
     folder.vae.validate(dir.string());
     if (folder.textEncoder.dim != folder.dit.textDim)

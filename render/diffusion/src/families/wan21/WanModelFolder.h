@@ -10,6 +10,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace kinema::diffusion::wan21 {
 
@@ -23,6 +25,10 @@ struct ModelFolder {
     T5Config textEncoder;
     /// "umt5" (the model's tokenizer files) or "bytes" (UTF-8 bytes as ids; small test models only).
     std::string tokenizer = "umt5";
+    /// What the VAE's [-1, 1] RGB means (ModelInfo::pixelEncoding).
+    std::string pixelEncoding = "rec709-video";
+    /// Frame sizes the model was trained for (ModelInfo::supportedSizes); empty: any multiple of 16.
+    std::vector<std::pair<int, int>> sizes;
 };
 
 /// Finds and validates the files of the model in `dir`; throws ModelError naming what is missing.

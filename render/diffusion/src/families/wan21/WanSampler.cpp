@@ -3,6 +3,8 @@
 
 #include <kinema/diffusion/Errors.h>
 
+#include "nn/Ops.h"
+
 namespace kinema::diffusion::wan21 {
 
 namespace {
@@ -23,14 +25,29 @@ SampleOutput sample(const WanDit& dit, const at::Tensor& start, const at::Tensor
     SampleOutput out;
     at::Tensor x = start.to(at::kFloat);
     const bool guided = options.guidance != 1.0;
+    bool batched = guided && options.batchGuidance && context.size(1) == contextNull.size(1);
+    const at::Tensor both = batched ? at::cat({context, contextNull}, 0) : at::Tensor();
     for (int i = options.startStep; i < total; ++i) {
         checkCancel(options);
         const auto t = timesteps[static_cast<std::size_t>(i)];
-        at::Tensor v = dit.forward(x, t, context, y);
-        if (guided) {
-            checkCancel(options);
-            const auto vu = dit.forward(x, t, contextNull, y);
-            v = vu + options.guidance * (v - vu);
+        at::Tensor v;
+        if (batched) {
+            try {
+                const auto vv = dit.forwardBatch(x, t, both, y);
+                v = vv[1] + options.guidance * (vv[0] - vv[1]);
+            } catch (const std::exception& e) {
+                if (!nn::isOutOfMemory(e))
+                    throw;
+                batched = false; // two batch-1 forwards from here on
+            }
+        }
+        if (!v.defined()) {
+            v = dit.forward(x, t, context, y);
+            if (guided) {
+                checkCancel(options);
+                const auto vu = dit.forward(x, t, contextNull, y);
+                v = vu + options.guidance * (v - vu);
+            }
         }
         if (!out.firstStepVelocity.defined())
             out.firstStepVelocity = v;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// The Wan 2.1 denoising loop: classifier-free guidance with two batch-1 forwards per step
-/// (v = v_u + g (v_c - v_u)), integer timesteps for the model, float32 sigmas for the solver.
+/// The Wan 2.1 denoising loop: classifier-free guidance (v = v_u + g (v_c - v_u)) with the cond and uncond
+/// branches batched in one forward when allowed (falling back to two batch-1 forwards for the rest of the
+/// run if the batched forward runs out of memory), integer timesteps for the model, float32 sigmas for
+/// the solver.
 #include "families/wan21/WanDit.h"
 #include "schedulers/FlowSolvers.h"
 
@@ -15,6 +17,8 @@ struct SampleOptions {
     int steps = 50;
     double shift = 5.0;
     double guidance = 5.0;
+    /// Cond and uncond in one batched forward (twice the activation memory of one branch).
+    bool batchGuidance = true;
     /// First step to run (video-to-video starts part-way through the schedule). 0 = pure noise.
     int startStep = 0;
     /// Checked before every model evaluation; throws CancelledError when set.

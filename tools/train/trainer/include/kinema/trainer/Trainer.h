@@ -58,9 +58,10 @@ struct TrainOptions {
     int vaeFrames = 5; ///< VAE training clip length (4k + 1)
     int steps = 100;   ///< total optimiser steps of the stage (a resumed run continues to this number)
     int batch = 2;
-    double learningRate = 1e-3;
-    double shift = 3.0;       ///< flow-matching timestep shift
-    double textDropout = 0.1; ///< probability of training on the negative prompt (for guidance)
+    double learningRate = 1e-3; ///< peak, reached after a 20-step warm-up
+    double finalLrRatio = 0.1;  ///< cosine decay from the peak to this fraction of it at the last step
+    double shift = 3.0;         ///< flow-matching timestep shift
+    double textDropout = 0.1;   ///< probability of training on the negative prompt (for guidance)
     std::uint64_t seed = 1;
     int threads = 0; ///< 0 = all hardware threads
     int checkpointEvery = 50;

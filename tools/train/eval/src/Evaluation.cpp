@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kinema/eval/Evaluation.h"
+
+#include "kinema/diffusion/Session.h"
+#include "kinema/scenes/Caption.h"
+#include "kinema/scenes/SceneSpec.h"
+#include "kinema/trainer/Trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace kinema::eval {
+
+namespace fs = std::filesystem;
+namespace ks = kinema::scenes;
+namespace kd = kinema::diffusion;
+
+std::string_view toString(Task task) {
+    switch (task) {
+    case Task::TextToVideo:
+        return "text-to-video";
+    case Task::FirstFrame:
+        return "first frame";
+    case Task::FirstLast:
+        return "first + last";
+    case Task::Keyframes:
+        return "keyframes";
+    case Task::Loop:
+        return "loop";
+    case Task::Extension:
+        return "extension";
+    }
+    return "?";
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Settings from the options, falling back to the model card's defaults, then to the demo model's.
+EvalSettings resolveSettings(const EvalOptions& o) {
+    EvalSettings s{64, 64, 17, 20, 5.0, 3.0, "unipc"};
+    std::ifstream in(o.model / "model.json");
+    if (in) {
+        const auto card = nlohmann::json::parse(in, nullptr, false);
+        if (!card.is_discarded()) {
+            if (card.contains("resolution") && card["resolution"].is_array() &&
+                card["resolution"].size() == 2) {
+                s.width = card["resolution"][0].get<int>();
+                s.height = card["resolution"][1].get<int>();
+            }
+            if (card.contains("frames") && card["frames"].is_number_integer())
+                s.frames = card["frames"].get<int>();
+            if (card.contains("defaults") && card["defaults"].is_object()) {
+                const auto& d = card["defaults"];
+                s.steps = d.value("steps", s.steps);
+                s.guidance = d.value("guidance", s.guidance);
+                s.shift = d.value("shift", s.shift);
+                s.solver = d.value("solver", s.solver);
+            }
+        }
+    }
+    if (o.width > 0)
+        s.width = o.width;
+    if (o.height > 0)
+        s.height = o.height;
+    if (o.frames > 0)
+        s.frames = o.frames;
+    if (o.steps > 0)
+        s.steps = o.steps;
+    if (o.guidance >= 0.0)
+        s.guidance = o.guidance;
+    if (o.shift > 0.0)
+        s.shift = o.shift;
+    if (!o.solver.empty())
+        s.solver = o.solver;
+    return s;
+}
+
+std::uint64_t splitmix(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+ks::Clip renderScene(const ks::SceneSpec& spec, const EvalSettings& s, int frames, int first, int timeline) {
+    ks::RenderSettings r;
+    r.width = s.width;
+    r.height = s.height;
+    r.frames = frames;
+    r.firstFrame = first;
+    r.timelineFrames = timeline;
+    r.supersampling = 2; // as the trainer renders its data
+    return ks::render(spec, r);
+}
+
+kd::Image toModelImage(const ks::Clip& clip, int frame) {
+    kd::Image image;
+    image.width = clip.width;
+    image.height = clip.height;
+    const float* src = clip.frame(frame);
+    image.rgb.resize(clip.frameFloats());
+    for (std::size_t i = 0; i < image.rgb.size(); ++i)
+        image.rgb[i] = std::clamp(trainer::encodePixel(src[i]), -1.0f, 1.0f);
+    return image;
+}
+
+ks::Clip toSceneClip(const std::vector<kd::Image>& frames, int count) {
+    ks::Clip clip;
+    clip.width = frames.at(0).width;
+    clip.height = frames.at(0).height;
+    clip.frames = std::min<int>(count, static_cast<int>(frames.size()));
+    clip.rgb.reserve(clip.frameFloats() * static_cast<std::size_t>(clip.frames));
+    for (int f = 0; f < clip.frames; ++f)
+        for (float v : frames[static_cast<std::size_t>(f)].rgb)
+            clip.rgb.push_back(trainer::decodePixel(v));
+    return clip;
+}
+
+/// Caption style of case `i`: short, long and keyword captions in turn.
+ks::CaptionStyle styleOf(int i) {
+    return ks::kAllCaptionStyles[static_cast<std::size_t>(i) % ks::kAllCaptionStyles.size()];
+}
+
+class Runner {
+public:
+    Runner(const EvalOptions& o, EvalSettings s)
+        : m_settings(std::move(s)) {
+        kd::SessionOptions so;
+        so.threads = o.threads;
+        try {
+            m_session = kd::Session::open(o.model, so);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("model '" + o.model.string() + "': " + e.what());
+        }
+    }
+
+    CaseResult run(Task task, std::uint64_t sceneSeed, int index) {
+        CaseResult r;
+        r.task = task;
+        r.sceneSeed = sceneSeed;
+        r.keyframePsnr = kNaN;
+        r.seam = kNaN;
+        const ks::SceneSpec spec = ks::sample(sceneSeed);
+        r.caption = ks::caption(spec, styleOf(index), splitmix(sceneSeed));
+        const int n = m_settings.frames;
+
+        kd::GenerateRequest req;
+        req.prompt = r.caption;
+        req.seed = splitmix(sceneSeed ^ 0x5eedULL);
+        req.frames = n;
+        req.width = m_settings.width;
+        req.height = m_settings.height;
+        req.steps = m_settings.steps;
+        req.guidance = m_settings.guidance;
+        req.shift = m_settings.shift;
+        req.solver = m_settings.solver;
+
+        std::vector<int> keys;
+        ks::Clip truth;
+        switch (task) {
+        case Task::TextToVideo:
+            break;
+        case Task::FirstFrame:
+            keys = {0};
+            break;
+        case Task::FirstLast:
+            keys = {0, n - 1};
+            break;
+        case Task::Keyframes:
+            keys = {0, (n - 1) / 2, n - 1};
+            break;
+        case Task::Loop: {
+            // As the Loop node: one more frame than the loop, the first image at both ends.
+            truth = renderScene(spec, m_settings, 1, 0, n);
+            const kd::Image first = toModelImage(truth, 0);
+            req.conditioning.push_back({0, first, {}});
+            req.conditioning.push_back({n - 1, first, {}});
+            break;
+        }
+        case Task::Extension: {
+            // The source is frames 0..n-1 of a 2n-1 frame timeline; the continuation starts at its last
+            // frame.
+            truth = renderScene(spec, m_settings, n, 0, 2 * n - 1);
+            req.conditioning.push_back({0, toModelImage(truth, n - 1), {}});
+            break;
+        }
+        }
+        if (!keys.empty()) {
+            truth = renderScene(spec, m_settings, n, 0, n);
+            for (int k : keys)
+                req.conditioning.push_back({k, toModelImage(truth, k), {}});
+        }
+
+        const auto t0 = std::chrono::steady_clock::now();
+        const kd::GenerateResult result = m_session->generate(req);
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        ks::Clip generated = toSceneClip(result.frames, n);
+
+        if (task == Task::Loop) {
+            generated.frames = n - 1; // frame n-1 repeats frame 0
+            generated.rgb.resize(generated.frameFloats() * static_cast<std::size_t>(n - 1));
+            r.seam = ks::loopSeam(generated);
+        } else if (task == Task::Extension) {
+            ks::Clip joined = truth;
+            joined.frames = 2 * n - 1;
+            joined.rgb.insert(joined.rgb.end(),
+                              generated.rgb.begin() + static_cast<std::ptrdiff_t>(generated.frameFloats()),
+                              generated.rgb.end());
+            r.seam = ks::extensionSeam(joined, n);
+            generated = std::move(joined);
+        } else if (!keys.empty()) {
+            r.keyframePsnr = ks::keyframePsnr(generated, truth, keys);
+        }
+
+        try {
+            const ks::ClipAnalysis analysis = m_analyser.analyse(generated);
+            r.subjectFound = !analysis.objects.empty();
+            if (r.subjectFound)
+                r.score = ks::SceneAnalyser::score(analysis, ks::parseCaption(r.caption));
+        } catch (const ks::SceneError&) {
+            r.subjectFound = false;
+        }
+        if (!r.subjectFound) {
+            // Nothing measurable counts as wrong for every field the caption states.
+            const ks::CaptionFacts facts = ks::parseCaption(r.caption);
+            if (!facts.objects.empty()) {
+                const auto& subject = facts.objects.front();
+                if (subject.colour)
+                    r.score.colour = false;
+                if (subject.shape)
+                    r.score.shape = false;
+                if (subject.motion)
+                    r.score.motion = false;
+            }
+        }
+        r.clip = std::move(generated);
+        return r;
+    }
+
+    const EvalSettings& settings() const { return m_settings; }
+
+private:
+    EvalSettings m_settings;
+    std::unique_ptr<kd::Session> m_session;
+    ks::SceneAnalyser m_analyser;
+};
+
+Measure accuracy(const std::vector<CaseResult>& cases, Task task, const char* name,
+                 std::optional<bool> ks::SceneScore::*field, double target) {
+    Measure m;
+    m.name = name;
+    m.task = std::string(toString(task));
+    int right = 0;
+    for (const auto& c : cases)
+        if (c.task == task && (c.score.*field).has_value()) {
+            ++m.cases;
+            right += *(c.score.*field) ? 1 : 0;
+        }
+    m.value = m.cases ? 100.0 * right / m.cases : kNaN;
+    m.unit = "%";
+    if (target > 0) {
+        m.hasTarget = true;
+        std::ostringstream t;
+        t << ">= " << target << " %";
+        m.target = t.str();
+        m.met = m.cases > 0 && m.value >= target;
+    }
+    return m;
+}
+
+double meanOf(const std::vector<double>& v) {
+    double sum = 0.0;
+    for (double x : v)
+        sum += x;
+    return v.empty() ? kNaN : sum / static_cast<double>(v.size());
+}
+
+double medianOf(std::vector<double> v) {
+    if (v.empty())
+        return kNaN;
+    std::sort(v.begin(), v.end());
+    const std::size_t h = v.size() / 2;
+    return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+} // namespace
+
+std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
+    std::vector<Measure> out;
+    out.push_back(accuracy(cases, Task::TextToVideo, "colour", &ks::SceneScore::colour, 90));
+    out.push_back(accuracy(cases, Task::TextToVideo, "shape", &ks::SceneScore::shape, 70));
+    out.push_back(accuracy(cases, Task::TextToVideo, "motion direction", &ks::SceneScore::motion, 80));
+    out.push_back(accuracy(cases, Task::TextToVideo, "lighting side", &ks::SceneScore::light, 0));
+    out.push_back(accuracy(cases, Task::FirstFrame, "motion direction", &ks::SceneScore::motion, 0));
+
+    std::vector<double> psnr;
+    std::string psnrTasks;
+    for (Task t : {Task::FirstFrame, Task::FirstLast, Task::Keyframes}) {
+        std::vector<double> taskPsnr;
+        for (const auto& c : cases)
+            if (c.task == t && !std::isnan(c.keyframePsnr))
+                taskPsnr.push_back(std::min(c.keyframePsnr, 99.0));
+        if (taskPsnr.empty())
+            continue;
+        Measure m{"keyframe PSNR",
+                  std::string(toString(t)),
+                  static_cast<int>(taskPsnr.size()),
+                  meanOf(taskPsnr),
+                  "dB",
+                  "",
+                  false,
+                  false};
+        out.push_back(m);
+        psnr.insert(psnr.end(), taskPsnr.begin(), taskPsnr.end());
+        psnrTasks += (psnrTasks.empty() ? "" : ", ") + std::string(toString(t));
+    }
+    if (!psnr.empty())
+        out.push_back({"keyframe PSNR (all keyed tasks)", psnrTasks, static_cast<int>(psnr.size()),
+                       meanOf(psnr), "dB", ">= 25 dB", true, meanOf(psnr) >= 25.0});
+
+    for (Task t : {Task::Loop, Task::Extension}) {
+        std::vector<double> seams;
+        for (const auto& c : cases)
+            if (c.task == t && std::isfinite(c.seam))
+                seams.push_back(c.seam);
+        if (seams.empty())
+            continue;
+        const std::string name = t == Task::Loop ? "loop seam" : "extension seam";
+        out.push_back({name + " (median)", std::string(toString(t)), static_cast<int>(seams.size()),
+                       medianOf(seams), "x", "<= 1.5", true, medianOf(seams) <= 1.5});
+        out.push_back({name + " (mean)", std::string(toString(t)), static_cast<int>(seams.size()),
+                       meanOf(seams), "x", "", false, false});
+    }
+    std::vector<double> seconds;
+    for (const auto& c : cases)
+        if (c.task == Task::TextToVideo)
+            seconds.push_back(c.seconds);
+    if (!seconds.empty())
+        out.push_back({"time per clip (mean)", "text-to-video", static_cast<int>(seconds.size()),
+                       meanOf(seconds), "s", "<= 10 s", true, meanOf(seconds) <= 10.0});
+    return out;
+}
+
+std::string markdownTable(const std::vector<Measure>& measures) {
+    std::ostringstream out;
+    out << "| Measure | Task | Cases | Measured | Target | Met |\n|---|---|---|---|---|---|\n";
+    for (const auto& m : measures) {
+        std::ostringstream value;
+        if (std::isfinite(m.value))
+            value << std::fixed << std::setprecision(m.unit == "%" ? 1 : 2) << m.value
+                  << (m.unit == "x" ? "" : " ") << (m.unit == "x" ? "" : m.unit);
+        else
+            value << "n/a";
+        out << "| " << m.name << " | " << m.task << " | " << m.cases << " | " << value.str() << " | "
+            << (m.hasTarget ? m.target : "—") << " | " << (m.hasTarget ? (m.met ? "yes" : "no") : "—")
+            << " |\n";
+    }
+    return out.str();
+}
+
+EvalReport evaluate(const EvalOptions& options, const CaseCallback& onCase) {
+    if (options.captions < 0 || options.perTask < 0)
+        throw std::runtime_error("case counts must be >= 0");
+    EvalReport report;
+    Runner runner(options, resolveSettings(options));
+    report.settings = runner.settings();
+    if (report.settings.frames < 5 || (report.settings.frames - 1) % 4)
+        throw std::runtime_error("frames = " + std::to_string(report.settings.frames) +
+                                 ": must be 4k + 1 and >= 5");
+    std::vector<std::pair<Task, int>> plan;
+    for (int i = 0; i < options.captions; ++i)
+        plan.emplace_back(Task::TextToVideo, i);
+    for (Task t : kAllTasks)
+        if (t != Task::TextToVideo)
+            for (int i = 0; i < options.perTask; ++i)
+                plan.emplace_back(t, i);
+    // Scene seeds: one consecutive held-out range, text-to-video first, then each task's cases.
+    std::uint64_t seed = options.firstSeed;
+    const int total = static_cast<int>(plan.size());
+    for (int k = 0; k < total; ++k) {
+        const auto [task, index] = plan[static_cast<std::size_t>(k)];
+        report.cases.push_back(runner.run(task, seed++, index));
+        if (onCase)
+            onCase(report.cases.back(), k + 1, total);
+    }
+    report.measures = summarise(report.cases);
+    return report;
+}
+
+} // namespace kinema::eval
