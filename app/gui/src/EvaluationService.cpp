@@ -1,12 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kinema/app/EvaluationService.h"
 
+#include <optional>
+#include <variant>
+
+#include <QStringList>
+
 #include <chrono>
 
 #include "kinema/graph/GraphFile.h"
 #include "kinema/render/Evaluator.h"
 
 namespace kinema::app {
+
+namespace {
+/// The measures of a generative node's output worth showing on the node (from its metadata).
+QString nodeInfoText(const render::Image& image) {
+    const auto& md = image.metadata();
+    auto number = [&](const char* key) -> std::optional<double> {
+        const auto it = md.find(key);
+        if (it == md.end())
+            return std::nullopt;
+        if (const auto* d = std::get_if<double>(&it->second))
+            return *d;
+        return std::nullopt;
+    };
+    QStringList parts;
+    if (const auto seam = number("kinema/gen/loopSeam"))
+        parts << QStringLiteral("seam %1").arg(*seam, 0, 'f', 2);
+    if (const auto gain = number("kinema/gen/colorMatchGain"))
+        parts << QStringLiteral("match x%1").arg(*gain, 0, 'f', 2);
+    return parts.join(QStringLiteral(", "));
+}
+} // namespace
 namespace {
 
 /// Forwards progress of one request to the service's (queued) progress signal.
@@ -197,7 +223,12 @@ EvaluationResult EvaluationService::evaluate(const Request& r) {
         for (auto* n : snapshot.nodes()) {
             bool cached = false;
             try {
-                cached = m_cache.contains(evaluator.hash(*n, ctx));
+                const auto hash = evaluator.hash(*n, ctx);
+                cached = m_cache.contains(hash);
+                if (cached && n->typeInfo().category == "Generative")
+                    if (const auto image = std::static_pointer_cast<const render::Image>(m_cache.find(hash)))
+                        if (const QString text = nodeInfoText(*image); !text.isEmpty())
+                            result.info[QString::fromStdString(n->name())] = text;
             } catch (const std::exception&) {
             }
             result.cached[QString::fromStdString(n->name())] = cached;

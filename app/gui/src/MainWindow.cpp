@@ -781,6 +781,8 @@ void MainWindow::onEvaluationFinished(const EvaluationResult& r) {
             s.error = r.error;
         auto it = r.cached.find(name);
         s.cached = it != r.cached.end() && it->second;
+        if (auto info = r.info.find(name); info != r.info.end())
+            s.info = info->second;
         m_model.setStatus(name, s);
     }
     if (r.image && m_requestSerial == m_snapshotSerial) {

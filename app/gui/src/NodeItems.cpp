@@ -30,9 +30,9 @@ NodeItem::NodeItem(GraphModel& model, graph::Node& node)
 }
 
 QRectF NodeItem::boundingRect() const {
-    // Room for ports above and below and for the badges on the right.
+    // Room for ports above and below, the badges on the right and the info line below.
     return QRectF(-kPortRadius - 2, -kPortRadius - 14, kWidth + 2 * kPortRadius + 24,
-                  kHeight + 2 * kPortRadius + 28);
+                  kHeight + 2 * kPortRadius + 36);
 }
 
 QPointF NodeItem::inputPortPos(int input) const {
@@ -127,6 +127,10 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) {
         p->setPen(Qt::NoPen);
         p->setBrush(QColor(70, 200, 110));
         p->drawEllipse(QRectF(bx + 3, 5, 8, 8));
+    }
+    if (!st.info.isEmpty()) { // a measure of the node's output, e.g. a Loop's seam
+        p->setPen(QColor(200, 220, 140));
+        p->drawText(QRectF(0, kHeight + kPortRadius + 8, kWidth, 12), Qt::AlignCenter, st.info);
     }
     if (st.progress >= 0.0) {
         const QRectF bar(0, kHeight + kPortRadius + 2, kWidth, 5);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ExrFrameWriter.h"
 
+#include <kinema/diffusion/PixelEncoding.h>
+
 #include <ImfArray.h>
 #include <ImfRgbaFile.h>
 
@@ -10,7 +12,13 @@
 
 namespace kinema::modelcli {
 
-void writeExrFrame(const std::filesystem::path& path, const diffusion::Image& image) {
+void writeExrFrame(const std::filesystem::path& path, const diffusion::Image& image,
+                   const std::string& pixelEncoding) {
+    const bool sceneLinear = pixelEncoding == diffusion::kPixelEncodingAcesCct;
+    auto value = [&](float v) {
+        const float code = 0.5f * (v + 1.0f);
+        return sceneLinear ? diffusion::linearFromAcesCct(code) : code;
+    };
     if (image.width <= 0 || image.height <= 0 ||
         image.rgb.size() !=
             static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3)
@@ -18,9 +26,9 @@ void writeExrFrame(const std::filesystem::path& path, const diffusion::Image& im
     std::vector<Imf::Rgba> pixels(static_cast<std::size_t>(image.width) *
                                   static_cast<std::size_t>(image.height));
     for (std::size_t i = 0; i < pixels.size(); ++i) {
-        pixels[i].r = 0.5f * (image.rgb[3 * i] + 1.0f);
-        pixels[i].g = 0.5f * (image.rgb[3 * i + 1] + 1.0f);
-        pixels[i].b = 0.5f * (image.rgb[3 * i + 2] + 1.0f);
+        pixels[i].r = value(image.rgb[3 * i]);
+        pixels[i].g = value(image.rgb[3 * i + 1]);
+        pixels[i].b = value(image.rgb[3 * i + 2]);
         pixels[i].a = 1.0f;
     }
     const auto temp =

@@ -7,9 +7,11 @@
 
 namespace kinema::modelcli {
 
-/// Writes `image` (RGB in [-1, 1] as decoded) to `path` as a half-float RGBA EXR with values mapped to
-/// [0, 1] and alpha 1. Throws std::runtime_error naming the file on failure; never leaves a partial file
-/// under the final name.
-void writeExrFrame(const std::filesystem::path& path, const diffusion::Image& image);
+/// Writes `image` (RGB in [-1, 1] as decoded) to `path` as a half-float RGBA EXR with alpha 1: scene-linear
+/// values for a native-HDR model (pixel encoding "acescct-linear-rec709"), else the display code values
+/// (v + 1) / 2. Throws std::runtime_error naming the file on failure; never leaves a partial file under
+/// the final name.
+void writeExrFrame(const std::filesystem::path& path, const diffusion::Image& image,
+                   const std::string& pixelEncoding);
 
 } // namespace kinema::modelcli

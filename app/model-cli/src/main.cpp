@@ -4,6 +4,10 @@
 // Exit status: 0 success, 1 failure (bad input, failed fixture, generation error), 2 usage error,
 // 130 cancelled by SIGINT.
 #include "ExrFrameWriter.h"
+#include "VideoPreview.h"
+
+#include <kinema/diffusion/PixelEncoding.h>
+#include <kinema/diffusion/SafetensorsWriter.h>
 
 #include <kinema/diffusion/Errors.h>
 #include <kinema/diffusion/Fixtures.h>
@@ -119,8 +123,19 @@ int runInfo(const std::string& dir, const std::string& size, int frames) {
     return 0;
 }
 
+/// Saves sampled latents (as GenerateResult holds them) to a safetensors file.
+void saveLatents(const fs::path& path, const GenerateResult& sampled) {
+    RawTensor t;
+    t.name = "latents";
+    t.dtype = DType::F32;
+    t.shape = {sampled.latentChannels, sampled.latentFrames, sampled.latentHeight, sampled.latentWidth};
+    t.data = reinterpret_cast<const std::byte*>(sampled.latents.data());
+    t.nbytes = sampled.latents.size() * sizeof(float);
+    writeSafetensors(path, {t}, {{"producer", "kinema-model generate"}});
+}
+
 int runGenerate(const std::string& modelDir, GenerateRequest request, const std::string& size,
-                const std::string& outDir, int threads) {
+                const std::string& outDir, int threads, bool video, int fps) {
     if (!parseSize(size, request.width, request.height)) {
         std::cerr << "kinema-model generate: --size '" << size << "' must be WxH, e.g. 832x480\n";
         return 2;
@@ -134,19 +149,38 @@ int runGenerate(const std::string& modelDir, GenerateRequest request, const std:
     SessionOptions options;
     options.threads = threads;
     auto session = Session::open(modelDir, options);
+    const std::string encoding = session->info().pixelEncoding;
     request.cancel = &g_cancel;
     std::signal(SIGINT, onInterrupt);
-    const auto result = session->generate(request, [](const Progress& p) {
-        std::cerr << "step " << p.step << "/" << p.total << '\n';
-        return true;
-    });
+    GenerateResult result;
+    try {
+        result = session->generate(request, [](const Progress& p) {
+            std::cerr << "step " << p.step << "/" << p.total << '\n';
+            return true;
+        });
+    } catch (const DecodeOutOfMemoryError& e) {
+        const auto path = fs::path(outDir) / "latents.safetensors";
+        saveLatents(path, e.sampled);
+        std::cerr << "kinema-model generate: " << e.what() << "; the latents are saved in " << path.string()
+                  << '\n';
+        return 1;
+    }
+    saveLatents(fs::path(outDir) / "latents.safetensors", result);
     for (std::size_t i = 0; i < result.frames.size(); ++i) {
         char name[64];
         std::snprintf(name, sizeof name, "frame.%04zu.exr", i + 1);
-        kinema::modelcli::writeExrFrame(fs::path(outDir) / name, result.frames[i]);
+        kinema::modelcli::writeExrFrame(fs::path(outDir) / name, result.frames[i], encoding);
     }
     std::cout << "wrote " << result.frames.size() << " frames (" << request.width << "x" << request.height
-              << ") to " << outDir << '\n';
+              << ", " << (encoding == kPixelEncodingAcesCct ? "scene-linear" : "display-referred")
+              << ") and latents.safetensors to " << outDir << '\n';
+    if (video) {
+        const auto mp4 = fs::path(outDir) / "clip.mp4";
+        kinema::modelcli::writePreviewVideo(
+            (fs::path(outDir) / "frame.####.exr").string(), static_cast<int>(result.frames.size()),
+            encoding == kPixelEncodingAcesCct ? "Linear Rec.709" : "Rec.1886 Rec.709 - Display", fps, mp4);
+        std::cout << "wrote " << mp4.string() << '\n';
+    }
     return 0;
 }
 
@@ -196,7 +230,12 @@ int main(int argc, char** argv) {
     gen->add_option("--shift", request.shift, "sigma shift");
     gen->add_option("--solver", request.solver, "unipc, dpm++ or euler");
     gen->add_option("--threads", threads, "CPU threads (0 = all)");
-    gen->add_option("--out", outDir, "output folder for frame.NNNN.exr")->required();
+    gen->add_option("--out", outDir, "output folder for frame.NNNN.exr, latents.safetensors and clip.mp4")
+        ->required();
+    bool noVideo = false;
+    int fps = 16;
+    gen->add_flag("--no-video", noVideo, "do not write the clip.mp4 preview");
+    gen->add_option("--fps", fps, "frame rate of the MP4 preview")->check(CLI::Range(1, 240));
 
     std::string convertIn, convertOut;
     auto* convert = app.add_subcommand(
@@ -215,7 +254,7 @@ int main(int argc, char** argv) {
         if (*info)
             return runInfo(infoDir, infoSize, infoFrames);
         if (*gen)
-            return runGenerate(modelDir, request, size, outDir, threads);
+            return runGenerate(modelDir, request, size, outDir, threads, !noVideo, fps);
         if (*convert)
             return runConvert(convertIn, convertOut);
     } catch (const CancelledError& e) {

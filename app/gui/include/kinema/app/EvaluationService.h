@@ -44,6 +44,9 @@ struct EvaluationResult {
     double seconds = 0.0;
     /// Every node of the snapshot → whether its output at this frame is in the cache.
     std::map<QString, bool> cached;
+    /// Nodes whose cached output carries a measure worth showing on the node (generative nodes' seams and
+    /// colour-match gain) → its text, e.g. "seam 1.02".
+    std::map<QString, QString> info;
     /// Per-node compute and cache-hit counts of this evaluation (the debug overlay's table).
     std::map<std::string, render::NodeStats> nodeStats;
 };

@@ -23,6 +23,7 @@ struct NodeStatus {
     QString error;          ///< non-empty: the node failed with this message
     double progress = -1.0; ///< in [0,1] while the node computes, -1 otherwise
     bool cached = false;    ///< its output at the current frame is in the compute cache
+    QString info;           ///< a measure shown under the node (e.g. a Loop's seam), empty if none
     bool operator==(const NodeStatus&) const = default;
 };
 
