@@ -176,12 +176,14 @@ public:
         const auto schedule = makeFlowSchedule(solverKind, request.steps, request.shift);
 
         at::Tensor start = noise;
+        at::Tensor initLatent; // the init video's normalised latents (video-to-video)
         if (!request.initVideo.empty() && request.strength < 1.0) {
             std::vector<at::Tensor> frames;
             for (std::size_t i = 0; i < request.initVideo.size(); ++i)
                 frames.push_back(fromImage(request.initVideo[i], request.width, request.height,
                                            "init video frame " + std::to_string(i)));
             const auto x0 = m_vae->normalize(m_vae->encode(at::stack(frames, 1).unsqueeze(0)))[0];
+            initLatent = x0;
             options.startStep = std::min(
                 request.steps - 1, static_cast<int>(std::floor(request.steps * (1.0 - request.strength))));
             const float sigma = schedule.sigmas[static_cast<std::size_t>(options.startStep)];
@@ -227,10 +229,24 @@ public:
             }
         }
         options.batchGuidance = request.batchGuidance;
-        auto sampled = sample(*m_dit, start, context, contextNull, options, y);
+        // Strength 0 keeps the init video: its latents (with the conditioning frames) are the result.
+        const bool keepInit = !request.initVideo.empty() && request.strength <= 0.0;
+        at::Tensor finalLatent;
+        if (keepInit) {
+            finalLatent = cond.empty() ? initLatent : applyConditioning(initLatent.clone(), 0.0f);
+            if (progress) {
+                Progress p;
+                p.step = p.total = 1;
+                p.preview = previewOf(finalLatent);
+                if (!progress(p))
+                    throw CancelledError("generation cancelled by the progress callback");
+            }
+        } else {
+            finalLatent = sample(*m_dit, start, context, contextNull, options, y).latent;
+        }
 
         GenerateResult result;
-        const auto latent = sampled.latent.contiguous().cpu();
+        const auto latent = finalLatent.contiguous().cpu();
         result.latentChannels = static_cast<int>(channels);
         result.latentFrames = static_cast<int>(latentFrames);
         result.latentHeight = static_cast<int>(lh);

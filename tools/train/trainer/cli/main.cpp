@@ -2,6 +2,7 @@
 // kinema-train: trains the embedded demo model stage by stage and exports it as a model folder.
 //   kinema-train tokenizer --work W      Unigram tokenizer (spm_train) on scene captions
 //   kinema-train vae --work W --steps N  causal VAE
+//   kinema-train vae-decoder --work W    VAE decoder on full-length clips (encoder frozen)
 //   kinema-train dit --work W --steps N  DiT + text encoder (flow matching, conditioning masks)
 //   kinema-train export --work W --out resources/models/kinema-demo
 #include <kinema/trainer/Trainer.h>
@@ -55,9 +56,11 @@ int main(int argc, char** argv) {
     };
     auto* tok = app.add_subcommand("tokenizer", "train the Unigram tokenizer with spm_train");
     auto* vae = app.add_subcommand("vae", "train the causal VAE");
+    auto* dec =
+        app.add_subcommand("vae-decoder", "fine-tune the VAE decoder on full-length clips (encoder frozen)");
     auto* dit = app.add_subcommand("dit", "train the DiT and the text encoder");
     auto* exp = app.add_subcommand("export", "write the model folder");
-    for (auto* sub : {tok, vae, dit, exp})
+    for (auto* sub : {tok, vae, dec, dit, exp})
         common(sub);
     exp->add_option("--out", out, "model folder to write")->required();
 
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
             trainTokenizer(o);
         else if (vae->parsed())
             trainVae(o);
+        else if (dec->parsed())
+            trainVaeDecoder(o);
         else if (dit->parsed())
             trainDit(o);
         else if (exp->parsed()) {

@@ -65,6 +65,13 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     const auto t5Cfg = t5Config(o.shape, vocab);
     auto vae = buildVae(vaeCfg, 0);
     loadParams(o.workDir / "vae.safetensors", vae.params);
+    if (fs::exists(o.workDir / "vae_decoder.safetensors")) { // the fine-tuned decoder side, if trained
+        ParamMap decoder;
+        for (const auto& [name, p] : vae.params)
+            if (name.rfind("decoder.", 0) == 0 || name.rfind("conv2.", 0) == 0)
+                decoder[name] = p;
+        loadParams(o.workDir / "vae_decoder.safetensors", decoder);
+    }
     auto dit = buildDit(ditCfg, 0);
     auto t5 = buildT5(t5Cfg, 0);
     {
@@ -151,6 +158,9 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
         {"final_lr_ratio", o.finalLrRatio}};
     card["command"] = commandLine;
     card["metrics"] = {{"vae", lossSummary(o.workDir / "vae_loss.csv")},
+                       {"vae_decoder", fs::exists(o.workDir / "vae_decoder_loss.csv")
+                                           ? lossSummary(o.workDir / "vae_decoder_loss.csv")
+                                           : nlohmann::json(nullptr)},
                        {"dit", lossSummary(o.workDir / "dit_loss.csv")}};
     writeJson(outDir / "model.json", card);
 

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kTimeline = 17; ///< scenes are rendered on a 17-frame timeline (about 1 s at 16 fps)
-constexpr std::uint64_t kVaeStage = 1, kDitStage = 2, kTokenizerStage = 3, kStatsStage = 4;
+constexpr std::uint64_t kVaeStage = 1, kDitStage = 2, kTokenizerStage = 3, kStatsStage = 4, kDecoderStage = 5;
 
 void checkOptions(const TrainOptions& o) {
     if (o.workDir.empty())
@@ -139,6 +139,44 @@ std::vector<StepLoss> trainVae(const TrainOptions& o) {
                            const auto rec = vae.model->decode(mu);
                            auto loss = (rec - x).pow(2).mean() + 1e-3 * mu.pow(2).mean();
                            loss = loss / o.batch;
+                           loss.backward();
+                           total += loss.item<double>();
+                       }
+                       return total;
+                   });
+}
+
+std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
+    checkOptions(o);
+    setThreads(o.threads);
+    auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
+    loadParams(o.workDir / "vae.safetensors", vae.params);
+    // Only the decoder side (post-quant conv + decoder) learns; the encoder, and so the latent space the
+    // DiT is trained on, stays as the vae stage left it.
+    ParamMap decoder;
+    for (auto& [name, p] : vae.params) {
+        const bool decoderSide = name.rfind("decoder.", 0) == 0 || name.rfind("conv2.", 0) == 0;
+        p.requires_grad_(decoderSide);
+        if (decoderSide)
+            decoder[name] = p;
+    }
+    Adam adam(decoder);
+    return runLoop(o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv",
+                   "vae-decoder", [&](int dataStep, int) {
+                       double total = 0.0;
+                       for (int i = 0; i < o.batch; ++i) {
+                           const auto seed =
+                               mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
+                                       static_cast<std::uint64_t>(i));
+                           const auto s =
+                               renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+                           const auto x = s.video.unsqueeze(0);
+                           at::Tensor mu;
+                           {
+                               at::NoGradGuard noGrad;
+                               mu = vae.model->encode(x);
+                           }
+                           auto loss = (vae.model->decode(mu) - x).pow(2).mean() / o.batch;
                            loss.backward();
                            total += loss.item<double>();
                        }

@@ -11,7 +11,9 @@
 /// uninterrupted run does. Stages:
 ///   tokenizer  captions -> `spm_train` (separate process) -> work/spiece.model (Unigram)
 ///   vae        autoencoder on short clips (MSE + small latent penalty) -> work/vae.safetensors
-///   dit        flow matching with shift, DiT + text encoder, I2V-style conditioning channels
+///   vae-decoder  the decoder side again on full-length clips (encoder frozen) ->
+///   work/vae_decoder.safetensors dit        flow matching with shift, DiT + text encoder, I2V-style
+///   conditioning channels
 ///              (noise latent | 4 mask channels | conditioning latent), random conditioning masks
 ///   export     model folder: config.json, kinema.json, three safetensors files, spiece.model, model.json
 /// The public interface is torch-free.
@@ -83,6 +85,11 @@ void trainTokenizer(const TrainOptions& options);
 /// Runs VAE steps from the last checkpoint (or from scratch) up to options.steps; appends to
 /// work/vae_loss.csv and returns the losses of the steps run.
 std::vector<StepLoss> trainVae(const TrainOptions& options);
+
+/// Fine-tunes the VAE's decoder side (encoder frozen, so the latent space is unchanged) on full-length
+/// clips of options.frames frames, whose later chunks the vae stage's short clips never reach; writes
+/// work/vae_decoder.safetensors (used by export when present) and work/vae_decoder_loss.csv.
+std::vector<StepLoss> trainVaeDecoder(const TrainOptions& options);
 
 /// Same for the DiT and text encoder (needs work/vae.safetensors and work/spiece.model).
 std::vector<StepLoss> trainDit(const TrainOptions& options);
