@@ -74,3 +74,62 @@ TEST_CASE("kinema-render renders TextToVideo → Write with --set Gen.seed", "[g
                       dir.path(), cache.path(), log) == 0);
     CHECK(readPixels(dir.path() / "c" / "gen.0003.exr", nullptr) == seven);
 }
+
+namespace {
+
+/// Renders one of resources/examples from a folder where `resources` points at the repository's, so the
+/// graph's relative paths (plates, outputs under out/) resolve as they do from the repository root.
+int renderExample(const std::string& graph, const fs::path& dir, const fs::path& cache, std::string& log) {
+    std::error_code ec;
+    fs::create_directory_symlink(KINEMA_RESOURCES_DIR, dir / "resources", ec);
+    return runRender({"resources/examples/" + graph}, dir, cache, log);
+}
+
+int countFiles(const fs::path& dir, const std::string& extension) {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        n += e.path().extension() == extension ? 1 : 0;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("the example graphs render on the demo model", "[generative][cli][examples]") {
+    kinema::test::TempDir dir{"kinema-examples"};
+    kinema::test::TempDir cache{"kinema-examples-cache"};
+    std::string log;
+    REQUIRE(renderExample("text-to-video.kgraph", dir.path(), cache.path(), log) == 0);
+    INFO(log);
+    CHECK(countFiles(dir.path() / "out" / "demo", ".exr") == 17);
+    CHECK(fs::file_size(dir.path() / "out" / "demo" / "t2v.mp4") > 1000);
+    {
+        auto in = OIIO::ImageInput::open((dir.path() / "out" / "demo" / "t2v.1009.exr").string());
+        REQUIRE(in);
+        CHECK(in->spec().width == 256);
+        CHECK(in->spec().format == OIIO::TypeDesc::HALF);
+        CHECK(in->spec().get_string_attribute("kinema/gen/pixelEncoding") == "acescct-linear-rec709");
+        CHECK(in->spec().get_string_attribute("kinema/gen/node") == "TextToVideo");
+    }
+    REQUIRE(renderExample("keyframes.kgraph", dir.path(), cache.path(), log) == 0);
+    CHECK(countFiles(dir.path() / "out" / "keyframes", ".exr") == 17);
+    REQUIRE(renderExample("extend.kgraph", dir.path(), cache.path(), log) == 0);
+    CHECK(countFiles(dir.path() / "out" / "extend", ".exr") == 33);
+    REQUIRE(renderExample("loop.kgraph", dir.path(), cache.path(), log) == 0);
+    CHECK(countFiles(dir.path() / "out" / "loop", ".exr") == 16);
+    {
+        auto in = OIIO::ImageInput::open((dir.path() / "out" / "loop" / "loop.1001.exr").string());
+        REQUIRE(in);
+        CHECK(in->spec().find_attribute("kinema/gen/loopSeam") != nullptr);
+    }
+    REQUIRE(renderExample("v2v-relight.kgraph", dir.path(), cache.path(), log) == 0);
+    CHECK(countFiles(dir.path() / "out" / "v2v", ".exr") == 17);
+    CHECK(countFiles(dir.path() / "out" / "relight", ".exr") == 17);
+    {
+        auto in = OIIO::ImageInput::open((dir.path() / "out" / "relight" / "relight.1001.exr").string());
+        REQUIRE(in);
+        CHECK(in->spec().width == 128); // the plate's resolution, not the model's
+    }
+    REQUIRE(renderExample("hdr-ramp.kgraph", dir.path(), cache.path(), log) == 0);
+    CHECK(countFiles(dir.path() / "out" / "hdr-ramp", ".exr") == 24);
+}
