@@ -106,7 +106,7 @@ TEST_CASE("the example graphs render on the demo model", "[generative][cli][exam
     {
         auto in = OIIO::ImageInput::open((dir.path() / "out" / "demo" / "t2v.1009.exr").string());
         REQUIRE(in);
-        CHECK(in->spec().width == 256);
+        CHECK(in->spec().full_width == 256); // the display window (the data window is the bounding box)
         CHECK(in->spec().format == OIIO::TypeDesc::HALF);
         CHECK(in->spec().get_string_attribute("kinema/gen/pixelEncoding") == "acescct-linear-rec709");
         CHECK(in->spec().get_string_attribute("kinema/gen/node") == "TextToVideo");
@@ -128,7 +128,7 @@ TEST_CASE("the example graphs render on the demo model", "[generative][cli][exam
     {
         auto in = OIIO::ImageInput::open((dir.path() / "out" / "relight" / "relight.1001.exr").string());
         REQUIRE(in);
-        CHECK(in->spec().width == 128); // the plate's resolution, not the model's
+        CHECK(in->spec().full_width == 128); // the plate's resolution, not the model's
     }
     REQUIRE(renderExample("hdr-ramp.kgraph", dir.path(), cache.path(), log) == 0);
     CHECK(countFiles(dir.path() / "out" / "hdr-ramp", ".exr") == 24);
