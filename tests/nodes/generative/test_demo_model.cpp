@@ -16,6 +16,7 @@
 #include <kinema/scenes/SceneSpec.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "generative/ClipNode.h"
@@ -361,4 +362,32 @@ TEST_CASE("demo model: same seed, bit-identical clip; other frame ranges reuse i
     DemoHarness h;
     auto& node = h.demo("TextToVideo", "a red square moving left against a blue sky", 3);
     CHECK(test::rgbOf(*h.eval(node, 1005)) == first);
+}
+
+namespace {
+struct CancelOnFirstStep : graph::ProgressSink {
+    std::shared_ptr<graph::Canceller> canceller;
+    std::atomic<int> calls{0};
+    void progress(std::string_view, double, std::string_view) override {
+        ++calls;
+        canceller->cancel();
+    }
+};
+} // namespace
+
+TEST_CASE("demo model: a cancelled generation stops within one step and caches nothing",
+          "[generative][demo]") {
+    test::ScopedClipCache cache;
+    DemoHarness h;
+    auto& node = h.demo("TextToVideo", "a purple triangle bouncing against a night sky", 8);
+    graph::Context ctx;
+    ctx.canceller = std::make_shared<graph::Canceller>();
+    auto sink = std::make_shared<CancelOnFirstStep>();
+    sink->canceller = ctx.canceller;
+    ctx.progress = sink;
+    CHECK_THROWS_AS(h.eval(node, 1001, ctx), graph::Cancelled);
+    CHECK(sink->calls == 1); // 1 of 20 steps ran
+    const auto before = modelRunCount();
+    CHECK(h.eval(node, 1001)->format().width == kSize); // generated now: nothing was cached
+    CHECK(modelRunCount() == before + 1);
 }
