@@ -473,6 +473,7 @@ render::Image VideoDecoder::frame(std::int64_t n) {
 std::string offsetTimecode(const std::string& start, std::int64_t frameOffset, int fpsNum, int fpsDen) {
     if (start.empty() || fpsNum <= 0 || fpsDen <= 0)
         return {};
+    quietLogging(); // libavutil warns on stderr about frame rates it calls non-standard (16 fps)
     AVTimecode tc;
     if (av_timecode_init_from_string(&tc, AVRational{fpsNum, fpsDen}, start.c_str(), nullptr) < 0)
         return {};
