@@ -6,8 +6,6 @@
 #include <OpenImageIO/imageio.h>
 
 #include <fstream>
-#include <sstream>
-#include <sys/wait.h>
 
 #include "TestSupport.h"
 
@@ -16,34 +14,17 @@ using kinema::test::TempDir;
 
 namespace {
 
-struct RunResult {
-    int exitCode = -1;
-    std::string out;
-};
-
-RunResult runModelTool(const std::vector<std::string>& args, const fs::path& cwd) {
-    const fs::path log = cwd / "run.log";
-    std::string cmd = "cd '" + cwd.string() + "' && '" KINEMA_MODEL_EXE "'";
-    for (const auto& a : args)
-        cmd += " '" + a + "'";
-    cmd += " >'" + log.string() + "' 2>&1";
-    const int status = std::system(cmd.c_str());
-    RunResult r;
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    r.out = ss.str();
-    return r;
+kinema::test::RunResult runModelTool(const std::vector<std::string>& args, const fs::path& cwd) {
+    return kinema::test::runProgram(KINEMA_MODEL_EXE, args, cwd);
 }
 
-const fs::path kDemoModel = fs::path(KINEMA_RESOURCES_DIR) / "models" / "kinema-demo";
+const fs::path kDemoModel = kinema::test::resourcesDir() / "models" / "kinema-demo";
 
 } // namespace
 
 TEST_CASE("kinema-model check runs the parity fixtures", "[cli][model]") {
     TempDir dir{"kinema-model-check"};
-    const auto r = runModelTool({"check", KINEMA_FIXTURES_DIR "/wan21"}, dir.path());
+    const auto r = runModelTool({"check", (kinema::test::fixturesDir() / "wan21").string()}, dir.path());
     INFO(r.out);
     CHECK(r.exitCode == 0);
     CHECK_THAT(r.out, Catch::Contains(" passed, 0 failed"));

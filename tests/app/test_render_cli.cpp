@@ -21,26 +21,11 @@ using kinema::test::TempDir;
 
 namespace {
 
-struct RunResult {
-    int exitCode = -1;
-    std::string out;
-};
+using kinema::test::RunResult;
 
 /// Runs kinema-render with `args`, capturing stdout and stderr together.
 RunResult runRender(const std::vector<std::string>& args, const fs::path& cwd) {
-    fs::path log = cwd / "run.log";
-    std::string cmd = "cd '" + cwd.string() + "' && '" KINEMA_RENDER_EXE "'";
-    for (auto& a : args)
-        cmd += " '" + a + "'";
-    cmd += " >'" + log.string() + "' 2>&1";
-    int status = std::system(cmd.c_str());
-    RunResult r;
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    r.out = ss.str();
-    return r;
+    return kinema::test::runProgram(KINEMA_RENDER_EXE, args, cwd);
 }
 
 pid_t spawnRender(const std::vector<std::string>& args, const fs::path& cwd) {

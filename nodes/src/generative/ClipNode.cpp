@@ -281,7 +281,10 @@ ClipSettings ClipNode::settings(const render::EvalContext& ec) const {
 }
 
 Hash128 ClipNode::clipHash(const render::EvalContext& ec) const {
-    const ClipSettings s = settings(ec);
+    return clipHash(ec, settings(ec));
+}
+
+Hash128 ClipNode::clipHash(const render::EvalContext& ec, const ClipSettings& s) const {
     Hasher h;
     h.append("kinema.clip").append(typeName()).append(version());
     h.append(s.modelIdentity)
@@ -299,11 +302,8 @@ Hash128 ClipNode::clipHash(const render::EvalContext& ec) const {
 Hash128 ClipNode::hash(const render::EvalContext& ec) const {
     Hasher h;
     try {
-        h.append(clipHash(ec));
         const ClipSettings s = settings(ec);
-        const int index =
-            std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0, s.duration - 1);
-        h.append(index);
+        h.append(clipHash(ec, s)).append(frameIndex(ec, s, s.duration));
     } catch (const std::exception& e) {
         // compute() raises the same error with the node named; the hash just has to be stable.
         h.append("error").append(std::string(e.what()));
@@ -443,9 +443,17 @@ diffusion::GenerateResult ClipNode::decodeSaved(const ClipSettings& s, const Cli
     return result;
 }
 
+int ClipNode::frameIndex(const render::EvalContext& ec, const ClipSettings& s, int available) {
+    return std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0,
+                      std::min(s.duration, available) - 1);
+}
+
 ClipPtr ClipNode::clip(const render::EvalContext& ec) const {
     const ClipSettings s = settings(ec);
-    const std::string key = clipHash(ec).toString();
+    return clip(ec, s, clipHash(ec, s).toString());
+}
+
+ClipPtr ClipNode::clip(const render::EvalContext& ec, const ClipSettings& s, const std::string& key) const {
     return ClipCache::instance().getOrCreate(key, [&]() -> ClipPtr {
         // Latents kept from an earlier run whose decoding ran out of memory: decode them, do not sample.
         const std::string latentKey = key + ".latents";
@@ -527,11 +535,16 @@ render::ImagePtr ClipNode::frameToImage(const render::EvalContext& ec, const Cli
 
 render::ImagePtr ClipNode::compute(const render::EvalContext& ec) const {
     const ClipSettings s = settings(ec);
-    const ClipPtr c = clip(ec);
-    const int index = std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0,
-                                 std::min(s.duration, c->frames) - 1);
+    const std::string key = clipHash(ec, s).toString();
+    const ClipPtr c = clip(ec, s, key);
+    const int index = frameIndex(ec, s, c->frames);
     auto image = std::const_pointer_cast<render::Image>(frameToImage(ec, s, *c, index));
-    auto& md = image->metadata();
+    addGenerationMetadata(s, key, *c, index, image->metadata());
+    return image;
+}
+
+void ClipNode::addGenerationMetadata(const ClipSettings& s, const std::string& key, const Clip& c, int index,
+                                     render::Metadata& md) const {
     const std::string p = "kinema/gen/";
     md[p + "node"] = typeName();
     md[p + "model"] = s.modelDir;
@@ -551,60 +564,63 @@ render::ImagePtr ClipNode::compute(const render::EvalContext& ec) const {
     md[p + "quality"] = s.quality;
     md[p + "aspect"] = s.aspect;
     md[p + "device"] = s.device;
-    md[p + "clipHash"] = clipHash(ec).toString();
+    md[p + "clipHash"] = key;
     md[p + "frameIndex"] = static_cast<std::int64_t>(index);
-    for (const auto& [k, v] : c->measures)
+    for (const auto& [k, v] : c.measures)
         md[p + k] = v;
-    return image;
 }
 
-diffusion::Image ClipNode::inputAsModelImage(const render::EvalContext& ec, int index, double frame,
-                                             const ClipSettings& s) const {
+double resampleBilinear(const float* plane, int w, int h, int W, int H, int x, int y) {
+    const double fx = std::clamp((x + 0.5) * w / W - 0.5, 0.0, static_cast<double>(w - 1));
+    const double fy = std::clamp((y + 0.5) * h / H - 0.5, 0.0, static_cast<double>(h - 1));
+    const int x0 = static_cast<int>(fx), y0 = static_cast<int>(fy);
+    const int x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, h - 1);
+    const double tx = fx - x0, ty = fy - y0;
+    const double top = plane[y0 * w + x0] * (1 - tx) + plane[y0 * w + x1] * tx;
+    const double bottom = plane[y1 * w + x0] * (1 - tx) + plane[y1 * w + x1] * tx;
+    return top * (1 - ty) + bottom * ty;
+}
+
+std::shared_ptr<render::Image> ClipNode::inputAsModelCodes(const render::EvalContext& ec, int index,
+                                                           double frame, const ClipSettings& s) const {
     if (!ec.hasInput(index))
         throw GenerativeError("input '" + inputSpec(index).name + "' is not connected");
     const render::ImagePtr in = ec.pullInput(index, ec.context().withFrame(frame));
     if (!in || in->format().width <= 0 || in->format().height <= 0)
         throw GenerativeError("input '" + inputSpec(index).name + "' is empty");
-    const Format srcFormat = in->format();
-    // Working space → the model's code values, over the input's display window.
-    Format f = srcFormat;
-    render::Image disp(f, f.displayWindow(), {"R", "G", "B"});
-    for (const char* ch : {"R", "G", "B"}) {
-        float* dst = disp.channel(ch);
+    const Format f = in->format();
+    auto codes = std::make_shared<render::Image>(f, f.displayWindow(), render::Image::rgba());
+    const bool hasAlpha = in->hasChannel("A");
+    for (const char* ch : {"R", "G", "B", "A"}) {
+        float* dst = codes->channel(ch);
+        const bool present = ch[0] != 'A' || hasAlpha;
         std::size_t i = 0;
         for (int y = 0; y < f.height; ++y)
             for (int x = 0; x < f.width; ++x)
-                dst[i++] = in->sample(ch, x, y);
+                dst[i++] = present ? in->sample(ch, x, y) : 1.0f;
     }
-    toModelCodes(ec, s, disp);
+    codes->metadata() = in->metadata();
+    toModelCodes(ec, s, *codes);
+    return codes;
+}
+
+diffusion::Image ClipNode::inputAsModelImage(const render::EvalContext& ec, int index, double frame,
+                                             const ClipSettings& s) const {
+    const auto codes = inputAsModelCodes(ec, index, frame, s);
+    const Format f = codes->format();
     // Bilinear resample to the clip size (pixel centres aligned), then to [-1, 1].
     diffusion::Image out;
     out.width = s.width;
     out.height = s.height;
     out.rgb.resize(static_cast<std::size_t>(s.width * s.height * 3));
-    const float* planes[3] = {disp.channel("R"), disp.channel("G"), disp.channel("B")};
-    const double sx = static_cast<double>(f.width) / s.width;
-    const double sy = static_cast<double>(f.height) / s.height;
-    for (int y = 0; y < s.height; ++y) {
-        const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, static_cast<double>(f.height - 1));
-        const int y0 = static_cast<int>(fy);
-        const int y1 = std::min(y0 + 1, f.height - 1);
-        const double ty = fy - y0;
-        for (int x = 0; x < s.width; ++x) {
-            const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, static_cast<double>(f.width - 1));
-            const int x0 = static_cast<int>(fx);
-            const int x1 = std::min(x0 + 1, f.width - 1);
-            const double tx = fx - x0;
+    const float* planes[3] = {codes->channel("R"), codes->channel("G"), codes->channel("B")};
+    for (int y = 0; y < s.height; ++y)
+        for (int x = 0; x < s.width; ++x)
             for (int c = 0; c < 3; ++c) {
-                const float* p = planes[c];
-                const double top = p[y0 * f.width + x0] * (1 - tx) + p[y0 * f.width + x1] * tx;
-                const double bottom = p[y1 * f.width + x0] * (1 - tx) + p[y1 * f.width + x1] * tx;
-                const double v = top * (1 - ty) + bottom * ty;
+                const double v = resampleBilinear(planes[c], f.width, f.height, s.width, s.height, x, y);
                 out.rgb[static_cast<std::size_t>((y * s.width + x) * 3 + c)] =
                     static_cast<float>(std::clamp(v * 2.0 - 1.0, -1.0, 1.0));
             }
-        }
-    }
     return out;
 }
 

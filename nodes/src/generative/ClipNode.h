@@ -55,6 +55,10 @@ struct ClipSettings {
     int startFrame = 1;
 };
 
+/// Bilinear sample of a w x h plane for pixel (x, y) of a W x H resampling of it (pixel centres aligned,
+/// edges clamped).
+double resampleBilinear(const float* plane, int w, int h, int W, int H, int x, int y);
+
 class ClipNode : public render::ImageNode {
 public:
     explicit ClipNode(graph::NodeTypeInfo info);
@@ -72,8 +76,11 @@ public:
     ClipSettings settings(const render::EvalContext& ec) const;
     /// The clip hash in `ec`.
     render::Hash128 clipHash(const render::EvalContext& ec) const;
+    render::Hash128 clipHash(const render::EvalContext& ec, const ClipSettings& s) const;
     /// The generated (or cached) clip for `ec`.
     ClipPtr clip(const render::EvalContext& ec) const;
+    /// The same for settings `s` already resolved in `ec` and their clip hash `key` (no second resolve).
+    ClipPtr clip(const render::EvalContext& ec, const ClipSettings& s, const std::string& key) const;
 
 protected:
     /// Appends the hashes of every conditioning input at every frame it reads, and any extra parameter
@@ -107,6 +114,11 @@ protected:
     /// The base request for `s` (prompt, seed, size, steps, sampler, device).
     diffusion::GenerateRequest baseRequest(const ClipSettings& s) const;
 
+    /// Pulls input `index` at `frame`: its display window as RGBA (alpha 1 when it has none) in the
+    /// model's code values, with the input's metadata. Throws naming the input when it is not connected
+    /// or empty.
+    std::shared_ptr<render::Image> inputAsModelCodes(const render::EvalContext& ec, int index, double frame,
+                                                     const ClipSettings& s) const;
     /// Pulls input `index` at `frame` and converts it to a model image of the clip size (the input's
     /// display window resampled, working space → display-referred RGB in [-1, 1]). Throws naming the
     /// input when it is not connected.
@@ -116,6 +128,13 @@ protected:
     /// model's [-1, 1] RGB mapped by (v + 1) / 2) in place, and back.
     void toModelCodes(const render::EvalContext& ec, const ClipSettings& s, render::Image& image) const;
     void fromModelCodes(const render::EvalContext& ec, const ClipSettings& s, render::Image& image) const;
+    /// The clip frame shown at ec.frame(): frames outside the clip hold its first or last frame (at most
+    /// `available` frames exist).
+    static int frameIndex(const render::EvalContext& ec, const ClipSettings& s, int available);
+    /// Writes the generation (kinema/gen/*: parameters of `s`, model, clip hash, frame index, the clip's
+    /// measures) into `md`.
+    void addGenerationMetadata(const ClipSettings& s, const std::string& key, const Clip& clip, int index,
+                               render::Metadata& md) const;
     /// Converts a clip frame to a scene-linear working-space RGBA image.
     render::ImagePtr frameToImage(const render::EvalContext& ec, const ClipSettings& s, const Clip& clip,
                                   int index) const;

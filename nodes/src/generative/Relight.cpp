@@ -73,21 +73,6 @@ std::vector<float> areaDownsample(const float* src, int W, int H, int w, int h) 
     return out;
 }
 
-/// Bilinear sample of a w x h plane at output pixel (x, y) of a W x H image (pixel centres aligned).
-float upsample(const std::vector<float>& plane, int w, int h, int W, int H, int x, int y) {
-    const double fx = std::clamp((x + 0.5) * w / W - 0.5, 0.0, static_cast<double>(w - 1));
-    const double fy = std::clamp((y + 0.5) * h / H - 0.5, 0.0, static_cast<double>(h - 1));
-    const int x0 = static_cast<int>(fx), y0 = static_cast<int>(fy);
-    const int x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, h - 1);
-    const double tx = fx - x0, ty = fy - y0;
-    auto at = [&](int xx, int yy) {
-        return static_cast<double>(plane[static_cast<std::size_t>(yy * w + xx)]);
-    };
-    const double top = at(x0, y0) * (1 - tx) + at(x1, y0) * tx;
-    const double bottom = at(x0, y1) * (1 - tx) + at(x1, y1) * tx;
-    return static_cast<float>(top * (1 - ty) + bottom * ty);
-}
-
 } // namespace
 
 Relight::Relight()
@@ -122,19 +107,10 @@ void Relight::place(const render::EvalContext&, ClipSettings& s) const {
 }
 
 render::Hash128 Relight::hash(const render::EvalContext& ec) const {
+    // The clip hash already covers every source frame the output reads (VideoToVideo's conditioning).
     Hasher h;
     h.append(ClipNode::hash(ec));
     h.append("relight").append(param("amount").getDouble(0)).append(param("radius").getDouble(0));
-    if (ec.hasInput(0)) {
-        try {
-            const ClipSettings s = settings(ec);
-            const int index =
-                std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0, s.duration - 1);
-            h.append(ec.inputHash(0, ec.context().withFrame(s.startFrame + index)));
-        } catch (const std::exception& e) {
-            h.append("error").append(std::string(e.what()));
-        }
-    }
     return h.finish();
 }
 
@@ -142,36 +118,18 @@ render::ImagePtr Relight::compute(const render::EvalContext& ec) const {
     const ClipSettings s = settings(ec);
     const double amount = param("amount").getDouble(0);
     const int radius = static_cast<int>(std::lround(param("radius").getDouble(0)));
-    const render::ImagePtr generated = ClipNode::compute(ec); // working space, clip size, with metadata
-    const ClipPtr c = clip(ec);
-    const int index = std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0,
-                                 std::min(s.duration, c->frames) - 1);
-    if (!ec.hasInput(0))
-        throw GenerativeError("input 'source' is not connected");
-    const render::ImagePtr source = ec.pullInput(0, ec.context().withFrame(s.startFrame + index));
-    if (!source || source->format().width <= 0 || source->format().height <= 0)
-        throw GenerativeError("input 'source' is empty");
-
-    // The source over its display window, in the model's code values.
-    const Format format = source->format();
-    const int W = format.width, H = format.height;
-    auto out = std::make_shared<render::Image>(format, format.displayWindow(), render::Image::rgba());
-    for (const char* ch : {"R", "G", "B", "A"}) {
-        float* dst = out->channel(ch);
-        const bool hasAlpha = std::string(ch) != "A" || source->findChannel("A");
-        std::size_t i = 0;
-        for (int y = 0; y < H; ++y)
-            for (int x = 0; x < W; ++x)
-                dst[i++] = hasAlpha ? source->sample(ch, x, y) : 1.0f;
-    }
-    toModelCodes(ec, s, *out);
+    const std::string key = clipHash(ec, s).toString();
+    const ClipPtr c = clip(ec, s, key);
+    const int index = frameIndex(ec, s, c->frames);
+    // The source over its display window, in the model's code values (with its metadata and alpha).
+    const auto out = inputAsModelCodes(ec, 0, s.startFrame + index, s);
+    const int W = out->format().width, H = out->format().height;
 
     // Lighting change = low-pass(generated) - low-pass(source), both at the clip size, in code values.
     const int w = c->width, h = c->height;
     const float* gen = c->frame(index);
     for (int ch = 0; ch < 3; ++ch) {
-        const char* name = ch == 0 ? "R" : ch == 1 ? "G" : "B";
-        float* plane = out->channel(name);
+        float* plane = out->channel(ch == 0 ? "R" : ch == 1 ? "G" : "B");
         std::vector<float> genLow(static_cast<std::size_t>(w * h));
         for (std::size_t i = 0; i < genLow.size(); ++i)
             genLow[i] = gen[i * 3 + static_cast<std::size_t>(ch)];
@@ -183,13 +141,11 @@ render::ImagePtr Relight::compute(const render::EvalContext& ec) const {
         for (int y = 0; y < H; ++y)
             for (int x = 0; x < W; ++x)
                 plane[static_cast<std::size_t>(y * W + x)] +=
-                    static_cast<float>(amount) * upsample(genLow, w, h, W, H, x, y);
+                    static_cast<float>(amount) *
+                    static_cast<float>(resampleBilinear(genLow.data(), w, h, W, H, x, y));
     }
     fromModelCodes(ec, s, *out);
-    out->metadata() = source->metadata();
-    for (const auto& [key, value] : generated->metadata())
-        if (key.rfind("kinema/gen/", 0) == 0)
-            out->metadata()[key] = value;
+    addGenerationMetadata(s, key, *c, index, out->metadata());
     return out;
 }
 

@@ -18,7 +18,7 @@ class Relight : public VideoToVideo {
 public:
     Relight();
 
-    /// Clip hash + frame + the detail-transfer parameters + the source frame's hash.
+    /// Clip hash + frame (the clip hash covers every source frame read) + the detail-transfer parameters.
     render::Hash128 hash(const render::EvalContext& ec) const override;
     render::ImagePtr compute(const render::EvalContext& ec) const override;
 

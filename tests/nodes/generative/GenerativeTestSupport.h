@@ -2,12 +2,15 @@
 #pragma once
 /// Shared fixtures of the generative node tests: a tiny random-weight model folder (written once per
 /// process), a private clip cache folder per test, a graph harness and a pattern source node.
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "kinema/graph/Context.h"
 #include "kinema/graph/Graph.h"
 #include "kinema/graph/NodeRegistry.h"
 #include "kinema/render/ComputeCache.h"
@@ -68,6 +71,16 @@ struct GenHarness {
     graph::Graph graph;
     render::ComputeCache cache;
     render::Evaluator evaluator;
+};
+
+/// A progress sink that fires the request's canceller at the first progress report (a step finished).
+struct CancelOnFirstStep : graph::ProgressSink {
+    std::shared_ptr<graph::Canceller> canceller;
+    std::atomic<int> calls{0};
+    void progress(std::string_view, double, std::string_view) override {
+        ++calls;
+        canceller->cancel();
+    }
 };
 
 /// RGB of an image as interleaved floats (its display window).

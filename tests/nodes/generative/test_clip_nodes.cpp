@@ -129,14 +129,6 @@ TEST_CASE("generative: the same seed gives bit-identical frames and another seed
 }
 
 namespace {
-struct CancelOnFirstStep : graph::ProgressSink {
-    std::shared_ptr<graph::Canceller> canceller;
-    std::atomic<int> calls{0};
-    void progress(std::string_view, double, std::string_view) override {
-        ++calls;
-        canceller->cancel();
-    }
-};
 struct CountingSink : graph::ProgressSink {
     std::atomic<int> calls{0};
     std::atomic<int> previews{0};
@@ -168,7 +160,7 @@ TEST_CASE("generative: progress is reported per step and cancellation stops with
 
     graph::Context ctx;
     ctx.canceller = std::make_shared<graph::Canceller>();
-    auto sink = std::make_shared<CancelOnFirstStep>();
+    auto sink = std::make_shared<test::CancelOnFirstStep>();
     sink->canceller = ctx.canceller;
     ctx.progress = sink;
     CHECK_THROWS_AS(h.eval(node, 1001, ctx), graph::Cancelled);

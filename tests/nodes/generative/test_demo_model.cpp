@@ -364,17 +364,6 @@ TEST_CASE("demo model: same seed, bit-identical clip; other frame ranges reuse i
     CHECK(test::rgbOf(*h.eval(node, 1005)) == first);
 }
 
-namespace {
-struct CancelOnFirstStep : graph::ProgressSink {
-    std::shared_ptr<graph::Canceller> canceller;
-    std::atomic<int> calls{0};
-    void progress(std::string_view, double, std::string_view) override {
-        ++calls;
-        canceller->cancel();
-    }
-};
-} // namespace
-
 TEST_CASE("demo model: a cancelled generation stops within one step and caches nothing",
           "[generative][demo]") {
     test::ScopedClipCache cache;
@@ -382,7 +371,7 @@ TEST_CASE("demo model: a cancelled generation stops within one step and caches n
     auto& node = h.demo("TextToVideo", "a purple triangle bouncing against a night sky", 8);
     graph::Context ctx;
     ctx.canceller = std::make_shared<graph::Canceller>();
-    auto sink = std::make_shared<CancelOnFirstStep>();
+    auto sink = std::make_shared<test::CancelOnFirstStep>();
     sink->canceller = ctx.canceller;
     ctx.progress = sink;
     CHECK_THROWS_AS(h.eval(node, 1001, ctx), graph::Cancelled);

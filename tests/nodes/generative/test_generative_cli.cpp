@@ -17,18 +17,10 @@ namespace {
 
 int runRender(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& cache,
               std::string& output) {
-    const fs::path log = cwd / "run.log";
-    std::string cmd =
-        "cd '" + cwd.string() + "' && KINEMA_CLIP_CACHE='" + cache.string() + "' '" + KINEMA_RENDER_EXE + "'";
-    for (const auto& a : args)
-        cmd += " '" + a + "'";
-    cmd += " >'" + log.string() + "' 2>&1";
-    const int status = std::system(cmd.c_str());
-    std::ifstream in(log);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    output = ss.str();
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const auto r =
+        kinema::test::runProgram(KINEMA_RENDER_EXE, args, cwd, "KINEMA_CLIP_CACHE='" + cache.string() + "'");
+    output = r.out;
+    return r.exitCode;
 }
 
 std::vector<float> readPixels(const fs::path& file, std::string* seed) {
@@ -81,7 +73,7 @@ namespace {
 /// graph's relative paths (plates, outputs under out/) resolve as they do from the repository root.
 int renderExample(const std::string& graph, const fs::path& dir, const fs::path& cache, std::string& log) {
     std::error_code ec;
-    fs::create_directory_symlink(KINEMA_RESOURCES_DIR, dir / "resources", ec);
+    fs::create_directory_symlink(kinema::test::resourcesDir(), dir / "resources", ec);
     return runRender({"resources/examples/" + graph}, dir, cache, log);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace kinema::diffusion {
 
@@ -43,15 +44,17 @@ std::vector<std::int64_t> tileStarts(std::int64_t size, std::int64_t tile, std::
 
 /// Blend weights along one axis of a tile: ramps over `ramp` pixels at edges that are not image borders.
 at::Tensor ramp(std::int64_t length, std::int64_t ramp, bool rampStart, bool rampEnd) {
-    auto weight = at::ones({length}, at::kFloat);
+    std::vector<float> weight(static_cast<std::size_t>(length), 1.0f);
     for (std::int64_t i = 0; i < std::min(ramp, length); ++i) {
         const float v = static_cast<float>(i + 1) / static_cast<float>(ramp + 1);
+        auto& first = weight[static_cast<std::size_t>(i)];
+        auto& last = weight[static_cast<std::size_t>(length - 1 - i)];
         if (rampStart)
-            weight[i] = std::min(weight[i].item<float>(), v);
+            first = std::min(first, v);
         if (rampEnd)
-            weight[length - 1 - i] = std::min(weight[length - 1 - i].item<float>(), v);
+            last = std::min(last, v);
     }
-    return weight;
+    return at::tensor(weight, at::kFloat);
 }
 
 } // namespace

@@ -174,7 +174,7 @@ TEST_CASE("trainer: the exported folder opens through Session and generates a co
 }
 
 TEST_CASE("trainer: the shipped demo model opens through Session and generates a clip", "[trainer]") {
-    const fs::path model = fs::path(KINEMA_RESOURCES_DIR) / "models" / "kinema-demo";
+    const fs::path model = kinema::test::resourcesDir() / "models" / "kinema-demo";
     REQUIRE(fs::exists(model / "config.json"));
     std::uint64_t bytes = 0;
     for (const auto& entry : fs::directory_iterator(model))

@@ -85,13 +85,6 @@ EvalSettings resolveSettings(const EvalOptions& o) {
     return s;
 }
 
-std::uint64_t splitmix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 ks::Clip renderScene(const ks::SceneSpec& spec, const EvalSettings& s, int frames, int first, int timeline) {
     ks::RenderSettings r;
     r.width = s.width;
@@ -151,12 +144,12 @@ public:
         r.keyframePsnr = kNaN;
         r.seam = kNaN;
         const ks::SceneSpec spec = ks::sample(sceneSeed);
-        r.caption = ks::caption(spec, styleOf(index), splitmix(sceneSeed));
+        r.caption = ks::caption(spec, styleOf(index), ks::splitMix64(sceneSeed));
         const int n = m_settings.frames;
 
         kd::GenerateRequest req;
         req.prompt = r.caption;
-        req.seed = splitmix(sceneSeed ^ 0x5eedULL);
+        req.seed = ks::splitMix64(sceneSeed ^ 0x5eedULL);
         req.frames = n;
         req.width = m_settings.width;
         req.height = m_settings.height;

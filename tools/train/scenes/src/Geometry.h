@@ -20,10 +20,9 @@ public:
     explicit Rng(std::uint64_t seed)
         : m_state(seed) {}
     std::uint64_t next() {
-        std::uint64_t z = (m_state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
+        const std::uint64_t z = splitMix64(m_state);
+        m_state += 0x9E3779B97F4A7C15ull;
+        return z;
     }
     /// Uniform in [0, 1).
     double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }

@@ -208,13 +208,8 @@ void loadParams(const std::filesystem::path& path, ParamMap& params) {
 }
 
 std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
-    auto mix = [](std::uint64_t z) {
-        z += 0x9E3779B97F4A7C15ull;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    };
-    return mix(mix(mix(mix(a) ^ b) ^ c) ^ d);
+    using scenes::splitMix64;
+    return splitMix64(splitMix64(splitMix64(splitMix64(a) ^ b) ^ c) ^ d);
 }
 
 Sample renderSample(std::uint64_t sceneSeed, int width, int height, int frames, int firstFrame, int timeline,

@@ -131,6 +131,16 @@ struct SceneSpec {
     std::uint64_t textureSeed = 0; ///< clouds, stars, floor grain
 };
 
+/// SplitMix64's output for state `x`: the golden-ratio increment, then the finaliser. The one seed mixer of
+/// the scene tools (the sampler's generator, the trainer's and the evaluator's seed derivations), identical
+/// on every platform.
+constexpr std::uint64_t splitMix64(std::uint64_t x) {
+    std::uint64_t z = x + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 /// A random valid spec: the subject is the largest object and never meets the others, objects keep
 /// contrast against the background, and no image row is more than about half covered by objects.
 /// The same seed gives the same spec on every platform.
