@@ -47,7 +47,7 @@ bool parseSize(const std::string& text, int& width, int& height) {
     return true;
 }
 
-int runCheck(const std::vector<std::string>& dirs) {
+int runCheck(const std::vector<std::string>& dirs, bool bf16) {
     int passed = 0, failed = 0;
     for (const auto& dir : dirs) {
         std::error_code ec;
@@ -63,7 +63,9 @@ int runCheck(const std::vector<std::string>& dirs) {
             continue;
         }
         for (const auto& f : fixtures) {
-            const auto r = runFixture(f);
+            FixtureOptions options;
+            options.bf16 = bf16;
+            const auto r = runFixture(f, options);
             char line[512];
             std::snprintf(line, sizeof line, "%-28s rel_l2 %.3e  max_abs %.3e  %s", r.name.c_str(), r.relL2,
                           r.maxAbs, r.passed ? "PASS" : "FAIL");
@@ -134,8 +136,23 @@ void saveLatents(const fs::path& path, const GenerateResult& sampled) {
     writeSafetensors(path, {t}, {{"producer", "kinema-model generate"}});
 }
 
+/// "cpu", "cuda" or "cuda:N".
+bool parseDevice(const std::string& text, Device& device, int& index) {
+    static const std::regex pattern(R"(^(cpu|cuda)(?::(\d{1,2}))?$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, pattern) || (m[1] == "cpu" && m[2].matched))
+        return false;
+    device = m[1] == "cuda" ? Device::Cuda : Device::Cpu;
+    index = m[2].matched ? std::stoi(m[2]) : 0;
+    return true;
+}
+
+struct DeviceChoice {
+    std::string device = "cpu", dtype = "auto", offload = "auto";
+};
+
 int runGenerate(const std::string& modelDir, GenerateRequest request, const std::string& size,
-                const std::string& outDir, int threads, bool video, int fps) {
+                const std::string& outDir, int threads, bool video, int fps, const DeviceChoice& choice) {
     if (!parseSize(size, request.width, request.height)) {
         std::cerr << "kinema-model generate: --size '" << size << "' must be WxH, e.g. 832x480\n";
         return 2;
@@ -148,7 +165,24 @@ int runGenerate(const std::string& modelDir, GenerateRequest request, const std:
     }
     SessionOptions options;
     options.threads = threads;
+    if (!parseDevice(choice.device, options.device, options.deviceIndex)) {
+        std::cerr << "kinema-model generate: --device '" << choice.device
+                  << "' must be cpu, cuda or cuda:N\n";
+        return 2;
+    }
+    request.device = options.device;
+    // The reference runs the DiT in bf16 mixed precision on a GPU; the CPU path is fp32.
+    request.computeType = choice.dtype == "bf16" || (choice.dtype == "auto" && options.device == Device::Cuda)
+                              ? ComputeType::BF16
+                              : ComputeType::F32;
+    options.offload = choice.offload == "none"     ? Offload::None
+                      : choice.offload == "model"  ? Offload::Model
+                      : choice.offload == "blocks" ? Offload::Blocks
+                                                   : Offload::Auto;
     auto session = Session::open(modelDir, options);
+    std::cerr << "device " << choice.device << ", "
+              << (request.computeType == ComputeType::BF16 ? "bf16" : "fp32") << " DiT, offload "
+              << offloadName(session->offload()) << '\n';
     const std::string encoding = session->info().pixelEncoding;
     request.cancel = &g_cancel;
     std::signal(SIGINT, onInterrupt);
@@ -206,6 +240,9 @@ int main(int argc, char** argv) {
     auto* check =
         app.add_subcommand("check", "run numeric parity fixtures and compare with their tolerances");
     check->add_option("FIXTURE_DIR", fixtureDirs, "fixture folders, or folders of fixtures")->required();
+    bool checkBf16 = false;
+    check->add_flag("--bf16", checkBf16,
+                    "run DiT and sampling fixtures in bf16 mixed precision (judged by rel_l2 <= 0.02)");
 
     std::string infoDir, infoSize = "832x480";
     int infoFrames = 81;
@@ -230,6 +267,13 @@ int main(int argc, char** argv) {
     gen->add_option("--shift", request.shift, "sigma shift");
     gen->add_option("--solver", request.solver, "unipc, dpm++ or euler");
     gen->add_option("--threads", threads, "CPU threads (0 = all)");
+    DeviceChoice choice;
+    gen->add_option("--device", choice.device, "cpu, cuda or cuda:N");
+    gen->add_option("--dtype", choice.dtype, "DiT precision: auto (bf16 on a GPU, f32 on the CPU), f32, bf16")
+        ->check(CLI::IsMember({"auto", "f32", "bf16"}));
+    gen->add_option("--offload", choice.offload,
+                    "auto, none, model (DiT and VAE take turns, text encoder on the CPU) or blocks")
+        ->check(CLI::IsMember({"auto", "none", "model", "blocks"}));
     gen->add_option("--out", outDir, "output folder for frame.NNNN.exr, latents.safetensors and clip.mp4")
         ->required();
     bool noVideo = false;
@@ -250,11 +294,11 @@ int main(int argc, char** argv) {
     }
     try {
         if (*check)
-            return runCheck(fixtureDirs);
+            return runCheck(fixtureDirs, checkBf16);
         if (*info)
             return runInfo(infoDir, infoSize, infoFrames);
         if (*gen)
-            return runGenerate(modelDir, request, size, outDir, threads, !noVideo, fps);
+            return runGenerate(modelDir, request, size, outDir, threads, !noVideo, fps, choice);
         if (*convert)
             return runConvert(convertIn, convertOut);
     } catch (const CancelledError& e) {

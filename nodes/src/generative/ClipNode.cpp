@@ -111,12 +111,29 @@ std::shared_ptr<SessionSlot> sessionFor(const ClipSettings& s) {
     return slot;
 }
 
-diffusion::Device parseDevice(const std::string& device) {
+struct ComputeDevice {
+    diffusion::Device kind = diffusion::Device::Cpu;
+    int index = 0;
+};
+
+/// "cpu", "cuda" or "cuda:N".
+ComputeDevice parseDevice(const std::string& device) {
     if (device.empty() || device == "cpu")
-        return diffusion::Device::Cpu;
-    if (device.rfind("cuda", 0) == 0)
-        return diffusion::Device::Cuda;
-    throw GenerativeError("device: unknown compute device '" + device + "' (expected cpu or cuda)");
+        return {};
+    if (device == "cuda")
+        return {diffusion::Device::Cuda, 0};
+    if (device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() <= 7 &&
+        device.find_first_not_of("0123456789", 5) == std::string::npos)
+        return {diffusion::Device::Cuda, std::stoi(device.substr(5))};
+    throw GenerativeError("device: unknown compute device '" + device + "' (expected cpu, cuda or cuda:N)");
+}
+
+diffusion::SessionOptions sessionOptions(const std::string& device) {
+    diffusion::SessionOptions options;
+    const auto parsed = parseDevice(device);
+    options.device = parsed.kind;
+    options.deviceIndex = parsed.index;
+    return options;
 }
 
 /// What the nodes need to know about a model before running it (read from its headers once per identity).
@@ -339,7 +356,10 @@ diffusion::GenerateRequest ClipNode::baseRequest(const ClipSettings& s) const {
     r.guidance = s.guidance;
     r.shift = s.shift;
     r.solver = s.sampler;
-    r.device = parseDevice(s.device);
+    r.device = parseDevice(s.device).kind;
+    // On a GPU the DiT runs in the reference's bf16 mixed precision; the CPU path is fp32.
+    r.computeType =
+        r.device == diffusion::Device::Cuda ? diffusion::ComputeType::BF16 : diffusion::ComputeType::F32;
     return r;
 }
 
@@ -350,11 +370,8 @@ diffusion::GenerateResult ClipNode::runModel(const render::EvalContext& ec, cons
     auto slot = sessionFor(s);
     std::lock_guard lock(slot->mutex);
     try {
-        if (!slot->session) {
-            diffusion::SessionOptions options;
-            options.device = request.device;
-            slot->session = diffusion::Session::open(s.modelDir, options);
-        }
+        if (!slot->session)
+            slot->session = diffusion::Session::open(s.modelDir, sessionOptions(s.device));
         ec.checkCancelled();
         ++g_modelRuns;
         const std::string task = name().empty() ? typeName() : name();
@@ -431,11 +448,8 @@ diffusion::GenerateResult ClipNode::decodeSaved(const ClipSettings& s, const Cli
     auto slot = sessionFor(s);
     std::lock_guard lock(slot->mutex);
     try {
-        if (!slot->session) {
-            diffusion::SessionOptions options;
-            options.device = parseDevice(s.device);
-            slot->session = diffusion::Session::open(s.modelDir, options);
-        }
+        if (!slot->session)
+            slot->session = diffusion::Session::open(s.modelDir, sessionOptions(s.device));
         result.frames = slot->session->decode(result);
     } catch (const diffusion::DiffusionError& e) {
         throw GenerativeError("model '" + s.modelDir + "': decoding the saved latents failed: " + e.what());

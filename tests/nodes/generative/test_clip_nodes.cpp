@@ -201,13 +201,16 @@ TEST_CASE("generative: bad parameters fail with the parameter named", "[generati
     CHECK_THAT(messageOf(h, node), Catch::Contains("resolution:"));
     h.set(node, "resolution", std::int64_t{32});
 
-    graph::Context tpu;
-    tpu.device = "tpu";
-    try {
-        h.eval(node, 1001, tpu);
-        FAIL("no error for an unknown device");
-    } catch (const std::exception& e) {
-        CHECK_THAT(std::string(e.what()), Catch::Contains("device: unknown compute device 'tpu'"));
+    for (const std::string device : {"tpu", "cuda:x", "cuda:", "cudaa"}) {
+        graph::Context bad;
+        bad.device = device;
+        try {
+            h.eval(node, 1001, bad);
+            FAIL("no error for the device '" << device << "'");
+        } catch (const std::exception& e) {
+            CHECK_THAT(std::string(e.what()),
+                       Catch::Contains("device: unknown compute device '" + device + "'"));
+        }
     }
 
     // Hard ranges are enforced when a value is set (the same path --set uses).

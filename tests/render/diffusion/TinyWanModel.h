@@ -2,6 +2,7 @@
 #pragma once
 // Builds a tiny random-weight Wan 2.1 model folder for generation tests (the real model classes
 // construct themselves from a recording random WeightMap; the recorded tensors are saved as safetensors).
+#include "families/wan21/WanClip.h"
 #include "families/wan21/WanDit.h"
 #include "families/wan21/WanT5.h"
 #include "families/wan21/WanVae.h"
@@ -45,20 +46,33 @@ inline void writeText(const std::filesystem::path& path, const std::string& text
     std::ofstream(path, std::ios::binary) << text;
 }
 
-/// Writes config.json, kinema.json and the three weights files of a tiny T2V model into `dir`.
-inline void writeTinyWanModel(const std::filesystem::path& dir, std::uint64_t seed = 7) {
+/// Writes config.json, kinema.json and the weights files of a tiny model into `dir`: T2V by default, or
+/// an "i2v" / "flf2v" model with a tiny CLIP image encoder (28 px, 14 px patches: 5 tokens of width 32).
+inline void writeTinyWanModel(const std::filesystem::path& dir, std::uint64_t seed = 7,
+                              const std::string& modelType = "t2v") {
     using namespace kinema::diffusion;
+    const bool image = modelType != "t2v";
     const std::string dit =
-        R"({"_class_name":"WanModel","model_type":"t2v","dim":32,"ffn_dim":64,"freq_dim":32,)"
-        R"("in_dim":16,"out_dim":16,"num_heads":2,"num_layers":2,"text_len":16,"text_dim":24,)"
-        R"("eps":1e-06})";
+        R"({"_class_name":"WanModel","model_type":")" + modelType +
+        R"(","dim":32,"ffn_dim":64,"freq_dim":32,)" +
+        (image ? R"("in_dim":36,"clip_dim":32,"clip_tokens":5,)" : R"("in_dim":16,)") +
+        R"("out_dim":16,"num_heads":2,"num_layers":2,"text_len":16,"text_dim":24,"eps":1e-06})";
+    const std::string clip =
+        R"({"image_size":28,"patch_size":14,"dim":32,"mlp_dim":48,"num_heads":2,"num_layers":3,"embed_dim":16})";
     const std::string vae = R"({"dim":8,"z_dim":16,"dim_mult":[1,2,2,2],"num_res_blocks":1,)"
                             R"("temperal_downsample":[false,true,true]})";
     const std::string t5 = R"({"vocab":64,"dim":24,"dim_attn":24,"dim_ffn":32,"num_heads":2,"num_layers":1,)"
                            R"("num_buckets":8,"max_distance":16,"text_len":16})";
     writeText(dir / "config.json", dit);
-    writeText(dir / "kinema.json",
-              R"({"family":"wan2.1","tokenizer":"bytes","vae":)" + vae + R"(,"text_encoder":)" + t5 + "}");
+    writeText(dir / "kinema.json", R"({"family":"wan2.1","tokenizer":"bytes","vae":)" + vae +
+                                       R"(,"text_encoder":)" + t5 +
+                                       (image ? R"(,"clip":)" + clip : std::string()) + "}");
+    if (image) {
+        auto wm = WeightMap::random(seed + 3);
+        wan21::WanClipVision model(wan21::parseClipConfig(clip, "tiny clip"), wm);
+        saveF32Safetensors(dir / "models_clip_open-clip-xlm-roberta-large-vit-huge-14.safetensors",
+                           wm.recorded());
+    }
     {
         auto wm = WeightMap::random(seed);
         wan21::WanDit model(wan21::parseDitConfig(dit, "tiny dit"), wm);

@@ -60,3 +60,24 @@ TEST_CASE("wan21 fixtures: a broken fixture is reported and not thrown", "[wan21
     CHECK_FALSE(result.passed);
     CHECK_THAT(result.error, Catch::Contains("fixture.json"));
 }
+
+TEST_CASE("wan21 fixtures in bf16: the DiT and the sampler stay within the documented bound",
+          "[wan21][fixture]") {
+    FixtureOptions bf16;
+    bf16.bf16 = true;
+    for (const std::string name : {"dit-tiny-a", "dit-tiny-a-diffusers", "sample-unipc-a"}) {
+        const auto fp32 = runFixture(kFixtures / name);
+        const auto mixed = runFixture(kFixtures / name, bf16);
+        INFO(name << ": " << mixed.error << " rel_l2 fp32 " << fp32.relL2 << " bf16 " << mixed.relL2);
+        REQUIRE(mixed.error.empty());
+        CHECK(mixed.passed);
+        CHECK(mixed.tolRelL2 == kBf16FixtureRelL2);
+        // bf16 really ran: the error is orders of magnitude above the fp32 path's.
+        CHECK(mixed.relL2 > 1e-4);
+        CHECK(mixed.relL2 > 20 * fp32.relL2);
+    }
+    // Components the reference keeps in fp32 are unaffected by the option.
+    const auto vae = runFixture(kFixtures / "vae-decode-a", bf16);
+    CHECK(vae.passed);
+    CHECK(vae.relL2 == runFixture(kFixtures / "vae-decode-a").relL2);
+}

@@ -53,7 +53,7 @@ std::string configText(const nlohmann::json& fixture) {
 }
 
 TensorMap runComponent(const nlohmann::json& fixture, const std::filesystem::path& dir, const TensorMap& in,
-                       const std::filesystem::path& inputsPath) {
+                       const std::filesystem::path& inputsPath, bool bf16) {
     const auto component = fixture.at("component").get<std::string>();
     const auto label = (dir / "fixture.json").string();
     TensorMap out;
@@ -76,8 +76,10 @@ TensorMap runComponent(const nlohmann::json& fixture, const std::filesystem::pat
 
     if (component == "dit" || component == "sample") {
         const auto config = wan21::parseDitConfig(configText(fixture), label);
-        const wan21::WanDit dit(config, wm);
+        wan21::WanDit dit(config, wm);
         wm.requireAllUsed();
+        if (bf16)
+            dit.setMatmulType(at::kBFloat16);
         if (component == "dit") {
             const auto ctx = dit.embedContext(need(in, "context", inputsPath));
             const auto t = need(in, "t", inputsPath).item<std::int64_t>();
@@ -123,7 +125,7 @@ TensorMap runComponent(const nlohmann::json& fixture, const std::filesystem::pat
 
 } // namespace
 
-FixtureResult runFixture(const std::filesystem::path& dir) {
+FixtureResult runFixture(const std::filesystem::path& dir, const FixtureOptions& options) {
     FixtureResult result;
     result.name = dir.filename().string();
     if (result.name.empty())
@@ -141,7 +143,12 @@ FixtureResult runFixture(const std::filesystem::path& dir) {
         const auto inputs = loadAll(inputsPath);
         const auto expected = loadAll(expectedPath);
         at::NoGradGuard noGrad;
-        const auto got = runComponent(fixture, dir, inputs, inputsPath);
+        const bool bf16 = options.bf16 && (result.component == "dit" || result.component == "sample");
+        const auto got = runComponent(fixture, dir, inputs, inputsPath, bf16);
+        if (bf16) {
+            result.tolRelL2 = kBf16FixtureRelL2;
+            result.tolMaxAbs = std::numeric_limits<double>::infinity();
+        }
 
         result.passed = !expected.empty();
         for (const auto& [name, want] : expected) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Wan 2.1 implementation of Session: text encoding, noise, sampling with conditioning, VAE decode.
+#include "engine/ImageToVideo.h"
+#include "engine/Placement.h"
 #include "engine/TiledDecode.h"
+#include "families/wan21/WanClip.h"
 #include "families/wan21/WanDit.h"
 #include "families/wan21/WanKeys.h"
 #include "families/wan21/WanModelFolder.h"
@@ -17,6 +20,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -116,6 +120,9 @@ public:
         nn::setComputeThreads(threads);
         if (options.device == Device::Cuda && !at::hasCUDA())
             throw ModelError("CUDA was requested but this build of the diffusion core has no CUDA support");
+        m_deviceKind = options.device;
+        if (options.device == Device::Cuda)
+            m_device = at::Device(at::kCUDA, static_cast<at::DeviceIndex>(options.deviceIndex));
         at::NoGradGuard noGrad;
         {
             const auto ckpt = SafetensorsCheckpoint::open(m_folder.textEncoderWeights);
@@ -125,14 +132,9 @@ public:
             m_info.components.push_back({"text_encoder", m_folder.textEncoderWeights.string(),
                                          storageDtypes(ckpt), m_t5->parameterCount()});
         }
-        {
-            const auto ckpt = SafetensorsCheckpoint::open(m_folder.ditWeights);
-            WeightMap wm(ckpt, m_folder.ditWeights.string(), ditMapper(ckpt));
-            m_dit = std::make_unique<WanDit>(m_folder.dit, wm);
-            wm.requireAllUsed();
-            m_info.components.push_back(
-                {"dit", m_folder.ditWeights.string(), storageDtypes(ckpt), m_dit->parameterCount()});
-        }
+        const std::string ditDtypes = loadDit();
+        m_info.components.push_back(
+            {"dit", m_folder.ditWeights.string(), ditDtypes, m_dit->parameterCount()});
         {
             const auto ckpt = SafetensorsCheckpoint::open(m_folder.vaeWeights);
             WeightMap wm(ckpt, m_folder.vaeWeights.string());
@@ -141,31 +143,64 @@ public:
             m_info.components.push_back(
                 {"vae", m_folder.vaeWeights.string(), storageDtypes(ckpt), m_vae->parameterCount()});
         }
+        if (m_folder.dit.hasImageInput()) {
+            const auto ckpt = SafetensorsCheckpoint::open(m_folder.clipWeights);
+            WeightMap wm(ckpt, m_folder.clipWeights.string());
+            m_clip = std::make_unique<WanClipVision>(m_folder.clip, wm);
+            wm.requireAllUsed({"visual."}); // the text tower (textual.*) is not needed
+            m_info.components.push_back(
+                {"clip", m_folder.clipWeights.string(), storageDtypes(ckpt), m_clip->parameterCount()});
+        }
         m_tokenizer = m_folder.tokenizer == "bytes" ? makeByteTokenizer(m_folder.textEncoder.vocab)
                                                     : makeUmt5Tokenizer(m_folder.dir);
         m_info.components.push_back({"tokenizer", m_folder.tokenizer, "", 0});
+
+        // On a GPU the DiT usually runs in bf16: half of its fp32 bytes decide the offload mode.
+        const auto ditBytes = static_cast<std::uint64_t>(m_dit->weightBytes().total) / 2;
+        m_offload = resolveOffload(options.offload, options.device,
+                                   options.device == Device::Cuda ? cudaTotalMemoryBytes(options.deviceIndex)
+                                                                  : std::nullopt,
+                                   ditBytes);
+        m_dit->setStreamBlocks(m_offload == Offload::Blocks);
+        // The text encoder stays on the CPU when offloading; the DiT and the VAE are placed per stage.
+        m_t5->to(m_offload == Offload::None ? m_device : at::Device(at::kCPU));
+        if (m_clip)
+            m_clip->to(m_offload == Offload::None ? m_device : at::Device(at::kCPU));
+        place(Stage::Encode);
     }
 
     ModelInfo info() const override { return m_info; }
+    Offload offload() const override { return m_offload; }
 
     GenerateResult generate(const GenerateRequest& request, const ProgressCallback& progress) override {
         validate(request);
         at::NoGradGuard noGrad;
+        useComputeType(request.computeType);
+        place(Stage::Encode);
         const auto solverKind = parseSolverKind(request.solver);
         const std::int64_t latentFrames = (request.frames - 1) / 4 + 1;
         const std::int64_t lh = request.height / 8, lw = request.width / 8;
         const std::int64_t channels = m_folder.dit.outDim;
         auto cancelled = [&] { return request.cancel && request.cancel->load(); };
 
-        const auto context = m_dit->embedContext(encodeText(request.prompt));
+        // i2v / flf2v: CLIP features of the key frame(s) go into both contexts, y carries their latents.
+        ImageConditioning image;
+        if (m_clip)
+            image = buildImageConditioning(m_folder.dit.modelType, *m_clip, *m_vae, keyFrames(request),
+                                           request.frames);
+        const auto context = m_dit->embedContext(encodeText(request.prompt), image.clipFeatures);
         if (cancelled())
             throw CancelledError("generation cancelled");
         const auto contextNull = m_dit->embedContext(
-            encodeText(request.negativePrompt.empty() ? defaultNegativePrompt() : request.negativePrompt));
+            encodeText(request.negativePrompt.empty() ? defaultNegativePrompt(m_folder.dit.modelType)
+                                                      : request.negativePrompt),
+            image.clipFeatures);
 
         auto generator = at::detail::createCPUGenerator(request.seed);
+        // Drawn on the CPU so that a seed gives the same noise on every device.
         const auto noise =
-            at::randn({channels, latentFrames, lh, lw}, generator, at::TensorOptions().dtype(at::kFloat));
+            at::randn({channels, latentFrames, lh, lw}, generator, at::TensorOptions().dtype(at::kFloat))
+                .to(m_device);
 
         SampleOptions options;
         options.solver = solverKind;
@@ -192,7 +227,8 @@ public:
 
         // Conditioning frames: their latents replace the sample at their latent index, noised to the
         // current noise level, before every step and in the final result.
-        const auto cond = conditioningLatents(request, channels, lh, lw);
+        const auto cond = m_clip ? std::vector<std::pair<std::int64_t, at::Tensor>>{}
+                                 : conditioningLatents(request, channels, lh, lw);
         auto applyConditioning = [&](at::Tensor x, float sigma) {
             for (const auto& [index, latent] : cond)
                 x.select(1, index).copy_((1.0f - sigma) * latent + sigma * noise.select(1, index));
@@ -220,9 +256,9 @@ public:
         // Models with image-to-video conditioning channels but no CLIP branch (in_dim = 2 * z_dim + 4, like
         // the embedded demo model) also see y = [4 mask channels, conditioning latent]: the mask is 1 on
         // every conditioned latent frame, the latent channels hold the clean conditioning latents.
-        at::Tensor y;
-        if (!m_folder.dit.hasImageInput() && m_folder.dit.inDim == 2 * channels + 4) {
-            y = at::zeros({4 + channels, latentFrames, lh, lw}, at::kFloat);
+        at::Tensor y = image.y;
+        if (!m_clip && m_folder.dit.inDim == 2 * channels + 4) {
+            y = at::zeros({4 + channels, latentFrames, lh, lw}, noise.options());
             for (const auto& [index, latent] : cond) {
                 y.narrow(0, 0, 4).select(1, index).fill_(1.0f);
                 y.narrow(0, 4, channels).select(1, index).copy_(latent);
@@ -242,6 +278,7 @@ public:
                     throw CancelledError("generation cancelled by the progress callback");
             }
         } else {
+            place(Stage::Sample);
             finalLatent = sample(*m_dit, start, context, contextNull, options, y).latent;
         }
 
@@ -275,8 +312,8 @@ public:
 private:
     /// Normalised latent [C, F, h, w] -> frames, down the tile ladder on out-of-memory. `sampled` goes into
     /// the DecodeOutOfMemoryError when every tile size fails.
-    std::vector<Image> decodeFrames(const at::Tensor& latent, int vaeTile,
-                                    const GenerateResult& sampled) const {
+    std::vector<Image> decodeFrames(const at::Tensor& latent, int vaeTile, const GenerateResult& sampled) {
+        place(Stage::Decode);
         const auto z = m_vae->denormalize(latent.unsqueeze(0));
         std::string lastError;
         for (const int tile : decodeTileLadder(vaeTile, z.size(3), z.size(4))) {
@@ -351,7 +388,35 @@ private:
             const auto latent = m_vae->normalize(m_vae->encode(clip))[0];
             byIndex[index] = latent.select(1, index == 0 ? 0 : 1).contiguous();
         }
+        for (auto& [index, latent] : byIndex)
+            latent = latent.to(m_device);
         return {byIndex.begin(), byIndex.end()};
+    }
+
+    /// The key images of an i2v (frame 0) or flf2v (frames 0 and last) request, [3, H, W] each.
+    std::vector<at::Tensor> keyFrames(const GenerateRequest& r) const {
+        const bool flf2v = m_folder.dit.modelType == "flf2v";
+        std::optional<at::Tensor> first, last;
+        for (const auto& c : r.conditioning) {
+            const bool isFirst = c.position == 0, isLast = flf2v && c.position == r.frames - 1;
+            if ((!isFirst && !isLast) || !c.latent.empty())
+                throw RequestError(m_folder.dit.modelType + " models take " +
+                                   (flf2v ? "a first and a last frame" : "one first frame") +
+                                   " as pixel images; frame " + std::to_string(c.position) +
+                                   (c.latent.empty() ? " is not one of them" : " was given as a latent"));
+            (isFirst ? first : last) =
+                fromImage(c.image, r.width, r.height, "conditioning frame " + std::to_string(c.position));
+        }
+        if (!first || (flf2v && !last))
+            throw RequestError(
+                m_folder.dit.modelType + " needs " +
+                (flf2v ? "a first and a last frame (positions 0 and " + std::to_string(r.frames - 1) + ")"
+                       : std::string("a first frame (position 0)")) +
+                " as conditioning");
+        std::vector<at::Tensor> keys{*first};
+        if (flf2v)
+            keys.push_back(*last);
+        return keys;
     }
 
     void validate(const GenerateRequest& r) const {
@@ -375,10 +440,9 @@ private:
         if (!std::isfinite(r.strength) || r.strength < 0 || r.strength > 1)
             fail("strength must be between 0 and 1");
         parseSolverKind(r.solver);
-        if (r.device == Device::Cuda && !at::hasCUDA())
-            fail("device cuda: this build of the diffusion core has no CUDA support");
-        if (r.computeType == ComputeType::BF16)
-            fail("compute type bf16 is not supported on this device yet; use f32");
+        if (r.device != m_deviceKind)
+            fail(std::string("the request is for the ") + (r.device == Device::Cuda ? "GPU" : "CPU") +
+                 " but this session was opened for the " + (m_deviceKind == Device::Cuda ? "GPU" : "CPU"));
         if (!r.initVideo.empty() && static_cast<int>(r.initVideo.size()) != r.frames)
             fail("the init video has " + std::to_string(r.initVideo.size()) + " frames, the request " +
                  std::to_string(r.frames));
@@ -399,11 +463,61 @@ private:
         return hidden[0].narrow(0, 0, static_cast<std::int64_t>(tokens.length));
     }
 
+    /// Loads (or reloads) the DiT in fp32 and puts it where the current placement wants it; returns the
+    /// storage dtypes of its file.
+    std::string loadDit() {
+        at::NoGradGuard noGrad;
+        const auto ckpt = SafetensorsCheckpoint::open(m_folder.ditWeights);
+        WeightMap wm(ckpt, m_folder.ditWeights.string(), ditMapper(ckpt));
+        m_dit = std::make_unique<WanDit>(m_folder.dit, wm);
+        wm.requireAllUsed();
+        m_dit->setStreamBlocks(m_offload == Offload::Blocks);
+        m_stage = Stage::None;
+        return storageDtypes(ckpt);
+    }
+
+    void useComputeType(ComputeType type) {
+        const auto wanted = type == ComputeType::BF16 ? at::kBFloat16 : at::kFloat;
+        if (m_dit->matmulType() == wanted)
+            return;
+        if (wanted == at::kFloat)
+            loadDit(); // bf16 matrices cannot become the file's fp32 values again
+        else
+            m_dit->setMatmulType(wanted);
+    }
+
+    /// Which component works next. Without offloading everything stays on the device; with Model or Blocks
+    /// offload the VAE (encode, decode) and the DiT (sampling) take turns, the idle one in CPU memory.
+    enum class Stage { None, Encode, Sample, Decode };
+    void place(Stage stage) {
+        if (stage == m_stage)
+            return;
+        const at::Device cpu(at::kCPU);
+        const bool offloading = m_offload != Offload::None;
+        const bool vaeOnDevice = !offloading || stage != Stage::Sample;
+        const bool ditOnDevice = !offloading || stage == Stage::Sample || m_offload == Offload::Blocks;
+        // Move off the device first so that the two never need to fit at the same time.
+        if (!vaeOnDevice)
+            m_vae->to(cpu);
+        if (!ditOnDevice)
+            m_dit->to(cpu);
+        if (vaeOnDevice)
+            m_vae->to(m_device);
+        if (ditOnDevice)
+            m_dit->to(m_device);
+        m_stage = stage;
+    }
+
     ModelFolder m_folder;
     ModelInfo m_info;
+    Device m_deviceKind = Device::Cpu;
+    at::Device m_device{at::kCPU};
+    Offload m_offload = Offload::None;
+    Stage m_stage = Stage::None;
     std::unique_ptr<WanT5> m_t5;
     std::unique_ptr<WanDit> m_dit;
     std::unique_ptr<WanVae> m_vae;
+    std::unique_ptr<WanClipVision> m_clip; // i2v / flf2v only
     std::unique_ptr<PromptTokenizer> m_tokenizer;
 };
 
@@ -423,6 +537,11 @@ ModelInfo inspectModel(const std::filesystem::path& dir) {
     for (const auto& [name, path] : parts) {
         const auto ckpt = SafetensorsCheckpoint::open(*path);
         info.components.push_back({name, path->string(), storageDtypes(ckpt), parameterCount(ckpt)});
+    }
+    if (folder.dit.hasImageInput()) {
+        const auto ckpt = SafetensorsCheckpoint::open(folder.clipWeights);
+        info.components.push_back(
+            {"clip", folder.clipWeights.string(), storageDtypes(ckpt), parameterCount(ckpt)});
     }
     info.components.push_back({"tokenizer", folder.tokenizer, "", 0});
     return info;

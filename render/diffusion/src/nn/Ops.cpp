@@ -5,34 +5,59 @@
 #include <string>
 
 #include <ATen/Parallel.h>
+#include <torch/version.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace kinema::diffusion::nn {
 
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale,
-                     const at::Tensor& keyBias, std::int64_t maxScoreBytes) {
-    // [B, N, L, D] layout, fp32 arithmetic.
-    const auto qh = q.transpose(1, 2).to(at::kFloat);
-    const auto kt = k.transpose(1, 2).to(at::kFloat).transpose(-2, -1);
-    const auto vh = v.transpose(1, 2).to(at::kFloat);
-    const std::int64_t batch = qh.size(0), heads = qh.size(1), lq = qh.size(2), lk = kt.size(-1);
+namespace {
+
+/// Tiled softmax attention in [B, N, L, D] layout. With bf16 inputs it behaves like a flash kernel: the
+/// bf16 values are read exactly, scores and softmax are fp32, the probabilities are rounded to bf16 for the
+/// product with v, and that product accumulates in fp32.
+at::Tensor tiledAttention(const at::Tensor& qh, const at::Tensor& kh, const at::Tensor& vh, double scale,
+                          const at::Tensor& keyBias, std::int64_t maxScoreBytes) {
+    const bool bf16 = qh.scalar_type() == at::kBFloat16;
+    const auto qf = qh.to(at::kFloat);
+    const auto kt = kh.to(at::kFloat).transpose(-2, -1);
+    const auto vf = vh.to(at::kFloat);
+    const std::int64_t batch = qf.size(0), heads = qf.size(1), lq = qf.size(2), lk = kt.size(-1);
     const std::int64_t perRow = std::max<std::int64_t>(1, batch * heads * lk * 4);
     const std::int64_t tile =
         std::clamp<std::int64_t>(maxScoreBytes / perRow, 1, std::max<std::int64_t>(lq, 1));
-    at::Tensor out = at::empty({batch, heads, lq, vh.size(-1)}, qh.options());
+    at::Tensor out = at::empty({batch, heads, lq, vf.size(-1)}, qf.options());
     for (std::int64_t start = 0; start < lq; start += tile) {
         const std::int64_t len = std::min(tile, lq - start);
-        auto scores = at::matmul(qh.narrow(2, start, len), kt);
+        auto scores = at::matmul(qf.narrow(2, start, len), kt);
         scores.mul_(scale);
         if (keyBias.defined()) {
             const auto bias = keyBias.size(-2) == 1 ? keyBias : keyBias.narrow(-2, start, len);
             scores.add_(bias);
         }
         auto probs = at::softmax(scores, -1);
-        out.narrow(2, start, len).copy_(at::matmul(probs, vh));
+        if (bf16)
+            probs = probs.to(at::kBFloat16).to(at::kFloat);
+        out.narrow(2, start, len).copy_(at::matmul(probs, vf));
     }
-    return out.transpose(1, 2).to(q.scalar_type());
+    return out;
+}
+
+} // namespace
+
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale,
+                     const at::Tensor& keyBias, std::int64_t maxScoreBytes) {
+    const auto qh = q.transpose(1, 2), kh = k.transpose(1, 2), vh = v.transpose(1, 2);
+#if TORCH_VERSION_MAJOR >= 2
+    // libtorch >= 2 on a GPU: the fused kernel (flash / memory-efficient), which never materialises the
+    // score matrix. Its default scale is 1/sqrt(D); other scales and logit biases use the tiled path.
+    const bool defaultScale = std::abs(scale * std::sqrt(static_cast<double>(q.size(-1))) - 1.0) < 1e-12;
+    if (q.device().is_cuda() && !keyBias.defined() && defaultScale)
+        return at::scaled_dot_product_attention(qh, kh.to(q.scalar_type()), vh.to(q.scalar_type()))
+            .transpose(1, 2);
+#endif
+    return tiledAttention(qh, kh, vh, scale, keyBias, maxScoreBytes).transpose(1, 2).to(q.scalar_type());
 }
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {

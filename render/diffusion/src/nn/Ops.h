@@ -13,6 +13,8 @@ namespace kinema::diffusion::nn {
 /// Softmax attention. q: [B, Lq, N, D], k and v: [B, Lk, N, D]; returns [B, Lq, N, D] in q's dtype.
 /// Scores are computed in fp32 in tiles of queries so that one tile's score matrix stays below
 /// `maxScoreBytes`. `keyBias`, if defined, is added to the logits and broadcasts to [B, N, Lq, Lk].
+/// bf16 inputs follow a flash kernel's numerics (fp32 scores and softmax, probabilities rounded to bf16,
+/// fp32 accumulation). On libtorch >= 2 with CUDA tensors the fused kernel runs instead of the tiles.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale,
                      const at::Tensor& keyBias = {}, std::int64_t maxScoreBytes = std::int64_t{256} << 20);
 

@@ -55,7 +55,11 @@ struct GenerateRequest {
     /// Video-to-video: `frames` images of the output size; strength 1 ignores it, 0 returns it re-encoded.
     std::vector<Image> initVideo;
     double strength = 1.0;
+    /// Must be the session's device (SessionOptions::device).
     Device device = Device::Cpu;
+    /// F32, or BF16: the reference's mixed precision (bf16 matrices, fp32 residual stream, modulation,
+    /// norms and head), the usual choice on a GPU. Switching a session between them converts or reloads the
+    /// DiT's weights once.
     ComputeType computeType = ComputeType::F32;
     /// Classifier-free guidance with cond and uncond in one batched forward (faster; twice the DiT's
     /// activation memory). On out-of-memory the run continues with two forwards per step.
@@ -119,9 +123,26 @@ struct ModelInfo {
     std::int64_t dim = 0, layers = 0, heads = 0, ffnDim = 0, textLen = 0, latentChannels = 16;
 };
 
+/// Where the weights live while a GPU generates. The results are the same in every mode; only device memory
+/// and speed differ (docs/models.md has the figures).
+enum class Offload {
+    Auto,   ///< None on the CPU and on large GPUs; Model on GPUs with <= 12 GiB; Blocks when the DiT's
+            ///< weights alone would fill half of the device
+    None,   ///< every component stays on the device
+    Model,  ///< the text encoder runs on the CPU and the DiT and the VAE take turns on the device (the
+            ///< reference's --offload_model with --t5_cpu)
+    Blocks, ///< as Model, and the DiT's transformer blocks stay in CPU memory and are copied to the device
+            ///< one at a time during each forward
+};
+
+/// "auto", "none", "model", "blocks".
+const char* offloadName(Offload offload);
+
 struct SessionOptions {
     int threads = 0; ///< CPU compute threads; 0 = all hardware threads
     Device device = Device::Cpu;
+    int deviceIndex = 0; ///< which GPU ("cuda:1" is index 1)
+    Offload offload = Offload::Auto;
 };
 
 /// Converts prompt text to the text encoder's token ids: exactly textLength ids ending with </s> and
@@ -146,6 +167,8 @@ public:
 
     /// What was loaded.
     virtual ModelInfo info() const = 0;
+    /// The offload mode in effect (Auto resolved for this device).
+    virtual Offload offload() const = 0;
     /// Runs one generation; throws RequestError for bad parameters and CancelledError when cancelled.
     virtual GenerateResult generate(const GenerateRequest& request,
                                     const ProgressCallback& progress = {}) = 0;

@@ -67,6 +67,8 @@ void DitConfig::validate(const std::string& label) const {
     require(modelType == "t2v" || modelType == "i2v" || modelType == "flf2v", label,
             "model_type \"" + modelType + "\" is not t2v, i2v or flf2v");
     require(patchSize == std::array<std::int64_t, 3>{1, 2, 2}, label, "patch_size must be [1, 2, 2]");
+    require(clipDim > 0 && clipDim <= 8192 && clipTokens > 0 && clipTokens <= 4096, label,
+            "clip_dim and clip_tokens out of range");
     require(dim > 0 && numHeads > 0 && dim % numHeads == 0, label,
             "dim must be a positive multiple of num_heads");
     require(headDim() % 2 == 0 && headDim() >= 6, label, "head_dim must be even and at least 6");
@@ -136,6 +138,8 @@ DitConfig parseDitConfig(const std::string& jsonText, const std::string& label) 
     readInt(j, "out_dim", c.outDim, label);
     readInt(j, "num_heads", c.numHeads, label);
     readInt(j, "num_layers", c.numLayers, label);
+    readInt(j, "clip_dim", c.clipDim, label);
+    readInt(j, "clip_tokens", c.clipTokens, label);
     readDouble(j, "eps", c.eps, label);
     if (j.contains("model_type") && !j.contains("in_dim") && c.hasImageInput())
         c.inDim = 36;
@@ -182,6 +186,28 @@ T5Config parseT5Config(const std::string& jsonText, const std::string& label) {
         c.sharedPos = j["shared_pos"].get<bool>();
     }
     readDouble(j, "eps", c.eps, label);
+    c.validate(label);
+    return c;
+}
+
+void ClipConfig::validate(const std::string& label) const {
+    require(imageSize >= 14 && imageSize <= 1024 && patchSize >= 1 && imageSize % patchSize == 0, label,
+            "image_size must be a multiple of patch_size");
+    require(dim > 0 && numHeads > 0 && dim % numHeads == 0 && mlpDim > 0 && embedDim > 0, label,
+            "dim, mlp_dim and embed_dim must be positive and dim a multiple of num_heads");
+    require(numLayers >= 2 && numLayers <= 256, label, "num_layers must be between 2 and 256");
+}
+
+ClipConfig parseClipConfig(const std::string& jsonText, const std::string& label) {
+    const auto j = parse(jsonText, label);
+    ClipConfig c;
+    readInt(j, "image_size", c.imageSize, label);
+    readInt(j, "patch_size", c.patchSize, label);
+    readInt(j, "dim", c.dim, label);
+    readInt(j, "mlp_dim", c.mlpDim, label);
+    readInt(j, "num_heads", c.numHeads, label);
+    readInt(j, "num_layers", c.numLayers, label);
+    readInt(j, "embed_dim", c.embedDim, label);
     c.validate(label);
     return c;
 }

@@ -21,6 +21,10 @@ struct DitConfig {
     std::int64_t outDim = 16;
     std::int64_t numHeads = 12;
     std::int64_t numLayers = 30;
+    /// Width of the CLIP image features (i2v / flf2v); 1280 for Wan's ViT-H/14, smaller in test models.
+    std::int64_t clipDim = 1280;
+    /// CLIP tokens per image (257 = 16 x 16 patches + class token); flf2v sees two images' worth.
+    std::int64_t clipTokens = 257;
     double eps = 1e-6;
 
     bool hasImageInput() const { return modelType == "i2v" || modelType == "flf2v"; }
@@ -59,10 +63,29 @@ struct T5Config {
     void validate(const std::string& label) const;
 };
 
+/// The CLIP vision tower of the image-to-video models (ViT-H/14 by default; see WanClip.h).
+struct ClipConfig {
+    std::int64_t imageSize = 224;
+    std::int64_t patchSize = 14;
+    std::int64_t dim = 1280;
+    std::int64_t mlpDim = 5120;
+    std::int64_t numHeads = 16;
+    std::int64_t numLayers = 32;
+    std::int64_t embedDim = 1024; ///< width of the (unused) projection head
+    double eps = 1e-5;
+
+    std::int64_t tokens() const { return (imageSize / patchSize) * (imageSize / patchSize) + 1; }
+    /// Throws ModelError naming `label` if a value is unusable.
+    void validate(const std::string& label) const;
+};
+
 /// Parse from JSON text (reference names: "dim", "ffn_dim", "num_heads", ...). Missing fields keep the
 /// defaults above; wrongly typed ones throw ModelError naming `label` and the field.
 DitConfig parseDitConfig(const std::string& jsonText, const std::string& label);
 VaeConfig parseVaeConfig(const std::string& jsonText, const std::string& label);
 T5Config parseT5Config(const std::string& jsonText, const std::string& label);
+/// The CLIP vision tower ("image_size", "patch_size", "dim", "mlp_dim", "num_heads", "num_layers",
+/// "embed_dim"); missing fields keep the ViT-H/14 values.
+ClipConfig parseClipConfig(const std::string& jsonText, const std::string& label);
 
 } // namespace kinema::diffusion::wan21

@@ -11,8 +11,16 @@ namespace kinema::diffusion::wan21 {
 
 namespace {
 
+/// x times a Linear's weights in the weights' dtype: fp32, or bf16 (fp32 accumulation) for the matrices
+/// the mixed-precision path keeps in bf16, whose output then stays bf16 as under the reference's autocast.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-    return at::linear(x, w, b);
+    return at::linear(x.scalar_type() == w.scalar_type() ? x : x.to(w.scalar_type()), w, b);
+}
+
+/// LayerNorm evaluated in fp32 and returned in x's dtype (the reference's WanLayerNorm).
+at::Tensor layerNorm(const at::Tensor& x, std::int64_t dim, const at::Tensor& w, const at::Tensor& b,
+                     double eps) {
+    return at::layer_norm(x.to(at::kFloat), {dim}, w, b, eps).to(x.scalar_type());
 }
 
 at::Tensor gelu(const at::Tensor& x, bool tanhApproximation) {
@@ -87,14 +95,15 @@ WanDit::WanDit(const DitConfig& config, WeightMap& wm)
     m_headModulation = wm.take("head.modulation", {1, 2, dim});
     m_head = lin("head.head", c.outDim * c.patchSize[0] * c.patchSize[1] * c.patchSize[2], dim);
     if (c.hasImageInput()) {
-        m_imgNorm0W = wm.take("img_emb.proj.0.weight", {1280});
-        m_imgNorm0B = wm.take("img_emb.proj.0.bias", {1280});
-        m_img1 = lin("img_emb.proj.1", 1280, 1280);
-        m_img3 = lin("img_emb.proj.3", dim, 1280);
+        const auto cd = c.clipDim;
+        m_imgNorm0W = wm.take("img_emb.proj.0.weight", {cd});
+        m_imgNorm0B = wm.take("img_emb.proj.0.bias", {cd});
+        m_img1 = lin("img_emb.proj.1", cd, cd);
+        m_img3 = lin("img_emb.proj.3", dim, cd);
         m_imgNorm4W = wm.take("img_emb.proj.4.weight", {dim});
         m_imgNorm4B = wm.take("img_emb.proj.4.bias", {dim});
         if (c.modelType == "flf2v")
-            m_imgPos = wm.take("img_emb.emb_pos", {1, 514, 1280});
+            m_imgPos = wm.take("img_emb.emb_pos", {1, 2 * c.clipTokens, cd});
     }
     m_blocks.resize(static_cast<std::size_t>(c.numLayers));
     for (std::int64_t i = 0; i < c.numLayers; ++i) {
@@ -126,27 +135,103 @@ WanDit::WanDit(const DitConfig& config, WeightMap& wm)
     m_parameterCount = wm.parameterCount();
 }
 
-void WanDit::to(at::Device device) {
-    auto mv = [&](at::Tensor& t) {
-        if (t.defined())
-            t = t.to(device);
-    };
-    auto mvl = [&](Linear& l) {
-        mv(l.w);
-        mv(l.b);
-    };
-    for (auto* l : {&m_patch, &m_text0, &m_text2, &m_time0, &m_time2, &m_timeProj, &m_head, &m_img1, &m_img3})
-        mvl(*l);
+std::vector<at::Tensor*> WanDit::blockTensors(Block& b) {
+    std::vector<at::Tensor*> out;
+    for (auto* l :
+         {&b.q, &b.k, &b.v, &b.o, &b.cq, &b.ck, &b.cv, &b.co, &b.ckImg, &b.cvImg, &b.ffn0, &b.ffn2}) {
+        out.push_back(&l->w);
+        out.push_back(&l->b);
+    }
+    for (auto* t :
+         {&b.modulation, &b.normQ, &b.normK, &b.cNormQ, &b.cNormK, &b.cNormKImg, &b.norm3W, &b.norm3B})
+        out.push_back(t);
+    return out;
+}
+
+std::vector<at::Tensor*> WanDit::sharedTensors() {
+    std::vector<at::Tensor*> out;
+    for (auto* l :
+         {&m_patch, &m_text0, &m_text2, &m_time0, &m_time2, &m_timeProj, &m_head, &m_img1, &m_img3}) {
+        out.push_back(&l->w);
+        out.push_back(&l->b);
+    }
     for (auto* t : {&m_headModulation, &m_imgNorm0W, &m_imgNorm0B, &m_imgNorm4W, &m_imgNorm4B, &m_imgPos})
-        mv(*t);
-    for (auto& b : m_blocks) {
+        out.push_back(t);
+    return out;
+}
+
+namespace {
+void moveAll(const std::vector<at::Tensor*>& tensors, at::Device device) {
+    for (auto* t : tensors)
+        if (t->defined())
+            *t = t->to(device);
+}
+std::int64_t bytesOf(const std::vector<at::Tensor*>& tensors) {
+    std::int64_t n = 0;
+    for (auto* t : tensors)
+        if (t->defined())
+            n += static_cast<std::int64_t>(t->numel() * t->element_size());
+    return n;
+}
+} // namespace
+
+void WanDit::to(at::Device device) {
+    m_device = device;
+    moveAll(sharedTensors(), device);
+    for (auto& b : m_blocks)
+        moveAll(blockTensors(b), m_streamBlocks ? at::Device(at::kCPU) : device);
+}
+
+void WanDit::setStreamBlocks(bool stream) {
+    m_streamBlocks = stream;
+    to(m_device);
+}
+
+void WanDit::setMatmulType(at::ScalarType type) {
+    if (type != at::kFloat && type != at::kBFloat16)
+        throw RequestError("the DiT computes its matrices in fp32 or bf16 only");
+    auto convert = [&](Linear& l) {
+        l.w = l.w.to(type);
+        l.b = l.b.to(type);
+    };
+    // The reference's autocast map (wan21 spec 1.11): patch embedding, text embedding, the image projection's
+    // Linears, every attention projection and the FFN run in bf16; the time MLP, the head, modulations and
+    // norm weights stay fp32.
+    for (auto* l : {&m_patch, &m_text0, &m_text2, &m_img1, &m_img3})
+        if (l->w.defined())
+            convert(*l);
+    for (auto& b : m_blocks)
         for (auto* l :
              {&b.q, &b.k, &b.v, &b.o, &b.cq, &b.ck, &b.cv, &b.co, &b.ckImg, &b.cvImg, &b.ffn0, &b.ffn2})
-            mvl(*l);
-        for (auto* t :
-             {&b.modulation, &b.normQ, &b.normK, &b.cNormQ, &b.cNormK, &b.cNormKImg, &b.norm3W, &b.norm3B})
-            mv(*t);
-    }
+            if (l->w.defined())
+                convert(*l);
+    m_matmulType = type;
+}
+
+WanDit::WeightBytes WanDit::weightBytes() {
+    WeightBytes out;
+    out.shared = bytesOf(sharedTensors());
+    for (auto& b : m_blocks)
+        out.largestBlock = std::max(out.largestBlock, bytesOf(blockTensors(b)));
+    out.total = out.shared;
+    for (auto& b : m_blocks)
+        out.total += bytesOf(blockTensors(b));
+    return out;
+}
+
+WanDit::Block WanDit::onDevice(const Block& b) const {
+    Block copy = b;
+    for (auto* t : blockTensors(copy))
+        if (t->defined())
+            *t = t->to(m_device, /*non_blocking=*/true);
+    return copy;
+}
+
+at::Tensor WanDit::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) const {
+    if (m_matmulType != at::kBFloat16)
+        return nn::attention(q, k, v, scale);
+    // The reference's flash attention reads q, k and v in bf16 and returns to q's dtype (fp32).
+    return nn::attention(q.to(at::kBFloat16), k.to(at::kBFloat16), v.to(at::kBFloat16), scale).to(at::kFloat);
 }
 
 at::Tensor WanDit::embedContext(const at::Tensor& text, const at::Tensor& clipFeatures) const {
@@ -160,15 +245,15 @@ at::Tensor WanDit::embedContext(const at::Tensor& text, const at::Tensor& clipFe
     auto ctx = linear(gelu(linear(padded, m_text0.w, m_text0.b), true), m_text2.w, m_text2.b);
     if (!c.hasImageInput())
         return ctx;
-    const std::int64_t rows = c.modelType == "flf2v" ? 514 : 257;
+    const std::int64_t rows = c.modelType == "flf2v" ? 2 * c.clipTokens : c.clipTokens;
     if (!clipFeatures.defined() || clipFeatures.dim() != 3 || clipFeatures.size(0) != 1 ||
-        clipFeatures.size(1) != rows || clipFeatures.size(2) != 1280)
-        throw RequestError(c.modelType + " needs CLIP image features [1, " + std::to_string(rows) +
-                           ", 1280]");
+        clipFeatures.size(1) != rows || clipFeatures.size(2) != c.clipDim)
+        throw RequestError(c.modelType + " needs CLIP image features [1, " + std::to_string(rows) + ", " +
+                           std::to_string(c.clipDim) + "]");
     auto img = clipFeatures.to(device, at::kFloat);
     if (m_imgPos.defined())
         img = img + m_imgPos;
-    img = at::layer_norm(img, {1280}, m_imgNorm0W, m_imgNorm0B, 1e-5);
+    img = at::layer_norm(img, {c.clipDim}, m_imgNorm0W, m_imgNorm0B, 1e-5);
     img = linear(gelu(linear(img, m_img1.w, m_img1.b), false), m_img3.w, m_img3.b);
     img = at::layer_norm(img, {c.dim}, m_imgNorm4W, m_imgNorm4B, 1e-5);
     return at::cat({img, ctx}, 1);
@@ -183,7 +268,7 @@ at::Tensor WanDit::selfAttention(const Block& b, const at::Tensor& x, const at::
     auto v = linear(x, b.v.w, b.v.b).view({bs, l, n, d});
     q = applyRope(q, cosTable, sinTable);
     k = applyRope(k, cosTable, sinTable);
-    auto out = nn::attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(d)));
+    auto out = attend(q, k, v, 1.0 / std::sqrt(static_cast<double>(d)));
     return linear(out.flatten(2), b.o.w, b.o.b);
 }
 
@@ -196,13 +281,13 @@ at::Tensor WanDit::crossAttention(const Block& b, const at::Tensor& x, const at:
     auto q = nn::rmsNorm(linear(x, b.cq.w, b.cq.b), b.cNormQ, m_config.eps).view({bs, -1, n, d});
     auto k = nn::rmsNorm(linear(text, b.ck.w, b.ck.b), b.cNormK, m_config.eps).view({bs, -1, n, d});
     auto v = linear(text, b.cv.w, b.cv.b).view({bs, -1, n, d});
-    auto out = nn::attention(q, k, v, scale).flatten(2);
+    auto out = attend(q, k, v, scale).flatten(2);
     if (imageRows > 0 && b.ckImg.w.defined()) {
         const auto img = context.narrow(1, 0, imageRows);
         auto ki =
             nn::rmsNorm(linear(img, b.ckImg.w, b.ckImg.b), b.cNormKImg, m_config.eps).view({bs, -1, n, d});
         auto vi = linear(img, b.cvImg.w, b.cvImg.b).view({bs, -1, n, d});
-        out = out + nn::attention(q, ki, vi, scale).flatten(2);
+        out = out + attend(q, ki, vi, scale).flatten(2);
     }
     return linear(out, b.co.w, b.co.b);
 }
@@ -238,20 +323,23 @@ at::Tensor WanDit::forwardBatch(const at::Tensor& xIn, std::int64_t t, const at:
     const auto e = linear(at::silu(linear(timestepSinusoid(c.freqDim, t).to(device), m_time0.w, m_time0.b)),
                           m_time2.w, m_time2.b);                                       // [1, dim]
     const auto e0 = linear(at::silu(e), m_timeProj.w, m_timeProj.b).view({1, 6, dim}); // [1, 6, dim]
-    const auto [cosTable, sinTable] = ropeTables(c.headDim(), f, hp, wp);
+    auto [cosCpu, sinCpu] = ropeTables(c.headDim(), f, hp, wp);
+    const auto cosTable = cosCpu.to(device), sinTable = sinCpu.to(device); // once per forward, not per block
 
-    for (const auto& b : m_blocks) {
+    for (const auto& stored : m_blocks) {
+        // Streaming: this block's weights come to the device for its forward only; the copy is dropped after.
+        const Block streamed = m_streamBlocks ? onDevice(stored) : Block{};
+        const Block& b = m_streamBlocks ? streamed : stored;
         const auto mod = (b.modulation + e0).chunk(6, 1);
-        auto n1 = at::layer_norm(h, {dim}, {}, {}, c.eps) * (1 + mod[1]) + mod[0];
+        auto n1 = layerNorm(h, dim, {}, {}, c.eps) * (1 + mod[1]) + mod[0];
         h = h + selfAttention(b, n1, cosTable, sinTable) * mod[2];
-        h = h + crossAttention(b, at::layer_norm(h, {dim}, b.norm3W, b.norm3B, c.eps), context);
-        auto n2 = at::layer_norm(h, {dim}, {}, {}, c.eps) * (1 + mod[4]) + mod[3];
+        h = h + crossAttention(b, layerNorm(h, dim, b.norm3W, b.norm3B, c.eps), context);
+        auto n2 = layerNorm(h, dim, {}, {}, c.eps) * (1 + mod[4]) + mod[3];
         h = h + linear(gelu(linear(n2, b.ffn0.w, b.ffn0.b), true), b.ffn2.w, b.ffn2.b) * mod[5];
     }
 
     const auto headMod = (m_headModulation + e.unsqueeze(1)).chunk(2, 1);
-    auto out =
-        linear(at::layer_norm(h, {dim}, {}, {}, c.eps) * (1 + headMod[1]) + headMod[0], m_head.w, m_head.b);
+    auto out = linear(layerNorm(h, dim, {}, {}, c.eps) * (1 + headMod[1]) + headMod[0], m_head.w, m_head.b);
     // Unpatchify: token (f, h, w) channel o = (q * 2 + r) * C + ch -> out[ch, f, 2h + q, 2w + r].
     return out.view({bs, f, hp, wp, 2, 2, c.outDim})
         .permute({0, 6, 1, 2, 4, 3, 5})

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// The Wan 2.1 diffusion transformer (reference `WanModel`), fp32 on CPU.
+/// The Wan 2.1 diffusion transformer (reference `WanModel`): fp32, or the reference's bf16 mixed precision.
 ///
 /// Design: parameters are plain tensors drawn from a WeightMap by their original names (diffusers names are
 /// mapped by the caller). forward() works on one sample without batch axis, as the reference's sampling loop
@@ -24,7 +24,8 @@ public:
     std::int64_t parameterCount() const { return m_parameterCount; }
 
     /// Embeds text features [L, text_dim] (L <= text_len; zero-padded to text_len rows before the MLP),
-    /// plus for i2v/flf2v the CLIP features [1, 257 or 514, 1280] put in front. Returns [1, rows, dim].
+    /// plus for i2v/flf2v the CLIP features [1, 257 or 514, 1280] (clip_tokens, clip_dim) put in front.
+    /// Returns [1, rows, dim].
     at::Tensor embedContext(const at::Tensor& text, const at::Tensor& clipFeatures = {}) const;
 
     /// Velocity prediction for latent x [in_dim - y channels, F, H, W] at integer timestep t.
@@ -38,8 +39,28 @@ public:
     at::Tensor forwardBatch(const at::Tensor& x, std::int64_t t, const at::Tensor& contexts,
                             const at::Tensor& y = {}) const;
 
-    /// Moves every parameter to `device` (compute stays fp32).
+    /// Moves the parameters to `device`, the compute device (with block streaming on, the blocks stay on
+    /// the CPU and only the rest moves).
     void to(at::Device device);
+    at::Device device() const { return m_device; }
+
+    /// Sequential offload for small GPUs: the transformer blocks' weights stay in CPU memory and each block
+    /// is copied to the compute device for its own forward only, so the device holds the shared weights
+    /// plus one block. Results are identical; each step pays one host-to-device copy of the blocks.
+    void setStreamBlocks(bool stream);
+    bool streamsBlocks() const { return m_streamBlocks; }
+
+    /// kFloat (default) or kBFloat16: the mixed-precision map of the reference (wan21 spec 1.11). bf16
+    /// converts the Linear/patch matrices to bf16 (one way: reload the weights to go back to fp32) while
+    /// the residual stream, modulation, norms, RoPE, time MLP and head stay fp32.
+    void setMatmulType(at::ScalarType type);
+    at::ScalarType matmulType() const { return m_matmulType; }
+
+    /// Parameter bytes: everything, everything but the blocks, and the largest single block.
+    struct WeightBytes {
+        std::int64_t total = 0, shared = 0, largestBlock = 0;
+    };
+    WeightBytes weightBytes();
 
 private:
     struct Linear {
@@ -54,6 +75,11 @@ private:
     at::Tensor selfAttention(const Block& b, const at::Tensor& x, const at::Tensor& cosTable,
                              const at::Tensor& sinTable) const;
     at::Tensor crossAttention(const Block& b, const at::Tensor& x, const at::Tensor& context) const;
+    /// Attention in the configured precision (bf16 inputs, fp32 result on the bf16 path).
+    at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) const;
+    static std::vector<at::Tensor*> blockTensors(Block& b);
+    std::vector<at::Tensor*> sharedTensors();
+    Block onDevice(const Block& b) const;
 
     DitConfig m_config;
     std::int64_t m_parameterCount = 0;
@@ -63,6 +89,9 @@ private:
     at::Tensor m_imgNorm0W, m_imgNorm0B, m_imgNorm4W, m_imgNorm4B, m_imgPos;
     Linear m_img1, m_img3;
     std::vector<Block> m_blocks;
+    at::Device m_device{at::kCPU};
+    bool m_streamBlocks = false;
+    at::ScalarType m_matmulType = at::kFloat;
 };
 
 /// RoPE angle tables for a patch grid: cos and sin, each [F*H*W, head_dim/2] float64, bands t/h/w.

@@ -97,6 +97,9 @@ ModelFolder resolveModelFolder(const fs::path& dir) {
     folder.ditWeights = weightsFile(dir, "diffusion_pytorch_model", "diffusion transformer");
     folder.vaeWeights = weightsFile(dir, "Wan2.1_VAE", "VAE");
     folder.textEncoderWeights = weightsFile(dir, "models_t5_umt5-xxl-enc-bf16", "text encoder");
+    if (folder.dit.hasImageInput())
+        folder.clipWeights =
+            weightsFile(dir, "models_clip_open-clip-xlm-roberta-large-vit-huge-14", "CLIP image encoder");
     folder.vae.latentsMean = VaeConfig::defaultMean();
     folder.vae.latentsStd = VaeConfig::defaultStd();
     folder.textEncoder.dim = folder.dit.textDim;
@@ -119,6 +122,8 @@ ModelFolder resolveModelFolder(const fs::path& dir) {
         if (j.contains("text_encoder"))
             folder.textEncoder =
                 parseT5Config(j["text_encoder"].dump(), overridesPath.string() + " (text_encoder)");
+        if (j.contains("clip"))
+            folder.clip = parseClipConfig(j["clip"].dump(), overridesPath.string() + " (clip)");
         if (j.contains("tokenizer")) {
             if (!j["tokenizer"].is_string() || (j["tokenizer"] != "umt5" && j["tokenizer"] != "bytes"))
                 throw ModelError("'" + overridesPath.string() +
@@ -157,11 +162,27 @@ ModelFolder resolveModelFolder(const fs::path& dir) {
         throw ModelError("model folder '" + dir.string() + "': the text encoder width " +
                          std::to_string(folder.textEncoder.dim) + " differs from the DiT's text_dim " +
                          std::to_string(folder.dit.textDim));
+    if (folder.dit.hasImageInput() &&
+        (folder.clip.dim != folder.dit.clipDim || folder.clip.tokens() != folder.dit.clipTokens))
+        throw ModelError("model folder '" + dir.string() + "': the CLIP encoder gives " +
+                         std::to_string(folder.clip.tokens()) + " tokens of width " +
+                         std::to_string(folder.clip.dim) + " but the DiT expects " +
+                         std::to_string(folder.dit.clipTokens) + " of width " +
+                         std::to_string(folder.dit.clipDim));
     if (folder.vae.zDim != folder.dit.outDim)
         throw ModelError("model folder '" + dir.string() + "': the VAE's z_dim " +
                          std::to_string(folder.vae.zDim) + " differs from the DiT's out_dim " +
                          std::to_string(folder.dit.outDim));
     return folder;
+}
+
+std::string defaultNegativePrompt(const std::string& modelType) {
+    // The reference's image-to-video pipelines put a phrase against camera shake (i2v) or cuts (flf2v) first.
+    if (modelType == "i2v")
+        return "镜头晃动，" + defaultNegativePrompt();
+    if (modelType == "flf2v")
+        return "镜头切换，镜头晃动，" + defaultNegativePrompt();
+    return defaultNegativePrompt();
 }
 
 const std::string& defaultNegativePrompt() {

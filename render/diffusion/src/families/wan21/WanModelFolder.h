@@ -23,6 +23,9 @@ struct ModelFolder {
     VaeConfig vae;
     std::filesystem::path textEncoderWeights;
     T5Config textEncoder;
+    /// i2v / flf2v only: the CLIP image encoder (`models_clip_open-clip-xlm-roberta-large-vit-huge-14`).
+    std::filesystem::path clipWeights;
+    ClipConfig clip;
     /// "umt5" (the model's tokenizer files) or "bytes" (UTF-8 bytes as ids; small test models only).
     std::string tokenizer = "umt5";
     /// What the VAE's [-1, 1] RGB means (ModelInfo::pixelEncoding).
@@ -37,5 +40,8 @@ ModelFolder resolveModelFolder(const std::filesystem::path& dir);
 /// The reference's default negative prompt (the text encoder's cleaning turns its full-width commas into
 /// ASCII ones).
 const std::string& defaultNegativePrompt();
+/// The default negative prompt of a model type: i2v and flf2v put "镜头晃动，" (and flf2v "镜头切换，")
+/// in front, as the reference's image-to-video pipelines do.
+std::string defaultNegativePrompt(const std::string& modelType);
 
 } // namespace kinema::diffusion::wan21

@@ -61,6 +61,15 @@ at::Tensor WanT5::positionBias(const at::Tensor& table, std::int64_t lq, std::in
     return at::embedding(table, buckets.to(table.device())).permute({2, 0, 1}).unsqueeze(0); // [1, N, lq, lk]
 }
 
+void WanT5::to(at::Device device) {
+    m_embedding = m_embedding.to(device);
+    m_finalNorm = m_finalNorm.to(device);
+    for (auto& b : m_blocks)
+        for (auto* t : {&b.norm1, &b.q, &b.k, &b.v, &b.o, &b.norm2, &b.gate, &b.fc1, &b.fc2, &b.posTable})
+            if (t->defined())
+                *t = t->to(device);
+}
+
 at::Tensor WanT5::forward(const at::Tensor& ids, const at::Tensor& mask) const {
     const auto& c = m_config;
     if (ids.dim() != 2 || mask.sizes() != ids.sizes() || ids.scalar_type() != at::kLong)

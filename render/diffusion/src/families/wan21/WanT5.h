@@ -22,6 +22,9 @@ public:
     /// after the final norm; pad rows are computed too (masked as keys only).
     at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask) const;
 
+    /// Moves the weights to `device`; forward() then runs there (its result stays there).
+    void to(at::Device device);
+
 private:
     struct Block {
         at::Tensor norm1, q, k, v, o, norm2, gate, fc1, fc2, posTable;

@@ -256,6 +256,7 @@ struct WanVae::Impl {
     Coder encoder, decoder;
     CausalConv quantConv, postQuantConv; // top-level conv1 / conv2
     at::Tensor mean, stdDev;
+    at::Device device{at::kCPU};
 };
 
 WanVae::WanVae(const VaeConfig& config, WeightMap& wm, bool withEncoder, bool withDecoder)
@@ -333,6 +334,43 @@ WanVae::WanVae(const VaeConfig& config, WeightMap& wm, bool withEncoder, bool wi
     m_parameterCount = wm.parameterCount();
 }
 
+namespace {
+void moveConv(CausalConv& c, at::Device d) {
+    for (auto* t : {&c.w, &c.b})
+        if (t->defined())
+            *t = t->to(d);
+}
+void moveCoder(Coder& coder, at::Device d) {
+    moveConv(coder.conv1, d);
+    moveConv(coder.head, d);
+    if (coder.headGamma.defined())
+        coder.headGamma = coder.headGamma.to(d);
+    for (auto& layer : coder.layers) {
+        for (auto* c : {&layer.res.conv1, &layer.res.conv2, &layer.res.shortcut, &layer.resample.timeConv})
+            moveConv(*c, d);
+        for (auto* t :
+             {&layer.res.gamma1, &layer.res.gamma2, &layer.attn.gamma, &layer.attn.qkvW, &layer.attn.qkvB,
+              &layer.attn.projW, &layer.attn.projB, &layer.resample.w, &layer.resample.b})
+            if (t->defined())
+                *t = t->to(d);
+    }
+}
+} // namespace
+
+void WanVae::to(at::Device device) {
+    moveCoder(m_impl->encoder, device);
+    moveCoder(m_impl->decoder, device);
+    moveConv(m_impl->quantConv, device);
+    moveConv(m_impl->postQuantConv, device);
+    m_impl->mean = m_impl->mean.to(device);
+    m_impl->stdDev = m_impl->stdDev.to(device);
+    m_impl->device = device;
+}
+
+at::Device WanVae::device() const {
+    return m_impl->device;
+}
+
 WanVae::~WanVae() = default;
 WanVae::WanVae(WanVae&&) noexcept = default;
 WanVae& WanVae::operator=(WanVae&&) noexcept = default;
@@ -350,7 +388,7 @@ at::Tensor WanVae::encode(const at::Tensor& video) const {
     if (video.dim() != 5 || video.size(0) != 1 || video.size(1) != 3 || video.size(2) < 1 ||
         video.size(3) % 8 != 0 || video.size(4) % 8 != 0 || video.size(3) == 0 || video.size(4) == 0)
         throw RequestError("VAE encode input must be [1, 3, T, H, W] with H and W positive multiples of 8");
-    const auto x = video.to(at::kFloat);
+    const auto x = video.to(m_impl->device, at::kFloat);
     const std::int64_t chunks = 1 + (x.size(2) - 1) / 4;
     FeatureCache cache;
     std::vector<at::Tensor> outs;
@@ -369,7 +407,7 @@ at::Tensor WanVae::decode(const at::Tensor& z, const std::function<void(const at
     if (z.dim() != 5 || z.size(0) != 1 || z.size(1) != m_config.zDim || z.size(2) < 1 || z.size(3) < 1 ||
         z.size(4) < 1)
         throw RequestError("VAE decode input must be [1, " + std::to_string(m_config.zDim) + ", T, h, w]");
-    const auto x = runConv(m_impl->postQuantConv, z.to(at::kFloat), {});
+    const auto x = runConv(m_impl->postQuantConv, z.to(m_impl->device, at::kFloat), {});
     FeatureCache cache;
     std::vector<at::Tensor> outs;
     for (std::int64_t i = 0; i < x.size(2); ++i) {

@@ -35,6 +35,11 @@ public:
     /// `onChunk`, if set, receives each decoded chunk (frames along dim 2) as soon as it is ready.
     at::Tensor decode(const at::Tensor& z, const std::function<void(const at::Tensor&)>& onChunk = {}) const;
 
+    /// Moves the weights to `device`; encode() and decode() take inputs from any device and return results
+    /// on this one.
+    void to(at::Device device);
+    at::Device device() const;
+
     /// (mu - mean) / std per channel, and its inverse.
     at::Tensor normalize(const at::Tensor& mu) const;
     at::Tensor denormalize(const at::Tensor& z) const;
