@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Wan 2.1 T2V-1.3B on CPU with random weights: DiT forward/step time, tokens/s, analytic FLOPs, achieved
-// GFLOP/s, peak memory, VAE decode time per frame. The DiT is built with the exact 1.3B shapes but a
-// reduced number of blocks (default 2); the full 30-block time is extrapolated from the measured per-block
-// time. Prints figures; asserts nothing.
+// Wan 2.1 T2V-1.3B with random weights on the CPU or a GPU: DiT forward/step time, tokens/s, analytic FLOPs,
+// achieved GFLOP/s (and the fraction of a given peak), peak memory, VAE decode time per frame. The DiT is
+// built with the exact 1.3B shapes but a reduced number of blocks (default 2); the full 30-block time is
+// extrapolated from the measured per-block time. Prints figures; asserts nothing.
 //
 // Usage: bench_diffusion [--threads N] [--size WxH] [--frames N] [--blocks N] [--reps N] [--skip-vae]
+//                        [--device cpu|cuda] [--dtype f32|bf16] [--stream-blocks] [--peak-tflops X]
+#include "engine/Placement.h"
 #include "families/wan21/WanDit.h"
 #include "families/wan21/WanVae.h"
 #include "nn/Ops.h"
@@ -47,7 +49,8 @@ double ditFlops(double tokens, double ctx, double dim, double ffn, double blocks
 
 struct Args {
     int threads = 0, width = 256, height = 256, frames = 5, blocks = 2, reps = 3;
-    bool vae = true;
+    bool vae = true, cuda = false, bf16 = false, streamBlocks = false;
+    double peakTflops = 0; ///< the device's dense peak for the fraction printed (e.g. 989 for an H100 bf16)
 };
 
 Args parse(int argc, char** argv) {
@@ -67,6 +70,14 @@ Args parse(int argc, char** argv) {
             a.reps = std::max(1, std::atoi(next()));
         else if (k == "--skip-vae")
             a.vae = false;
+        else if (k == "--device")
+            a.cuda = std::string(next()).rfind("cuda", 0) == 0;
+        else if (k == "--dtype")
+            a.bf16 = std::string(next()) == "bf16";
+        else if (k == "--stream-blocks")
+            a.streamBlocks = true;
+        else if (k == "--peak-tflops")
+            a.peakTflops = std::atof(next());
     }
     return a;
 }
@@ -82,30 +93,44 @@ int main(int argc, char** argv) {
     nn::setComputeThreads(args.threads > 0 ? args.threads
                                            : static_cast<int>(std::thread::hardware_concurrency()));
     at::NoGradGuard noGrad;
+    if (args.cuda && !at::hasCUDA()) {
+        std::fprintf(stderr, "--device cuda: this libtorch has no CUDA support\n");
+        return 2;
+    }
+    const at::Device device = args.cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
     const std::int64_t lf = (args.frames - 1) / 4 + 1, lh = args.height / 8, lw = args.width / 8;
     const double tokens = static_cast<double>(lf * (lh / 2) * (lw / 2));
     std::printf(
-        "Wan2.1 T2V-1.3B shapes, CPU fp32, %d threads, %d frames at %dx%d -> latent 16x%lldx%lldx%lld, "
+        "Wan2.1 T2V-1.3B shapes, %s %s%s, %d threads, %d frames at %dx%d -> latent 16x%lldx%lldx%lld, "
         "%.0f tokens\n",
-        at::get_num_threads(), args.frames, args.width, args.height, static_cast<long long>(lf),
-        static_cast<long long>(lh), static_cast<long long>(lw), tokens);
+        args.cuda ? "CUDA" : "CPU", args.bf16 ? "bf16 mixed precision" : "fp32",
+        args.streamBlocks ? ", blocks streamed from CPU memory" : "", at::get_num_threads(), args.frames,
+        args.width, args.height, static_cast<long long>(lf), static_cast<long long>(lh),
+        static_cast<long long>(lw), tokens);
 
     wan21::DitConfig cfg; // 1.3B defaults
     auto timeForward = [&](std::int64_t blocks, double& embedSeconds) {
         cfg.numLayers = blocks;
         auto wm = WeightMap::random(1);
         wan21::WanDit dit(cfg, wm);
+        dit.setStreamBlocks(args.streamBlocks);
+        dit.to(device);
+        if (args.bf16)
+            dit.setMatmulType(at::kBFloat16);
         auto gen = at::detail::createCPUGenerator(3);
         const auto text = at::randn({40, cfg.textDim}, gen);
-        const auto x = at::randn({16, lf, lh, lw}, gen);
+        const auto x = at::randn({16, lf, lh, lw}, gen).to(device);
+        // Reading one value back waits for the device to finish (a no-op wait on the CPU).
+        auto run = [&](const at::Tensor& ctx) { return dit.forward(x, 999, ctx).sum().item<float>(); };
         auto t0 = Clock::now();
         const auto ctx = dit.embedContext(text);
+        ctx.sum().item<float>();
         embedSeconds = seconds(t0, Clock::now());
-        dit.forward(x, 999, ctx); // warm-up
+        run(ctx); // warm-up
         double best = 1e30;
         for (int r = 0; r < args.reps; ++r) {
             t0 = Clock::now();
-            dit.forward(x, 999, ctx);
+            run(ctx);
             best = std::min(best, seconds(t0, Clock::now()));
         }
         return best;
@@ -125,6 +150,9 @@ int main(int argc, char** argv) {
     std::printf("tokens/s per forward: %.1f\n", tokens / full);
     std::printf("analytic FLOPs per step (2 forwards): %.3f TFLOP -> achieved %.1f GFLOP/s\n",
                 2 * flopsForward / 1e12, flopsForward / full / 1e9);
+    if (args.peakTflops > 0)
+        std::printf("fraction of the given peak (%.0f TFLOP/s): %.1f %%\n", args.peakTflops,
+                    100.0 * flopsForward / full / 1e12 / args.peakTflops);
     std::printf("text embedding (once per prompt): %.3f s\n", embed);
     const double tokens480 = 21.0 * 30 * 52;
     const double flops480 = ditFlops(tokens480, 512, 1536, 8960, 30, 4096);
@@ -132,6 +160,12 @@ int main(int argc, char** argv) {
                 "%.0f s per step\n",
                 2 * flops480 / 1e12, 100 * flops480 / 1e15, 2 * flops480 / (flopsForward / full));
     std::printf("peak RSS after DiT: %.2f GiB\n", peakRssGiB());
+    if (args.cuda)
+        if (const auto used = cudaMemoryInUseBytes())
+            std::printf(
+                "GPU memory in use after the DiT (driver view, with the caching allocator's reserve): "
+                "%.2f GiB\n",
+                static_cast<double>(*used) / (1u << 30));
 
     if (args.vae) {
         wan21::VaeConfig vc;
@@ -139,10 +173,12 @@ int main(int argc, char** argv) {
         vc.latentsStd = wan21::VaeConfig::defaultStd();
         auto wm = WeightMap::random(2);
         wan21::WanVae vae(vc, wm, false, true);
+        vae.to(device);
         auto gen = at::detail::createCPUGenerator(4);
         const auto z = at::randn({1, 16, lf, lh, lw}, gen);
         auto t0 = Clock::now();
         const auto video = vae.decode(z);
+        video.sum().item<float>();
         const double dt = seconds(t0, Clock::now());
         std::printf("VAE decode (126.9M params): %lld frames at %dx%d in %.2f s -> %.3f s per frame; peak "
                     "RSS %.2f GiB\n",

@@ -122,6 +122,13 @@ int runInfo(const std::string& dir, const std::string& size, int frames) {
     std::cout << "memory      about "
               << humanBytes(static_cast<double>(estimateMemoryBytes(info, width, height, frames))) << " for "
               << frames << " frames at " << width << "x" << height << " (fp32, CPU)\n";
+    std::cout << "GPU memory  about";
+    for (const auto mode : {Offload::None, Offload::Model, Offload::Blocks})
+        std::cout << (mode == Offload::None ? " " : ", ")
+                  << humanBytes(static_cast<double>(
+                         estimateDeviceMemoryBytes(info, width, height, frames, ComputeType::BF16, mode)))
+                  << " (offload " << offloadName(mode) << ")";
+    std::cout << " with the DiT in bf16\n";
     return 0;
 }
 

@@ -41,18 +41,21 @@ double relL2(const at::Tensor& a, const at::Tensor& b) {
 } // namespace
 
 TEST_CASE("offload: auto picks none, model or blocks from the GPU's memory", "[placement]") {
-    const std::uint64_t dit13bBf16 = std::uint64_t{2840} << 20; // 1.3B parameters in bf16
-    const std::uint64_t dit14bBf16 = std::uint64_t{28} << 30;
-    CHECK(resolveOffload(Offload::Auto, Device::Cpu, std::nullopt, dit13bBf16) == Offload::None);
-    CHECK(resolveOffload(Offload::Blocks, Device::Cpu, 8 * GiB, dit13bBf16) == Offload::None);
-    CHECK(resolveOffload(Offload::Auto, Device::Cuda, std::nullopt, dit13bBf16) == Offload::None);
-    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 80 * GiB, dit14bBf16) == Offload::None);
-    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 24 * GiB, dit13bBf16) == Offload::None);
-    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 12 * GiB, dit13bBf16) == Offload::Model);
-    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 8 * GiB, dit13bBf16) == Offload::Model);
-    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 4 * GiB, dit13bBf16) == Offload::Blocks);
-    CHECK(resolveOffload(Offload::None, Device::Cuda, 4 * GiB, dit13bBf16) == Offload::None);
-    CHECK(resolveOffload(Offload::Model, Device::Cuda, 80 * GiB, dit13bBf16) == Offload::Model);
+    // Wan2.1-T2V-1.3B on a GPU: the DiT in bf16, umT5-XXL (5.68 G parameters) and the VAE in fp32.
+    const std::uint64_t dit = std::uint64_t{2840} << 20;
+    const std::uint64_t all = dit + (std::uint64_t{22720} << 20);
+    const std::uint64_t tinyAll = 64 << 20, tinyDit = 16 << 20;
+    CHECK(resolveOffload(Offload::Auto, Device::Cpu, std::nullopt, all, dit) == Offload::None);
+    CHECK(resolveOffload(Offload::Blocks, Device::Cpu, 8 * GiB, all, dit) == Offload::None);
+    CHECK(resolveOffload(Offload::Auto, Device::Cuda, std::nullopt, all, dit) == Offload::None);
+    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 80 * GiB, all, dit) == Offload::None);
+    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 24 * GiB, all, dit) == Offload::Model);
+    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 12 * GiB, all, dit) == Offload::Model);
+    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 8 * GiB, all, dit) == Offload::Model);
+    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 4 * GiB, all, dit) == Offload::Blocks);
+    CHECK(resolveOffload(Offload::Auto, Device::Cuda, 4 * GiB, tinyAll, tinyDit) == Offload::None);
+    CHECK(resolveOffload(Offload::None, Device::Cuda, 4 * GiB, all, dit) == Offload::None);
+    CHECK(resolveOffload(Offload::Model, Device::Cuda, 80 * GiB, all, dit) == Offload::Model);
     CHECK(std::string(offloadName(Offload::Blocks)) == "blocks");
     // Without a driver there is nothing to report; with one, a real size.
     const auto bytes = cudaTotalMemoryBytes(0);

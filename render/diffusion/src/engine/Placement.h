@@ -14,10 +14,16 @@ namespace kinema::diffusion {
 /// no such device.
 std::optional<std::uint64_t> cudaTotalMemoryBytes(int deviceIndex);
 
-/// Offload::Auto resolved: None on the CPU or when the device memory is unknown or above 12 GiB; otherwise
-/// Model, or Blocks when `ditWeightBytes` (in the compute precision) exceed half of `deviceBytes`. Explicit
-/// modes are returned as they are, except that the CPU has nothing to offload (None).
+/// Memory in use on the current CUDA context's GPU as the driver sees it (total - free, so it includes
+/// libtorch's caching allocator's reserve and other processes), or nullopt without a driver or a current CUDA
+/// context.
+std::optional<std::uint64_t> cudaMemoryInUseBytes();
+
+/// Offload::Auto resolved. None on the CPU, when the device memory is unknown, or when every component's
+/// weights (`allWeightBytes`, as they would sit on the device) fit in three quarters of it, leaving the rest
+/// for activations; otherwise Blocks when the DiT's weights (`ditWeightBytes`) alone exceed half of the
+/// memory, else Model. Explicit modes are returned as they are, except that the CPU has nothing to offload.
 Offload resolveOffload(Offload requested, Device device, std::optional<std::uint64_t> deviceBytes,
-                       std::uint64_t ditWeightBytes);
+                       std::uint64_t allWeightBytes, std::uint64_t ditWeightBytes);
 
 } // namespace kinema::diffusion

@@ -155,12 +155,16 @@ public:
                                                     : makeUmt5Tokenizer(m_folder.dir);
         m_info.components.push_back({"tokenizer", m_folder.tokenizer, "", 0});
 
-        // On a GPU the DiT usually runs in bf16: half of its fp32 bytes decide the offload mode.
+        // On a GPU the DiT usually runs in bf16 (half its fp32 bytes); the other components stay fp32.
         const auto ditBytes = static_cast<std::uint64_t>(m_dit->weightBytes().total) / 2;
+        std::uint64_t allBytes = ditBytes;
+        for (const auto& c : m_info.components)
+            if (c.name != "dit")
+                allBytes += static_cast<std::uint64_t>(c.parameters) * 4;
         m_offload = resolveOffload(options.offload, options.device,
                                    options.device == Device::Cuda ? cudaTotalMemoryBytes(options.deviceIndex)
                                                                   : std::nullopt,
-                                   ditBytes);
+                                   allBytes, ditBytes);
         m_dit->setStreamBlocks(m_offload == Offload::Blocks);
         // The text encoder stays on the CPU when offloading; the DiT and the VAE are placed per stage.
         m_t5->to(m_offload == Offload::None ? m_device : at::Device(at::kCPU));
@@ -545,27 +549,6 @@ ModelInfo inspectModel(const std::filesystem::path& dir) {
     }
     info.components.push_back({"tokenizer", folder.tokenizer, "", 0});
     return info;
-}
-
-std::uint64_t estimateMemoryBytes(const ModelInfo& info, int width, int height, int frames) {
-    std::uint64_t weights = 0;
-    for (const auto& c : info.components)
-        weights += static_cast<std::uint64_t>(c.parameters) * 4;
-    const std::uint64_t tokens = static_cast<std::uint64_t>((frames - 1) / 4 + 1) *
-                                 static_cast<std::uint64_t>(height / 16) *
-                                 static_cast<std::uint64_t>(width / 16);
-    // Residual stream, q/k/v/o and a few temporaries of width dim, the FFN hidden layer, the RoPE tables
-    // (float64) and one 256 MiB attention score tile; VAE decode of one chunk at full resolution.
-    const std::uint64_t dit =
-        tokens *
-            (static_cast<std::uint64_t>(info.dim) * 4 * 10 + static_cast<std::uint64_t>(info.ffnDim) * 4 * 2 +
-             static_cast<std::uint64_t>(info.dim / std::max<std::int64_t>(info.heads, 1)) * 8) +
-        (std::uint64_t{256} << 20);
-    const std::uint64_t vae =
-        static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * 4 * 96 * 4 * 6;
-    const std::uint64_t output = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * 3 *
-                                 4 * static_cast<std::uint64_t>(frames) * 2;
-    return weights + std::max(dit, vae) + output;
 }
 
 } // namespace kinema::diffusion

@@ -126,8 +126,8 @@ struct ModelInfo {
 /// Where the weights live while a GPU generates. The results are the same in every mode; only device memory
 /// and speed differ (docs/models.md has the figures).
 enum class Offload {
-    Auto,   ///< None on the CPU and on large GPUs; Model on GPUs with <= 12 GiB; Blocks when the DiT's
-            ///< weights alone would fill half of the device
+    Auto,   ///< None on the CPU and where all weights fit in 3/4 of the GPU; otherwise Model, or Blocks
+            ///< when the DiT's weights alone would fill half of it (Wan 1.3B: Model on 8-24 GiB GPUs)
     None,   ///< every component stays on the device
     Model,  ///< the text encoder runs on the CPU and the DiT and the VAE take turns on the device (the
             ///< reference's --offload_model with --t5_cpu)
@@ -184,5 +184,11 @@ ModelInfo inspectModel(const std::filesystem::path& dir);
 /// Estimated peak memory in bytes for generating `frames` at width x height with the model described by
 /// `info`: fp32 weights of every component plus the DiT's largest activations (attention tiled).
 std::uint64_t estimateMemoryBytes(const ModelInfo& info, int width, int height, int frames);
+
+/// Estimated peak GPU memory in bytes with the DiT in `computeType` and the given offload mode (not Auto):
+/// the weights that sit on the device at the busiest stage plus that stage's activations (DiT sampling
+/// with fp32 activations, or the VAE decode). The text and image encoders count only without offloading.
+std::uint64_t estimateDeviceMemoryBytes(const ModelInfo& info, int width, int height, int frames,
+                                        ComputeType computeType, Offload offload);
 
 } // namespace kinema::diffusion
