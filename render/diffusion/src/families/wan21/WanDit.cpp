@@ -316,6 +316,8 @@ at::Tensor WanDit::forwardBatch(const at::Tensor& xIn, std::int64_t t, const at:
     if (context.dim() != 3 || context.size(0) < 1)
         throw RequestError("DiT context has shape " + shapeOf(context) + ", expected [B, rows, dim]");
     const std::int64_t bs = context.size(0);
+    // The context may have been embedded while the DiT sat elsewhere (model offloading): bring it along.
+    const auto ctx = context.to(device);
     auto h = linear(tokens, m_patch.w, m_patch.b);
     if (bs > 1)
         h = h.expand({bs, l, h.size(2)}).contiguous();
@@ -333,7 +335,7 @@ at::Tensor WanDit::forwardBatch(const at::Tensor& xIn, std::int64_t t, const at:
         const auto mod = (b.modulation + e0).chunk(6, 1);
         auto n1 = layerNorm(h, dim, {}, {}, c.eps) * (1 + mod[1]) + mod[0];
         h = h + selfAttention(b, n1, cosTable, sinTable) * mod[2];
-        h = h + crossAttention(b, layerNorm(h, dim, b.norm3W, b.norm3B, c.eps), context);
+        h = h + crossAttention(b, layerNorm(h, dim, b.norm3W, b.norm3B, c.eps), ctx);
         auto n2 = layerNorm(h, dim, {}, {}, c.eps) * (1 + mod[4]) + mod[3];
         h = h + linear(gelu(linear(n2, b.ffn0.w, b.ffn0.b), true), b.ffn2.w, b.ffn2.b) * mod[5];
     }
