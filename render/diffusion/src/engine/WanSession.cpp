@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Wan 2.1 implementation of Session: text encoding, noise, sampling with conditioning, VAE decode.
+//
+// Placement: every tensor a stage produces lives on the session's device, except the text (and CLIP)
+// encodings under offloading, which are computed on the CPU and moved by the DiT. place() puts the DiT and
+// the VAE where the stage about to run needs them (Offload::Model / Blocks: one of the two at a time), so
+// results do not depend on the offload mode. Noise is always drawn on the CPU for seed stability.
 #include "engine/ImageToVideo.h"
 #include "engine/Placement.h"
 #include "engine/TiledDecode.h"
