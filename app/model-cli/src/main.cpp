@@ -143,17 +143,6 @@ void saveLatents(const fs::path& path, const GenerateResult& sampled) {
     writeSafetensors(path, {t}, {{"producer", "kinema-model generate"}});
 }
 
-/// "cpu", "cuda" or "cuda:N".
-bool parseDevice(const std::string& text, Device& device, int& index) {
-    static const std::regex pattern(R"(^(cpu|cuda)(?::(\d{1,2}))?$)");
-    std::smatch m;
-    if (!std::regex_match(text, m, pattern) || (m[1] == "cpu" && m[2].matched))
-        return false;
-    device = m[1] == "cuda" ? Device::Cuda : Device::Cpu;
-    index = m[2].matched ? std::stoi(m[2]) : 0;
-    return true;
-}
-
 struct DeviceChoice {
     std::string device = "cpu", dtype = "auto", offload = "auto";
 };
@@ -172,7 +161,7 @@ int runGenerate(const std::string& modelDir, GenerateRequest request, const std:
     }
     SessionOptions options;
     options.threads = threads;
-    if (!parseDevice(choice.device, options.device, options.deviceIndex)) {
+    if (!parseDeviceName(choice.device, options.device, options.deviceIndex)) {
         std::cerr << "kinema-model generate: --device '" << choice.device
                   << "' must be cpu, cuda or cuda:N\n";
         return 2;
@@ -182,10 +171,9 @@ int runGenerate(const std::string& modelDir, GenerateRequest request, const std:
     request.computeType = choice.dtype == "bf16" || (choice.dtype == "auto" && options.device == Device::Cuda)
                               ? ComputeType::BF16
                               : ComputeType::F32;
-    options.offload = choice.offload == "none"     ? Offload::None
-                      : choice.offload == "model"  ? Offload::Model
-                      : choice.offload == "blocks" ? Offload::Blocks
-                                                   : Offload::Auto;
+    for (const auto mode : {Offload::Auto, Offload::None, Offload::Model, Offload::Blocks})
+        if (choice.offload == offloadName(mode))
+            options.offload = mode;
     auto session = Session::open(modelDir, options);
     std::cerr << "device " << choice.device << ", "
               << (request.computeType == ComputeType::BF16 ? "bf16" : "fp32") << " DiT, offload "

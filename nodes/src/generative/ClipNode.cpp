@@ -116,16 +116,13 @@ struct ComputeDevice {
     int index = 0;
 };
 
-/// "cpu", "cuda" or "cuda:N".
+/// "cpu" (or empty), "cuda" or "cuda:N".
 ComputeDevice parseDevice(const std::string& device) {
-    if (device.empty() || device == "cpu")
-        return {};
-    if (device == "cuda")
-        return {diffusion::Device::Cuda, 0};
-    if (device.rfind("cuda:", 0) == 0 && device.size() > 5 && device.size() <= 7 &&
-        device.find_first_not_of("0123456789", 5) == std::string::npos)
-        return {diffusion::Device::Cuda, std::stoi(device.substr(5))};
-    throw GenerativeError("device: unknown compute device '" + device + "' (expected cpu, cuda or cuda:N)");
+    ComputeDevice parsed;
+    if (!device.empty() && !diffusion::parseDeviceName(device, parsed.kind, parsed.index))
+        throw GenerativeError("device: unknown compute device '" + device +
+                              "' (expected cpu, cuda or cuda:N)");
+    return parsed;
 }
 
 diffusion::SessionOptions sessionOptions(const std::string& device) {

@@ -83,6 +83,15 @@ struct CancelOnFirstStep : graph::ProgressSink {
     }
 };
 
+/// An evaluation context whose canceller `sink` fires at the first progress report.
+inline graph::Context cancelOnFirstStep(const std::shared_ptr<CancelOnFirstStep>& sink) {
+    graph::Context ctx;
+    ctx.canceller = std::make_shared<graph::Canceller>();
+    sink->canceller = ctx.canceller;
+    ctx.progress = sink;
+    return ctx;
+}
+
 /// RGB of an image as interleaved floats (its display window).
 std::vector<float> rgbOf(const render::Image& image);
 /// Mean absolute difference.

@@ -158,11 +158,8 @@ TEST_CASE("generative: progress is reported per step and cancellation stops with
     auto& node = h.generative("TextToVideo");
     h.set(node, "steps", std::int64_t{4});
 
-    graph::Context ctx;
-    ctx.canceller = std::make_shared<graph::Canceller>();
     auto sink = std::make_shared<test::CancelOnFirstStep>();
-    sink->canceller = ctx.canceller;
-    ctx.progress = sink;
+    const auto ctx = test::cancelOnFirstStep(sink);
     CHECK_THROWS_AS(h.eval(node, 1001, ctx), graph::Cancelled);
     CHECK(sink->calls == 1); // stopped after the step during which it was cancelled
 

@@ -369,11 +369,8 @@ TEST_CASE("demo model: a cancelled generation stops within one step and caches n
     test::ScopedClipCache cache;
     DemoHarness h;
     auto& node = h.demo("TextToVideo", "a purple triangle bouncing against a night sky", 8);
-    graph::Context ctx;
-    ctx.canceller = std::make_shared<graph::Canceller>();
     auto sink = std::make_shared<test::CancelOnFirstStep>();
-    sink->canceller = ctx.canceller;
-    ctx.progress = sink;
+    const auto ctx = test::cancelOnFirstStep(sink);
     CHECK_THROWS_AS(h.eval(node, 1001, ctx), graph::Cancelled);
     CHECK(sink->calls == 1); // 1 of 20 steps ran
     const auto before = modelRunCount();

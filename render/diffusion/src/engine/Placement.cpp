@@ -69,6 +69,22 @@ const char* offloadName(Offload offload) {
     return "auto";
 }
 
+bool parseDeviceName(std::string_view text, Device& device, int& index) {
+    if (text == "cpu" || text == "cuda") {
+        device = text == "cpu" ? Device::Cpu : Device::Cuda;
+        index = 0;
+        return true;
+    }
+    constexpr std::string_view prefix = "cuda:";
+    const auto digits = text.substr(std::min(text.size(), prefix.size()));
+    if (text.substr(0, prefix.size()) != prefix || digits.empty() || digits.size() > 2 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos)
+        return false;
+    device = Device::Cuda;
+    index = std::stoi(std::string(digits));
+    return true;
+}
+
 namespace {
 
 struct StageBytes {

@@ -175,7 +175,7 @@ public:
         m_t5->to(m_offload == Offload::None ? m_device : at::Device(at::kCPU));
         if (m_clip)
             m_clip->to(m_offload == Offload::None ? m_device : at::Device(at::kCPU));
-        place(Stage::Encode);
+        // The DiT and the VAE are placed by the first generate() or decode().
     }
 
     ModelInfo info() const override { return m_info; }

@@ -88,6 +88,12 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     return at::conv2d(x, weight, bias, stride, padding);
 }
 
+void moveTensors(const std::vector<at::Tensor*>& tensors, at::Device device) {
+    for (auto* t : tensors)
+        if (t->defined())
+            *t = t->to(device);
+}
+
 void setComputeThreads(int threads) {
     if (threads > 0)
         at::set_num_threads(threads);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <vector>
 
 namespace kinema::diffusion::nn {
 
@@ -28,6 +29,9 @@ at::Tensor conv3d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 /// 2-D convolution with symmetric `padding`; uses oneDNN on CPU when available.
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                   at::IntArrayRef stride = {1, 1}, at::IntArrayRef padding = {0, 0});
+
+/// Moves every defined tensor among `tensors` to `device` in place (the models' `to(device)`).
+void moveTensors(const std::vector<at::Tensor*>& tensors, at::Device device);
 
 /// True when `e` reports an allocation failure (CUDA or CPU out of memory), which callers may retry with
 /// less memory (smaller tiles, unbatched guidance) instead of failing.

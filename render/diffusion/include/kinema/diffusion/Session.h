@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -137,6 +138,9 @@ enum class Offload {
 
 /// "auto", "none", "model", "blocks".
 const char* offloadName(Offload offload);
+
+/// Parses a compute device name: "cpu", "cuda" or "cuda:N" (N of one or two digits). False for anything else.
+bool parseDeviceName(std::string_view text, Device& device, int& index);
 
 struct SessionOptions {
     int threads = 0; ///< CPU compute threads; 0 = all hardware threads

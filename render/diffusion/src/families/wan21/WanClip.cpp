@@ -44,12 +44,11 @@ WanClipVision::WanClipVision(const ClipConfig& config, WeightMap& wm)
 }
 
 void WanClipVision::to(at::Device device) {
-    for (auto* t : {&m_patch, &m_cls, &m_pos, &m_preNormW, &m_preNormB})
-        *t = t->to(device);
+    std::vector<at::Tensor*> tensors{&m_patch, &m_cls, &m_pos, &m_preNormW, &m_preNormB};
     for (auto& b : m_blocks)
-        for (auto* t : {&b.norm1W, &b.norm1B, &b.qkvW, &b.qkvB, &b.projW, &b.projB, &b.norm2W, &b.norm2B,
-                        &b.fc1W, &b.fc1B, &b.fc2W, &b.fc2B})
-            *t = t->to(device);
+        tensors.insert(tensors.end(), {&b.norm1W, &b.norm1B, &b.qkvW, &b.qkvB, &b.projW, &b.projB, &b.norm2W,
+                                       &b.norm2B, &b.fc1W, &b.fc1B, &b.fc2W, &b.fc2B});
+    nn::moveTensors(tensors, device);
 }
 
 at::Tensor WanClipVision::encode(const at::Tensor& images) const {

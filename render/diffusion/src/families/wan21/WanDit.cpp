@@ -135,10 +135,13 @@ WanDit::WanDit(const DitConfig& config, WeightMap& wm)
     m_parameterCount = wm.parameterCount();
 }
 
+std::array<WanDit::Linear*, 12> WanDit::blockLinears(Block& b) {
+    return {&b.q, &b.k, &b.v, &b.o, &b.cq, &b.ck, &b.cv, &b.co, &b.ckImg, &b.cvImg, &b.ffn0, &b.ffn2};
+}
+
 std::vector<at::Tensor*> WanDit::blockTensors(Block& b) {
     std::vector<at::Tensor*> out;
-    for (auto* l :
-         {&b.q, &b.k, &b.v, &b.o, &b.cq, &b.ck, &b.cv, &b.co, &b.ckImg, &b.cvImg, &b.ffn0, &b.ffn2}) {
+    for (auto* l : blockLinears(b)) {
         out.push_back(&l->w);
         out.push_back(&l->b);
     }
@@ -161,11 +164,6 @@ std::vector<at::Tensor*> WanDit::sharedTensors() {
 }
 
 namespace {
-void moveAll(const std::vector<at::Tensor*>& tensors, at::Device device) {
-    for (auto* t : tensors)
-        if (t->defined())
-            *t = t->to(device);
-}
 std::int64_t bytesOf(const std::vector<at::Tensor*>& tensors) {
     std::int64_t n = 0;
     for (auto* t : tensors)
@@ -177,9 +175,9 @@ std::int64_t bytesOf(const std::vector<at::Tensor*>& tensors) {
 
 void WanDit::to(at::Device device) {
     m_device = device;
-    moveAll(sharedTensors(), device);
+    nn::moveTensors(sharedTensors(), device);
     for (auto& b : m_blocks)
-        moveAll(blockTensors(b), m_streamBlocks ? at::Device(at::kCPU) : device);
+        nn::moveTensors(blockTensors(b), m_streamBlocks ? at::Device(at::kCPU) : device);
 }
 
 void WanDit::setStreamBlocks(bool stream) {
@@ -201,8 +199,7 @@ void WanDit::setMatmulType(at::ScalarType type) {
         if (l->w.defined())
             convert(*l);
     for (auto& b : m_blocks)
-        for (auto* l :
-             {&b.q, &b.k, &b.v, &b.o, &b.cq, &b.ck, &b.cv, &b.co, &b.ckImg, &b.cvImg, &b.ffn0, &b.ffn2})
+        for (auto* l : blockLinears(b))
             if (l->w.defined())
                 convert(*l);
     m_matmulType = type;
@@ -210,12 +207,12 @@ void WanDit::setMatmulType(at::ScalarType type) {
 
 WanDit::WeightBytes WanDit::weightBytes() {
     WeightBytes out;
-    out.shared = bytesOf(sharedTensors());
-    for (auto& b : m_blocks)
-        out.largestBlock = std::max(out.largestBlock, bytesOf(blockTensors(b)));
-    out.total = out.shared;
-    for (auto& b : m_blocks)
-        out.total += bytesOf(blockTensors(b));
+    out.shared = out.total = bytesOf(sharedTensors());
+    for (auto& b : m_blocks) {
+        const auto bytes = bytesOf(blockTensors(b));
+        out.largestBlock = std::max(out.largestBlock, bytes);
+        out.total += bytes;
+    }
     return out;
 }
 

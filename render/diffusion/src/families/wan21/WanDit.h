@@ -12,6 +12,7 @@
 
 #include <ATen/ATen.h>
 
+#include <array>
 #include <vector>
 
 namespace kinema::diffusion::wan21 {
@@ -77,6 +78,8 @@ private:
     at::Tensor crossAttention(const Block& b, const at::Tensor& x, const at::Tensor& context) const;
     /// Attention in the configured precision (bf16 inputs, fp32 result on the bf16 path).
     at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) const;
+    /// A block's Linears (the matrices of the bf16 map), and all of its parameters.
+    static std::array<Linear*, 12> blockLinears(Block& b);
     static std::vector<at::Tensor*> blockTensors(Block& b);
     std::vector<at::Tensor*> sharedTensors();
     Block onDevice(const Block& b) const;

@@ -62,12 +62,11 @@ at::Tensor WanT5::positionBias(const at::Tensor& table, std::int64_t lq, std::in
 }
 
 void WanT5::to(at::Device device) {
-    m_embedding = m_embedding.to(device);
-    m_finalNorm = m_finalNorm.to(device);
+    std::vector<at::Tensor*> tensors{&m_embedding, &m_finalNorm};
     for (auto& b : m_blocks)
-        for (auto* t : {&b.norm1, &b.q, &b.k, &b.v, &b.o, &b.norm2, &b.gate, &b.fc1, &b.fc2, &b.posTable})
-            if (t->defined())
-                *t = t->to(device);
+        tensors.insert(tensors.end(),
+                       {&b.norm1, &b.q, &b.k, &b.v, &b.o, &b.norm2, &b.gate, &b.fc1, &b.fc2, &b.posTable});
+    nn::moveTensors(tensors, device);
 }
 
 at::Tensor WanT5::forward(const at::Tensor& ids, const at::Tensor& mask) const {

@@ -335,36 +335,28 @@ WanVae::WanVae(const VaeConfig& config, WeightMap& wm, bool withEncoder, bool wi
 }
 
 namespace {
-void moveConv(CausalConv& c, at::Device d) {
-    for (auto* t : {&c.w, &c.b})
-        if (t->defined())
-            *t = t->to(d);
-}
-void moveCoder(Coder& coder, at::Device d) {
-    moveConv(coder.conv1, d);
-    moveConv(coder.head, d);
-    if (coder.headGamma.defined())
-        coder.headGamma = coder.headGamma.to(d);
+void collectCoder(Coder& coder, std::vector<at::Tensor*>& out) {
+    for (auto* c : {&coder.conv1, &coder.head})
+        out.insert(out.end(), {&c->w, &c->b});
+    out.push_back(&coder.headGamma);
     for (auto& layer : coder.layers) {
         for (auto* c : {&layer.res.conv1, &layer.res.conv2, &layer.res.shortcut, &layer.resample.timeConv})
-            moveConv(*c, d);
-        for (auto* t :
-             {&layer.res.gamma1, &layer.res.gamma2, &layer.attn.gamma, &layer.attn.qkvW, &layer.attn.qkvB,
-              &layer.attn.projW, &layer.attn.projB, &layer.resample.w, &layer.resample.b})
-            if (t->defined())
-                *t = t->to(d);
+            out.insert(out.end(), {&c->w, &c->b});
+        out.insert(out.end(), {&layer.res.gamma1, &layer.res.gamma2, &layer.attn.gamma, &layer.attn.qkvW,
+                               &layer.attn.qkvB, &layer.attn.projW, &layer.attn.projB, &layer.resample.w,
+                               &layer.resample.b});
     }
 }
 } // namespace
 
 void WanVae::to(at::Device device) {
-    moveCoder(m_impl->encoder, device);
-    moveCoder(m_impl->decoder, device);
-    moveConv(m_impl->quantConv, device);
-    moveConv(m_impl->postQuantConv, device);
-    m_impl->mean = m_impl->mean.to(device);
-    m_impl->stdDev = m_impl->stdDev.to(device);
-    m_impl->device = device;
+    auto& m = *m_impl;
+    std::vector<at::Tensor*> tensors{&m.quantConv.w,     &m.quantConv.b, &m.postQuantConv.w,
+                                     &m.postQuantConv.b, &m.mean,        &m.stdDev};
+    collectCoder(m.encoder, tensors);
+    collectCoder(m.decoder, tensors);
+    nn::moveTensors(tensors, device);
+    m.device = device;
 }
 
 at::Device WanVae::device() const {
