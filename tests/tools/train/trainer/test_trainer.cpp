@@ -8,7 +8,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <numeric>
+#include <string>
 
 using namespace kinema::trainer;
 namespace fs = std::filesystem;
@@ -127,6 +130,72 @@ TEST_CASE("trainer: a resumed run reproduces the next step's loss", "[trainer]")
         CHECK(resumed[0].loss == Approx(straight.back().loss).epsilon(1e-5));
         CHECK(resumed[0].loss != Approx(straight[2].loss).epsilon(1e-5));
     }
+}
+
+namespace {
+
+std::string fileBytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+} // namespace
+
+TEST_CASE("trainer: the weights do not depend on the number of worker threads", "[trainer]") {
+    // Batch 3 splits unevenly over two workers (samples 0 and 2 on one, 1 on the other).
+    kinema::test::TempDir one, two;
+    auto o1 = preparedWork(one.path());
+    auto o2 = preparedWork(two.path());
+    REQUIRE(fileBytes(one.path() / "vae.safetensors") == fileBytes(two.path() / "vae.safetensors"));
+    o1.batch = o2.batch = 3;
+    o1.threads = 1;
+    o2.threads = 2;
+    SECTION("vae") {
+        o1.steps = o2.steps = 4;
+        const auto l1 = trainVae(o1);
+        const auto l2 = trainVae(o2);
+        REQUIRE(l1.size() == 2);
+        REQUIRE(l2.size() == 2);
+        CHECK(l1.back().loss == l2.back().loss);
+        CHECK(fileBytes(one.path() / "vae.safetensors") == fileBytes(two.path() / "vae.safetensors"));
+    }
+    SECTION("vae-decoder") {
+        o1.steps = o2.steps = 2;
+        trainVaeDecoder(o1);
+        trainVaeDecoder(o2);
+        CHECK(fileBytes(one.path() / "vae_decoder.safetensors") ==
+              fileBytes(two.path() / "vae_decoder.safetensors"));
+    }
+    SECTION("dit") {
+        o1.steps = o2.steps = 2;
+        const auto l1 = trainDit(o1);
+        const auto l2 = trainDit(o2);
+        REQUIRE(l1.size() == 2);
+        CHECK(l1.back().loss == l2.back().loss);
+        CHECK(fileBytes(one.path() / "dit.safetensors") == fileBytes(two.path() / "dit.safetensors"));
+    }
+}
+
+TEST_CASE("trainer: latent statistics follow the VAE they were computed with", "[trainer]") {
+    kinema::test::TempDir dir, out;
+    auto o = preparedWork(dir.path());
+    o.steps = 1;
+    trainDit(o);
+    const auto stats = dir.path() / "latent_stats.safetensors";
+    REQUIRE(fs::exists(stats));
+    const auto before = fileBytes(stats);
+    CHECK(exportModel(o, out.path()) > 0);
+
+    // The VAE trained further: export refuses the stale statistics, the next dit run recomputes them.
+    o.steps = 3;
+    trainVae(o);
+    CHECK_THROWS_WITH(exportModel(o, out.path()), Catch::Contains("latent_stats.safetensors") &&
+                                                      Catch::Contains("run the dit stage again"));
+    o.steps = 2;
+    const auto losses = trainDit(o);
+    REQUIRE(losses.size() == 1);
+    CHECK(fileBytes(stats) != before);
+    CHECK(exportModel(o, out.path()) > 0);
 }
 
 TEST_CASE("trainer: the exported folder opens through Session and generates a conditioned clip",

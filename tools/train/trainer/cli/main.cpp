@@ -37,7 +37,9 @@ int main(int argc, char** argv) {
                         "learning rate at the last step as a fraction of the peak (cosine decay)");
         sub->add_option("--shift", o.shift, "flow-matching timestep shift");
         sub->add_option("--seed", o.seed, "training seed");
-        sub->add_option("--threads", o.threads, "CPU threads (0 = all)");
+        sub->add_option("--threads", o.threads,
+                        "worker threads, each training its share of a batch's samples (0 = all cores); the "
+                        "weights do not depend on it");
         sub->add_option("--checkpoint-every", o.checkpointEvery, "steps between checkpoints");
         sub->add_flag(
             "--restart", [&](std::int64_t) { o.resume = false; }, "ignore an existing checkpoint");

@@ -9,11 +9,9 @@
 #include <kinema/scenes/Render.h>
 #include <kinema/scenes/SceneSpec.h>
 
-#include <ATen/Parallel.h>
-
 #include <cmath>
+#include <cstdio>
 #include <fstream>
-#include <thread>
 
 namespace kinema::trainer {
 
@@ -251,9 +249,28 @@ std::filesystem::path latentStatsPath(const TrainOptions& options) {
     return options.workDir / "latent_stats.safetensors";
 }
 
-void setThreads(int threads) {
-    at::set_num_threads(threads > 0 ? threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+std::string paramsDigest(const ParamMap& params) {
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&](const void* data, std::size_t bytes) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < bytes; ++i)
+            h = (h ^ p[i]) * 1099511628211ull;
+    };
+    for (const auto& [name, p] : params) {
+        mix(name.data(), name.size());
+        const auto t = p.detach().to(at::kFloat).contiguous();
+        mix(t.data_ptr<float>(), static_cast<std::size_t>(t.numel()) * sizeof(float));
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return hex;
+}
+
+std::string latentStatsVaeDigest(const TrainOptions& options) {
+    const auto ckpt = SafetensorsCheckpoint::open(latentStatsPath(options));
+    const auto& meta = ckpt.files().front().metadata();
+    const auto it = meta.find("vae_digest");
+    return it == meta.end() ? std::string() : it->second;
 }
 
 } // namespace kinema::trainer::detail

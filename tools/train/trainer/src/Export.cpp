@@ -65,6 +65,14 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     const auto t5Cfg = t5Config(o.shape, vocab);
     auto vae = buildVae(vaeCfg, 0);
     loadParams(o.workDir / "vae.safetensors", vae.params);
+    if (!fs::exists(latentStatsPath(o)))
+        throw TrainError("'" + latentStatsPath(o).string() + "' is missing: run the dit stage first");
+    if (const auto recorded = latentStatsVaeDigest(o);
+        !recorded.empty() && recorded != paramsDigest(vae.params))
+        throw TrainError(
+            "'" + latentStatsPath(o).string() +
+            "' was computed with another VAE than 'vae.safetensors': the VAE was trained further "
+            "after the dit stage; run the dit stage again");
     if (fs::exists(o.workDir / "vae_decoder.safetensors")) { // the fine-tuned decoder side, if trained
         ParamMap decoder;
         for (const auto& [name, p] : vae.params)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The training stages: tokenizer (spm_train subprocess), VAE, DiT + text encoder.
 #include "TrainerInternal.h"
+#include "Workers.h"
 
 #include "families/wan21/WanModelFolder.h"
 #include "io/SafetensorsReader.h"
@@ -11,12 +12,15 @@
 #include <kinema/scenes/SceneSpec.h>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 namespace kinema::trainer {
 
@@ -39,6 +43,7 @@ void checkOptions(const TrainOptions& o) {
     if (o.steps < 0 || o.batch < 1 || !(o.learningRate > 0) || !(o.shift > 0))
         throw TrainError("steps must be >= 0, batch >= 1, learning rate and shift > 0");
     fs::create_directories(o.workDir);
+    at::set_num_threads(1); // one intra-op thread: see Workers.h
 }
 
 /// Linear warm-up over 20 steps, then a cosine decay to `finalLrRatio` of the peak at the last step.
@@ -52,12 +57,46 @@ double learningRate(const TrainOptions& o, int step) {
     return o.learningRate * (o.finalLrRatio + (1.0 - o.finalLrRatio) * cosine);
 }
 
-/// Runs `lossOf(step)` + backward + update from the checkpoint's step to options.steps.
+/// Worker threads of a stage: `--threads` (0 = all cores), at most one per sample of a batch.
+int workerCount(const TrainOptions& o) {
+    const int wanted =
+        o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::clamp(wanted, 1, o.batch);
+}
+
+/// Runs optimiser steps from the checkpoint's step to options.steps. `lossOf(dataStep, sample)` builds the
+/// loss of one sample of a batch (already divided by the batch size); it is called concurrently from the
+/// worker threads, so it may only read shared state.
+///
+/// Data parallelism (see Workers.h): sample i of a step runs on worker i % workers. Each sample's gradients
+/// are kept apart and summed in sample order afterwards, the order in which per-sample backward passes on
+/// one thread accumulate, so the weights do not depend on the number of workers.
 template <typename LossFn>
 std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log,
                               const char* stage, LossFn&& lossOf) {
     if (!(o.resume && adam.load(ckpt)))
         fs::remove(log);
+    std::vector<at::Tensor> leaves;
+    for (const auto& [name, p] : adam.params())
+        leaves.push_back(p);
+    SampleWorkers workers(workerCount(o));
+
+    struct SampleResult {
+        double loss = 0.0;
+        std::vector<at::Tensor> grads;
+    };
+    std::vector<SampleResult> results(static_cast<std::size_t>(o.batch));
+    auto runSamples = [&](int worker, int dataStep) {
+        for (int i = worker; i < o.batch; i += workers.count()) {
+            const at::Tensor loss = lossOf(dataStep, i);
+            auto& r = results[static_cast<std::size_t>(i)];
+            r.grads =
+                torch::autograd::grad({loss}, leaves, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                                      /*allow_unused=*/true);
+            r.loss = loss.item<double>();
+        }
+    };
+
     std::vector<StepLoss> losses;
     const auto start = std::chrono::steady_clock::now();
     std::vector<StepLoss> pending;
@@ -70,9 +109,32 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
     };
     while (adam.steps() < o.steps) {
         const int step = adam.steps() + 1;
-        adam.zeroGrad();
         const int dataStep = o.fixedBatch ? 1 : step;
-        const double loss = lossOf(dataStep, step);
+        workers.run([&](int worker) { runSamples(worker, dataStep); });
+
+        adam.zeroGrad();
+        double loss = 0.0;
+        {
+            at::NoGradGuard noGrad;
+            for (std::size_t j = 0; j < leaves.size(); ++j) {
+                at::Tensor sum;
+                for (auto& r : results) {
+                    const auto& g = r.grads[j];
+                    if (!g.defined())
+                        continue;
+                    if (sum.defined())
+                        sum.add_(g);
+                    else
+                        sum = g.clone();
+                }
+                if (sum.defined())
+                    leaves[j].mutable_grad() = sum;
+            }
+        }
+        for (auto& r : results) {
+            loss += r.loss;
+            r.grads.clear();
+        }
         const double norm = adam.step(learningRate(o, step));
         losses.push_back({step, loss});
         pending.push_back({step, loss});
@@ -122,33 +184,24 @@ void trainTokenizer(const TrainOptions& o) {
 
 std::vector<StepLoss> trainVae(const TrainOptions& o) {
     checkOptions(o);
-    setThreads(o.threads);
     auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
     Adam adam(vae.params);
     return runLoop(o, adam, o.workDir / "vae.safetensors", o.workDir / "vae_loss.csv", "vae",
-                   [&](int dataStep, int) {
-                       double total = 0.0;
-                       for (int i = 0; i < o.batch; ++i) {
-                           const auto seed = mixSeed(o.seed, kVaeStage, static_cast<std::uint64_t>(dataStep),
-                                                     static_cast<std::uint64_t>(i));
-                           const int first = static_cast<int>(seed % (kTimeline - o.vaeFrames + 1));
-                           const auto s = renderSample(seed, o.width, o.height, o.vaeFrames, first,
-                                                       std::max(kTimeline, o.vaeFrames), o.supersampling);
-                           const auto x = s.video.unsqueeze(0);
-                           const auto mu = vae.model->encode(x);
-                           const auto rec = vae.model->decode(mu);
-                           auto loss = (rec - x).pow(2).mean() + 1e-3 * mu.pow(2).mean();
-                           loss = loss / o.batch;
-                           loss.backward();
-                           total += loss.item<double>();
-                       }
-                       return total;
+                   [&](int dataStep, int i) {
+                       const auto seed = mixSeed(o.seed, kVaeStage, static_cast<std::uint64_t>(dataStep),
+                                                 static_cast<std::uint64_t>(i));
+                       const int first = static_cast<int>(seed % (kTimeline - o.vaeFrames + 1));
+                       const auto s = renderSample(seed, o.width, o.height, o.vaeFrames, first,
+                                                   std::max(kTimeline, o.vaeFrames), o.supersampling);
+                       const auto x = s.video.unsqueeze(0);
+                       const auto mu = vae.model->encode(x);
+                       const auto rec = vae.model->decode(mu);
+                       return ((rec - x).pow(2).mean() + 1e-3 * mu.pow(2).mean()) / o.batch;
                    });
 }
 
 std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
     checkOptions(o);
-    setThreads(o.threads);
     auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
     loadParams(o.workDir / "vae.safetensors", vae.params);
     // Only the decoder side (post-quant conv + decoder) learns; the encoder, and so the latent space the
@@ -162,33 +215,37 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
     }
     Adam adam(decoder);
     return runLoop(o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv",
-                   "vae-decoder", [&](int dataStep, int) {
-                       double total = 0.0;
-                       for (int i = 0; i < o.batch; ++i) {
-                           const auto seed =
-                               mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
-                                       static_cast<std::uint64_t>(i));
-                           const auto s =
-                               renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-                           const auto x = s.video.unsqueeze(0);
-                           at::Tensor mu;
-                           {
-                               at::NoGradGuard noGrad;
-                               mu = vae.model->encode(x);
-                           }
-                           auto loss = (vae.model->decode(mu) - x).pow(2).mean() / o.batch;
-                           loss.backward();
-                           total += loss.item<double>();
+                   "vae-decoder", [&](int dataStep, int i) {
+                       const auto seed = mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
+                                                 static_cast<std::uint64_t>(i));
+                       const auto s =
+                           renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+                       const auto x = s.video.unsqueeze(0);
+                       at::Tensor mu;
+                       {
+                           at::NoGradGuard noGrad;
+                           mu = vae.model->encode(x);
                        }
-                       return total;
+                       return (vae.model->decode(mu) - x).pow(2).mean() / o.batch;
                    });
 }
 
 namespace {
 
-/// Per-channel mean and std of the VAE's raw latents over fixed clips (computed once per work folder).
-std::pair<std::vector<float>, std::vector<float>> latentStats(const TrainOptions& o, wan21::WanVae& vae) {
+/// Per-channel mean and std of the VAE's raw latents over fixed clips. Computed once per VAE: the file
+/// records the digest of the VAE weights, and a VAE trained further since gets new statistics (the DiT then
+/// continues on the new latents). Files without a digest are kept as they are.
+std::pair<std::vector<float>, std::vector<float>> latentStats(const TrainOptions& o, wan21::WanVae& vae,
+                                                              const std::string& vaeDigest) {
     const auto path = latentStatsPath(o);
+    if (fs::exists(path)) {
+        const auto recorded = latentStatsVaeDigest(o);
+        if (!recorded.empty() && recorded != vaeDigest) {
+            if (!o.quiet)
+                std::cout << "dit: the VAE changed since the latent statistics were computed; recomputing\n";
+            fs::remove(path);
+        }
+    }
     if (!fs::exists(path)) {
         at::NoGradGuard noGrad;
         std::vector<at::Tensor> mus;
@@ -198,7 +255,8 @@ std::pair<std::vector<float>, std::vector<float>> latentStats(const TrainOptions
             mus.push_back(vae.encode(s.video.unsqueeze(0))[0].flatten(1));
         }
         const auto all = at::cat(mus, 1);
-        writeTensors(path, {{"mean", all.mean(1)}, {"std", all.std(1).clamp_min(1e-3)}});
+        writeTensors(path, {{"mean", all.mean(1)}, {"std", all.std(1).clamp_min(1e-3)}},
+                     {{"vae_digest", vaeDigest}});
     }
     const auto ckpt = SafetensorsCheckpoint::open(path);
     auto read = [&](const char* name) {
@@ -239,7 +297,6 @@ at::Tensor conditioningMask(std::int64_t frames, at::Generator& gen) {
 
 std::vector<StepLoss> trainDit(const TrainOptions& o) {
     checkOptions(o);
-    setThreads(o.threads);
     const auto spiece = o.workDir / "spiece.model";
     if (!fs::exists(spiece))
         throw TrainError("'" + spiece.string() + "' is missing: run the tokenizer stage first");
@@ -250,7 +307,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     loadParams(o.workDir / "vae.safetensors", vae.params);
     for (auto& [name, p] : vae.params)
         p.requires_grad_(false);
-    auto [mean, stdev] = latentStats(o, *vae.model);
+    auto [mean, stdev] = latentStats(o, *vae.model, paramsDigest(vae.params));
     const auto meanT = at::tensor(mean).view({-1, 1, 1, 1}), stdT = at::tensor(stdev).view({-1, 1, 1, 1});
 
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
@@ -265,44 +322,38 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     const auto& negative = wan21::defaultNegativePrompt();
 
     return runLoop(
-        o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", [&](int dataStep, int) {
-            double total = 0.0;
-            for (int i = 0; i < o.batch; ++i) {
-                const auto seed = mixSeed(o.seed, kDitStage, static_cast<std::uint64_t>(dataStep),
-                                          static_cast<std::uint64_t>(i));
-                auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
-                const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-                at::Tensor z0;
-                {
-                    at::NoGradGuard noGrad;
-                    z0 = ((vae.model->encode(s.video.unsqueeze(0))[0] - meanT) / stdT).contiguous();
-                }
-                const bool drop = at::rand({1}, gen).item<double>() < o.textDropout;
-                const auto tokens = tokenizer->tokenize(drop ? negative : s.caption,
-                                                        static_cast<std::size_t>(o.shape.textLen));
-                const auto l = static_cast<std::int64_t>(tokens.ids.size());
-                const auto ids = at::tensor(tokens.ids, at::kLong).view({1, l});
-                auto mask = at::zeros({1, l}, at::kLong);
-                mask.narrow(1, 0, static_cast<std::int64_t>(tokens.length)).fill_(1);
-                const auto hidden =
-                    t5.model->forward(ids, mask)[0].narrow(0, 0, static_cast<std::int64_t>(tokens.length));
-                const auto context = dit.model->embedContext(hidden);
-
-                const double u = at::rand({1}, gen).item<double>();
-                const double shifted = o.shift * u / (1.0 + (o.shift - 1.0) * u);
-                const std::int64_t t = std::clamp<std::int64_t>(std::llround(shifted * 1000.0), 1, 999);
-                const float sigma = static_cast<float>(t) / 1000.0f;
-                const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
-                const auto xt = (1.0f - sigma) * z0 + sigma * noise;
-                const auto frameMask = conditioningMask(z0.size(1), gen).view({1, -1, 1, 1});
-                const auto y =
-                    at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), z0 * frameMask}, 0);
-                const auto v = dit.model->forward(xt, t, context, y);
-                auto loss = (v - (noise - z0)).pow(2).mean() / o.batch;
-                loss.backward();
-                total += loss.item<double>();
+        o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", [&](int dataStep, int i) {
+            const auto seed = mixSeed(o.seed, kDitStage, static_cast<std::uint64_t>(dataStep),
+                                      static_cast<std::uint64_t>(i));
+            auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
+            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+            at::Tensor z0;
+            {
+                at::NoGradGuard noGrad;
+                z0 = ((vae.model->encode(s.video.unsqueeze(0))[0] - meanT) / stdT).contiguous();
             }
-            return total;
+            const bool drop = at::rand({1}, gen).item<double>() < o.textDropout;
+            const auto tokens =
+                tokenizer->tokenize(drop ? negative : s.caption, static_cast<std::size_t>(o.shape.textLen));
+            const auto l = static_cast<std::int64_t>(tokens.ids.size());
+            const auto ids = at::tensor(tokens.ids, at::kLong).view({1, l});
+            auto mask = at::zeros({1, l}, at::kLong);
+            mask.narrow(1, 0, static_cast<std::int64_t>(tokens.length)).fill_(1);
+            const auto hidden =
+                t5.model->forward(ids, mask)[0].narrow(0, 0, static_cast<std::int64_t>(tokens.length));
+            const auto context = dit.model->embedContext(hidden);
+
+            const double u = at::rand({1}, gen).item<double>();
+            const double shifted = o.shift * u / (1.0 + (o.shift - 1.0) * u);
+            const std::int64_t t = std::clamp<std::int64_t>(std::llround(shifted * 1000.0), 1, 999);
+            const float sigma = static_cast<float>(t) / 1000.0f;
+            const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
+            const auto xt = (1.0f - sigma) * z0 + sigma * noise;
+            const auto frameMask = conditioningMask(z0.size(1), gen).view({1, -1, 1, 1});
+            const auto y =
+                at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), z0 * frameMask}, 0);
+            const auto v = dit.model->forward(xt, t, context, y);
+            return (v - (noise - z0)).pow(2).mean() / o.batch;
         });
 }
 

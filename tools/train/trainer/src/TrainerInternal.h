@@ -82,6 +82,10 @@ void appendLossLog(const std::filesystem::path& path, const std::vector<StepLoss
 /// Latent statistics file written at the start of the DiT stage.
 std::filesystem::path latentStatsPath(const TrainOptions& options);
 
-void setThreads(int threads);
+/// Digest (64-bit FNV-1a, hex) of parameter values in name order: identifies the VAE weights that latent
+/// statistics were computed with.
+std::string paramsDigest(const ParamMap& params);
+/// The "vae_digest" metadata of the latent statistics file; empty when the file predates it.
+std::string latentStatsVaeDigest(const TrainOptions& options);
 
 } // namespace kinema::trainer::detail

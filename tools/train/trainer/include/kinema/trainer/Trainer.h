@@ -65,7 +65,7 @@ struct TrainOptions {
     double shift = 3.0;         ///< flow-matching timestep shift
     double textDropout = 0.1;   ///< probability of training on the negative prompt (for guidance)
     std::uint64_t seed = 1;
-    int threads = 0; ///< 0 = all hardware threads
+    int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     int checkpointEvery = 50;
     bool resume = true;           ///< continue from work/<stage>.safetensors if present
     bool fixedBatch = false;      ///< every step sees the batch of step 0 (tests)
