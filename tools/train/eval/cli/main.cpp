@@ -61,7 +61,8 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                {"steps", s.steps},
                {"guidance", s.guidance},
                {"shift", s.shift},
-               {"solver", s.solver}}},
+               {"solver", s.solver},
+               {"extension_overlap", s.extensionOverlap}}},
              {"measures", measures},
              {"cases", cases}};
     const std::string tmp = path + ".partial";
@@ -119,6 +120,9 @@ int main(int argc, char** argv) {
     cli.add_option("--shift", o.shift, "timestep shift (default: the model card's)");
     cli.add_option("--solver", o.solver, "unipc, dpm++ or euler (default: the model card's)");
     cli.add_option("--threads", o.threads, "CPU threads (0 = all)");
+    cli.add_option("--extension-overlap", o.extensionOverlap,
+                   "source frames that condition the extension task (as Extend's overlap)")
+        ->check(CLI::Range(1, 1000));
     cli.add_option("--json", jsonPath, "write every case and the measures as JSON");
     cli.add_option("--sheet", sheetPath, "contact sheet PNG of generated clips");
     cli.add_option("--sheet-per-task", sheetPerTask, "sheet rows per task")->check(CLI::Range(1, 100));
@@ -150,7 +154,8 @@ int main(int argc, char** argv) {
     const auto& s = report.settings;
     std::cout << "\n"
               << s.width << "x" << s.height << ", " << s.frames << " frames, " << s.steps << " steps "
-              << s.solver << ", guidance " << s.guidance << ", shift " << s.shift << "\n\n"
+              << s.solver << ", guidance " << s.guidance << ", shift " << s.shift << ", extension overlap "
+              << s.extensionOverlap << "\n\n"
               << kinema::eval::markdownTable(report.measures);
     try {
         if (!jsonPath.empty())

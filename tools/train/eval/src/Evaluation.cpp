@@ -68,6 +68,7 @@ EvalSettings resolveSettings(const EvalOptions& o) {
             }
         }
     }
+    s.extensionOverlap = o.extensionOverlap;
     if (o.width > 0)
         s.width = o.width;
     if (o.height > 0)
@@ -127,7 +128,8 @@ ks::CaptionStyle styleOf(int i) {
 class Runner {
 public:
     Runner(const EvalOptions& o, EvalSettings s)
-        : m_settings(std::move(s)) {
+        : m_settings(std::move(s))
+        , m_overlap(m_settings.extensionOverlap) {
         kd::SessionOptions so;
         so.threads = o.threads;
         try {
@@ -181,10 +183,11 @@ public:
             break;
         }
         case Task::Extension: {
-            // The source is frames 0..n-1 of a 2n-1 frame timeline; the continuation starts at its last
-            // frame.
-            truth = renderScene(spec, m_settings, n, 0, 2 * n - 1);
-            req.conditioning.push_back({0, toModelImage(truth, n - 1), {}});
+            // The source is frames 0..n-1 of a (2n - k)-frame timeline; the continuation starts with its
+            // last k frames (the overlap) and goes on to frame 2n - k - 1.
+            truth = renderScene(spec, m_settings, n, 0, 2 * n - m_overlap);
+            for (int i = 0; i < m_overlap; ++i)
+                req.conditioning.push_back({i, toModelImage(truth, n - m_overlap + i), {}});
             break;
         }
         }
@@ -205,9 +208,10 @@ public:
             r.seam = ks::loopSeam(generated);
         } else if (task == Task::Extension) {
             ks::Clip joined = truth;
-            joined.frames = 2 * n - 1;
+            joined.frames = 2 * n - m_overlap;
             joined.rgb.insert(joined.rgb.end(),
-                              generated.rgb.begin() + static_cast<std::ptrdiff_t>(generated.frameFloats()),
+                              generated.rgb.begin() +
+                                  static_cast<std::ptrdiff_t>(generated.frameFloats() * m_overlap),
                               generated.rgb.end());
             r.seam = ks::extensionSeam(joined, n);
             generated = std::move(joined);
@@ -244,6 +248,7 @@ public:
 
 private:
     EvalSettings m_settings;
+    int m_overlap = 1;
     std::unique_ptr<kd::Session> m_session;
     ks::SceneAnalyser m_analyser;
 };
@@ -370,6 +375,10 @@ EvalReport evaluate(const EvalOptions& options, const CaseCallback& onCase) {
     if (report.settings.frames < 5 || (report.settings.frames - 1) % 4)
         throw std::runtime_error("frames = " + std::to_string(report.settings.frames) +
                                  ": must be 4k + 1 and >= 5");
+    if (options.extensionOverlap < 1 || options.extensionOverlap >= report.settings.frames)
+        throw std::runtime_error("extension overlap " + std::to_string(options.extensionOverlap) +
+                                 ": must be 1 to frames - 1 (" + std::to_string(report.settings.frames - 1) +
+                                 ")");
     std::vector<std::pair<Task, int>> plan;
     for (int i = 0; i < options.captions; ++i)
         plan.emplace_back(Task::TextToVideo, i);

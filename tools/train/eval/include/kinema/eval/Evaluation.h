@@ -15,7 +15,8 @@
 ///   first + last    frames 0 and 16                    PSNR at the keys
 ///   keyframes       frames 0, 8 and 16                 PSNR at the keys
 ///   loop            frame 0 at positions 0 and N       loop seam of frames 0..N-1 (as the Loop node)
-///   extension       the last frame of a rendered clip  extension seam of source + continuation (Extend)
+///   extension       the last frame(s) of a rendered    extension seam of source + continuation (Extend
+///                   clip (EvalOptions::extensionOverlap) with that overlap)
 /// Everything is deterministic: scene seeds, caption seeds and generation seeds are fixed.
 #include "kinema/scenes/Analyser.h"
 #include "kinema/scenes/Render.h"
@@ -44,6 +45,9 @@ struct EvalOptions {
     double guidance = -1.0, shift = 0.0;
     std::string solver;
     int threads = 0; ///< CPU threads of the session (0 = all)
+    /// Extension task: the last `extensionOverlap` source frames condition the continuation's first
+    /// frames, as the Extend node's "overlap" does (1 to frames - 1).
+    int extensionOverlap = 1;
 };
 
 /// One evaluated case.
@@ -76,6 +80,7 @@ struct EvalSettings {
     int width = 0, height = 0, frames = 0, steps = 0;
     double guidance = 0.0, shift = 0.0;
     std::string solver;
+    int extensionOverlap = 1;
 };
 
 struct EvalReport {

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// kinema::eval: measures and targets from cases, and short evaluations of the shipped demo model
+// (resources/models/kinema-demo): case plan, determinism, the extension overlap, clear errors.
+#include <kinema/eval/Evaluation.h>
+
+#include "TestSupport.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+using namespace kinema::eval;
+
+namespace {
+
+const Measure* find(const std::vector<Measure>& ms, const std::string& name, const std::string& task) {
+    for (const auto& m : ms)
+        if (m.name == name && m.task == task)
+            return &m;
+    return nullptr;
+}
+
+CaseResult textCase(bool colour, bool shape, bool motion, double seconds) {
+    CaseResult c;
+    c.task = Task::TextToVideo;
+    c.score.colour = colour;
+    c.score.shape = shape;
+    c.score.motion = motion;
+    c.seconds = seconds;
+    c.keyframePsnr = c.seam = std::numeric_limits<double>::quiet_NaN();
+    return c;
+}
+
+CaseResult seamCase(Task task, double seam) {
+    CaseResult c;
+    c.task = task;
+    c.seam = seam;
+    c.keyframePsnr = std::numeric_limits<double>::quiet_NaN();
+    return c;
+}
+
+EvalOptions demoOptions() {
+    EvalOptions o;
+    o.model = kinema::test::resourcesDir() / "models" / "kinema-demo";
+    o.threads = 1;
+    o.steps = 4;
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("eval: accuracies, PSNR, seam medians and targets from cases", "[eval]") {
+    std::vector<CaseResult> cases;
+    for (int i = 0; i < 10; ++i)
+        cases.push_back(textCase(i < 9, i < 7, i < 8, 2.0)); // 90 %, 70 %, 80 %: exactly on target
+    for (double psnr : {24.0, 26.0, 1e9}) {                  // an identical key counts as 99 dB
+        CaseResult c = seamCase(Task::FirstFrame, std::numeric_limits<double>::quiet_NaN());
+        c.keyframePsnr = psnr;
+        cases.push_back(c);
+    }
+    for (double seam : {1.0, 1.4, 9.0})
+        cases.push_back(seamCase(Task::Loop, seam));
+    for (double seam : {1.2, 2.0, 5.0, 6.0})
+        cases.push_back(seamCase(Task::Extension, seam));
+
+    const auto ms = summarise(cases);
+    const auto* colour = find(ms, "colour", "text-to-video");
+    REQUIRE(colour);
+    CHECK(colour->cases == 10);
+    CHECK(colour->value == Approx(90.0));
+    CHECK(colour->met);
+    CHECK(find(ms, "shape", "text-to-video")->met);
+    CHECK(find(ms, "motion direction", "text-to-video")->value == Approx(80.0));
+    const auto* psnr = find(ms, "keyframe PSNR", "first frame");
+    REQUIRE(psnr);
+    CHECK(psnr->value == Approx((24.0 + 26.0 + 99.0) / 3.0));
+    const auto* loop = find(ms, "loop seam (median)", "loop");
+    REQUIRE(loop);
+    CHECK(loop->value == Approx(1.4));
+    CHECK(loop->met);
+    const auto* ext = find(ms, "extension seam (median)", "extension");
+    REQUIRE(ext);
+    CHECK(ext->value == Approx(3.5)); // even count: mean of the middle two
+    CHECK_FALSE(ext->met);
+    CHECK(find(ms, "extension seam (mean)", "extension")->value == Approx(3.55));
+    CHECK(find(ms, "time per clip (mean)", "text-to-video")->met);
+    const auto table = markdownTable(ms);
+    CHECK(table.find("| colour | text-to-video | 10 | 90.0 % | >= 90 % | yes |") != std::string::npos);
+}
+
+TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo]") {
+    auto o = demoOptions();
+    o.captions = 2;
+    o.perTask = 1;
+    const auto a = evaluate(o);
+    REQUIRE(a.cases.size() == 7);
+    CHECK(a.settings.width == 64);
+    CHECK(a.settings.frames == 17);
+    CHECK(a.settings.steps == 4);
+    CHECK(a.settings.extensionOverlap == 1);
+    for (const auto& c : a.cases) {
+        const int expected = c.task == Task::Loop ? 16 : c.task == Task::Extension ? 33 : 17;
+        CHECK(c.clip.frames == expected);
+        const bool keyed =
+            c.task == Task::FirstFrame || c.task == Task::FirstLast || c.task == Task::Keyframes;
+        CHECK(std::isfinite(c.keyframePsnr) == keyed);
+        CHECK(std::isfinite(c.seam) == (c.task == Task::Loop || c.task == Task::Extension));
+    }
+    const auto b = evaluate(o);
+    REQUIRE(b.cases.size() == a.cases.size());
+    for (std::size_t i = 0; i < a.cases.size(); ++i) {
+        CHECK(a.cases[i].caption == b.cases[i].caption);
+        CHECK(a.cases[i].clip.rgb == b.cases[i].clip.rgb);
+    }
+}
+
+TEST_CASE("eval: the extension overlap conditions that many source frames", "[eval][demo]") {
+    auto o = demoOptions();
+    o.captions = 0;
+    o.perTask = 1;
+    o.extensionOverlap = 5;
+    const auto r = evaluate(o);
+    const CaseResult* ext = nullptr;
+    for (const auto& c : r.cases)
+        if (c.task == Task::Extension)
+            ext = &c;
+    REQUIRE(ext);
+    CHECK(r.settings.extensionOverlap == 5);
+    CHECK(ext->clip.frames == 2 * 17 - 5); // the source, then the continuation after its 5 overlap frames
+    CHECK(std::isfinite(ext->seam));
+
+    o.extensionOverlap = 17;
+    CHECK_THROWS_WITH(evaluate(o), Catch::Contains("extension overlap 17") && Catch::Contains("frames - 1"));
+}
+
+TEST_CASE("eval: a missing model folder is named in the error", "[eval]") {
+    EvalOptions o;
+    o.model = "/nonexistent/kinema-model";
+    o.captions = 1;
+    o.perTask = 0;
+    CHECK_THROWS_WITH(evaluate(o), Catch::Contains("/nonexistent/kinema-model"));
+}
