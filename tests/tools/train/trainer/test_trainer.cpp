@@ -176,6 +176,19 @@ TEST_CASE("trainer: the weights do not depend on the number of worker threads", 
     }
 }
 
+TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
+    kinema::test::TempDir dir;
+    auto o = tinyOptions(dir.path());
+    o.steps = 1;
+    o.intraOpThreads = 0;
+    CHECK_THROWS_AS(trainVae(o), TrainError);
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("intra-op threads >= 1"));
+    o.intraOpThreads = 1;
+    o.width = 40;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("size 40x32") && Catch::Contains("multiples of 16"));
+    CHECK_FALSE(fs::exists(dir.path() / "vae.safetensors"));
+}
+
 TEST_CASE("trainer: latent statistics follow the VAE they were computed with", "[trainer]") {
     kinema::test::TempDir dir, out;
     auto o = preparedWork(dir.path());

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
         sub->add_option("--threads", o.threads,
                         "worker threads, each training its share of a batch's samples (0 = all cores); the "
                         "weights do not depend on it");
+        sub->add_option("--intra-op-threads", o.intraOpThreads,
+                        "threads per op on each worker (1 is fastest; the weights depend on it)")
+            ->check(CLI::Range(1, 256));
         sub->add_option("--checkpoint-every", o.checkpointEvery, "steps between checkpoints");
         sub->add_flag(
             "--restart", [&](std::int64_t) { o.resume = false; }, "ignore an existing checkpoint");

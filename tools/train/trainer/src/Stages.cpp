@@ -40,10 +40,11 @@ void checkOptions(const TrainOptions& o) {
                          ": width and height must be multiples of 16");
     if (o.frames < 1 || (o.frames - 1) % 4 || o.vaeFrames < 1 || (o.vaeFrames - 1) % 4)
         throw TrainError("frame counts must be 4k + 1");
-    if (o.steps < 0 || o.batch < 1 || !(o.learningRate > 0) || !(o.shift > 0))
-        throw TrainError("steps must be >= 0, batch >= 1, learning rate and shift > 0");
+    if (o.steps < 0 || o.batch < 1 || !(o.learningRate > 0) || !(o.shift > 0) || o.intraOpThreads < 1)
+        throw TrainError(
+            "steps must be >= 0, batch >= 1, intra-op threads >= 1, learning rate and shift > 0");
     fs::create_directories(o.workDir);
-    at::set_num_threads(1); // one intra-op thread: see Workers.h
+    at::set_num_threads(std::max(1, o.intraOpThreads)); // see Workers.h
 }
 
 /// Linear warm-up over 20 steps, then a cosine decay to `finalLrRatio` of the peak at the last step.
@@ -79,7 +80,7 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
     std::vector<at::Tensor> leaves;
     for (const auto& [name, p] : adam.params())
         leaves.push_back(p);
-    SampleWorkers workers(workerCount(o));
+    SampleWorkers workers(workerCount(o), o.intraOpThreads);
 
     struct SampleResult {
         double loss = 0.0;

@@ -9,9 +9,9 @@ namespace kinema::trainer::detail {
 
 namespace {
 
-/// One intra-op thread for libtorch on the calling thread (OpenMP's thread count is per thread).
-void useOneIntraOpThread() {
-    at::set_num_threads(1);
+/// Intra-op threads of libtorch on the calling thread (OpenMP's thread count is per thread).
+void useIntraOpThreads(int threads) {
+    at::set_num_threads(threads);
 }
 
 /// OpenBLAS keeps its own thread pool; when it is the BLAS libtorch uses, make it single-threaded too.
@@ -23,11 +23,13 @@ void useSingleThreadedBlas() {
 
 } // namespace
 
-SampleWorkers::SampleWorkers(int count)
+SampleWorkers::SampleWorkers(int count, int intraOpThreads)
     : m_count(count < 1 ? 1 : count)
+    , m_intraOpThreads(intraOpThreads < 1 ? 1 : intraOpThreads)
     , m_errors(static_cast<std::size_t>(m_count)) {
-    useSingleThreadedBlas();
-    useOneIntraOpThread();
+    if (m_intraOpThreads == 1)
+        useSingleThreadedBlas();
+    useIntraOpThreads(m_intraOpThreads);
     for (int w = 1; w < m_count; ++w)
         m_threads.emplace_back([this, w] { loop(w); });
 }
@@ -43,7 +45,7 @@ SampleWorkers::~SampleWorkers() {
 }
 
 void SampleWorkers::loop(int worker) {
-    useOneIntraOpThread();
+    useIntraOpThreads(m_intraOpThreads);
     unsigned long seen = 0;
     for (;;) {
         const std::function<void(int)>* job = nullptr;

@@ -19,8 +19,10 @@ namespace kinema::trainer::detail {
 class SampleWorkers {
 public:
     /// `count` workers (>= 1); the calling thread is worker 0, so count - 1 threads are started. Sets
-    /// libtorch (and OpenBLAS, when it is the BLAS) to one intra-op thread on every worker.
-    explicit SampleWorkers(int count);
+    /// libtorch to `intraOpThreads` threads per op on every worker (and OpenBLAS, when it is the BLAS, to
+    /// one thread when that is 1). More than one intra-op thread only serves to reproduce checkpoints of
+    /// runs that used it: ops of this size run faster on one.
+    explicit SampleWorkers(int count, int intraOpThreads = 1);
     ~SampleWorkers();
     SampleWorkers(const SampleWorkers&) = delete;
     SampleWorkers& operator=(const SampleWorkers&) = delete;
@@ -35,6 +37,7 @@ private:
     void loop(int worker);
 
     int m_count = 1;
+    int m_intraOpThreads = 1;
     std::vector<std::thread> m_threads;
     std::mutex m_mutex;
     std::condition_variable m_wake, m_done;

@@ -66,6 +66,9 @@ struct TrainOptions {
     double textDropout = 0.1;   ///< probability of training on the negative prompt (for guidance)
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
+    /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions
+    /// split differently), so it is part of a recipe that must reproduce a checkpoint bit for bit.
+    int intraOpThreads = 1;
     int checkpointEvery = 50;
     bool resume = true;           ///< continue from work/<stage>.safetensors if present
     bool fixedBatch = false;      ///< every step sees the batch of step 0 (tests)
