@@ -128,8 +128,7 @@ ks::CaptionStyle styleOf(int i) {
 class Runner {
 public:
     Runner(const EvalOptions& o, EvalSettings s)
-        : m_settings(std::move(s))
-        , m_overlap(m_settings.extensionOverlap) {
+        : m_settings(std::move(s)) {
         kd::SessionOptions so;
         so.threads = o.threads;
         try {
@@ -148,6 +147,7 @@ public:
         const ks::SceneSpec spec = ks::sample(sceneSeed);
         r.caption = ks::caption(spec, styleOf(index), ks::splitMix64(sceneSeed));
         const int n = m_settings.frames;
+        const int overlap = m_settings.extensionOverlap;
 
         kd::GenerateRequest req;
         req.prompt = r.caption;
@@ -185,9 +185,9 @@ public:
         case Task::Extension: {
             // The source is frames 0..n-1 of a (2n - k)-frame timeline; the continuation starts with its
             // last k frames (the overlap) and goes on to frame 2n - k - 1.
-            truth = renderScene(spec, m_settings, n, 0, 2 * n - m_overlap);
-            for (int i = 0; i < m_overlap; ++i)
-                req.conditioning.push_back({i, toModelImage(truth, n - m_overlap + i), {}});
+            truth = renderScene(spec, m_settings, n, 0, 2 * n - overlap);
+            for (int i = 0; i < overlap; ++i)
+                req.conditioning.push_back({i, toModelImage(truth, n - overlap + i), {}});
             break;
         }
         }
@@ -208,10 +208,10 @@ public:
             r.seam = ks::loopSeam(generated);
         } else if (task == Task::Extension) {
             ks::Clip joined = truth;
-            joined.frames = 2 * n - m_overlap;
+            joined.frames = 2 * n - overlap;
             joined.rgb.insert(joined.rgb.end(),
                               generated.rgb.begin() +
-                                  static_cast<std::ptrdiff_t>(generated.frameFloats() * m_overlap),
+                                  static_cast<std::ptrdiff_t>(generated.frameFloats() * overlap),
                               generated.rgb.end());
             r.seam = ks::extensionSeam(joined, n);
             generated = std::move(joined);
@@ -248,7 +248,6 @@ public:
 
 private:
     EvalSettings m_settings;
-    int m_overlap = 1;
     std::unique_ptr<kd::Session> m_session;
     ks::SceneAnalyser m_analyser;
 };

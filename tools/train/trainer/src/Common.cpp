@@ -266,11 +266,15 @@ std::string paramsDigest(const ParamMap& params) {
     return hex;
 }
 
-std::string latentStatsVaeDigest(const TrainOptions& options) {
+LatentStats readLatentStats(const TrainOptions& options) {
     const auto ckpt = SafetensorsCheckpoint::open(latentStatsPath(options));
+    auto values = [&](const char* name) {
+        const auto t = toTensor(*ckpt.find(name)).contiguous();
+        return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    };
     const auto& meta = ckpt.files().front().metadata();
-    const auto it = meta.find("vae_digest");
-    return it == meta.end() ? std::string() : it->second;
+    const auto digest = meta.find("vae_digest");
+    return {values("mean"), values("std"), digest == meta.end() ? std::string() : digest->second};
 }
 
 } // namespace kinema::trainer::detail

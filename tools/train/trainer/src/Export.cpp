@@ -67,8 +67,8 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     loadParams(o.workDir / "vae.safetensors", vae.params);
     if (!fs::exists(latentStatsPath(o)))
         throw TrainError("'" + latentStatsPath(o).string() + "' is missing: run the dit stage first");
-    if (const auto recorded = latentStatsVaeDigest(o);
-        !recorded.empty() && recorded != paramsDigest(vae.params))
+    const auto stats = readLatentStats(o);
+    if (!stats.vaeDigest.empty() && stats.vaeDigest != paramsDigest(vae.params))
         throw TrainError(
             "'" + latentStatsPath(o).string() +
             "' was computed with another VAE than 'vae.safetensors': the VAE was trained further "
@@ -90,11 +90,6 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
             both["text_encoder/" + name] = p;
         loadParams(o.workDir / "dit.safetensors", both);
     }
-    const auto stats = SafetensorsCheckpoint::open(latentStatsPath(o));
-    auto vec = [&](const char* name) {
-        const auto t = toTensor(*stats.find(name)).contiguous();
-        return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-    };
 
     const std::map<std::string, std::string> meta{{"format", "pt"}, {"producer", "kinema-train"}};
     writeTensors(outDir / "diffusion_pytorch_model.safetensors", dit.params, meta);
@@ -124,8 +119,8 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
                      {"dim_mult", vaeCfg.dimMult},
                      {"num_res_blocks", vaeCfg.numResBlocks},
                      {"temperal_downsample", vaeCfg.temporalDownsample},
-                     {"latents_mean", vec("mean")},
-                     {"latents_std", vec("std")}};
+                     {"latents_mean", stats.mean},
+                     {"latents_std", stats.std}};
     kinema["text_encoder"] = {{"vocab", t5Cfg.vocab},
                               {"dim", t5Cfg.dim},
                               {"dim_attn", t5Cfg.dimAttn},

@@ -44,7 +44,7 @@ void checkOptions(const TrainOptions& o) {
         throw TrainError(
             "steps must be >= 0, batch >= 1, intra-op threads >= 1, learning rate and shift > 0");
     fs::create_directories(o.workDir);
-    at::set_num_threads(std::max(1, o.intraOpThreads)); // see Workers.h
+    at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
 
 /// Linear warm-up over 20 steps, then a cosine decay to `finalLrRatio` of the peak at the last step.
@@ -236,35 +236,26 @@ namespace {
 /// Per-channel mean and std of the VAE's raw latents over fixed clips. Computed once per VAE: the file
 /// records the digest of the VAE weights, and a VAE trained further since gets new statistics (the DiT then
 /// continues on the new latents). Files without a digest are kept as they are.
-std::pair<std::vector<float>, std::vector<float>> latentStats(const TrainOptions& o, wan21::WanVae& vae,
-                                                              const std::string& vaeDigest) {
+LatentStats latentStats(const TrainOptions& o, wan21::WanVae& vae, const std::string& vaeDigest) {
     const auto path = latentStatsPath(o);
     if (fs::exists(path)) {
-        const auto recorded = latentStatsVaeDigest(o);
-        if (!recorded.empty() && recorded != vaeDigest) {
-            if (!o.quiet)
-                std::cout << "dit: the VAE changed since the latent statistics were computed; recomputing\n";
-            fs::remove(path);
-        }
+        auto stored = readLatentStats(o);
+        if (stored.vaeDigest.empty() || stored.vaeDigest == vaeDigest)
+            return stored;
+        if (!o.quiet)
+            std::cout << "dit: the VAE changed since the latent statistics were computed; recomputing\n";
     }
-    if (!fs::exists(path)) {
-        at::NoGradGuard noGrad;
-        std::vector<at::Tensor> mus;
-        for (int i = 0; i < 16; ++i) {
-            const auto seed = mixSeed(o.seed, kStatsStage, static_cast<std::uint64_t>(i));
-            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-            mus.push_back(vae.encode(s.video.unsqueeze(0))[0].flatten(1));
-        }
-        const auto all = at::cat(mus, 1);
-        writeTensors(path, {{"mean", all.mean(1)}, {"std", all.std(1).clamp_min(1e-3)}},
-                     {{"vae_digest", vaeDigest}});
+    at::NoGradGuard noGrad;
+    std::vector<at::Tensor> mus;
+    for (int i = 0; i < 16; ++i) {
+        const auto seed = mixSeed(o.seed, kStatsStage, static_cast<std::uint64_t>(i));
+        const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+        mus.push_back(vae.encode(s.video.unsqueeze(0))[0].flatten(1));
     }
-    const auto ckpt = SafetensorsCheckpoint::open(path);
-    auto read = [&](const char* name) {
-        const auto t = toTensor(*ckpt.find(name)).contiguous();
-        return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-    };
-    return {read("mean"), read("std")};
+    const auto all = at::cat(mus, 1);
+    writeTensors(path, {{"mean", all.mean(1)}, {"std", all.std(1).clamp_min(1e-3)}},
+                 {{"vae_digest", vaeDigest}});
+    return readLatentStats(o);
 }
 
 /// Latent-frame conditioning mask of one training sample: none, first, first+last, random keyframes or
@@ -308,8 +299,9 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     loadParams(o.workDir / "vae.safetensors", vae.params);
     for (auto& [name, p] : vae.params)
         p.requires_grad_(false);
-    auto [mean, stdev] = latentStats(o, *vae.model, paramsDigest(vae.params));
-    const auto meanT = at::tensor(mean).view({-1, 1, 1, 1}), stdT = at::tensor(stdev).view({-1, 1, 1, 1});
+    const auto stats = latentStats(o, *vae.model, paramsDigest(vae.params));
+    const auto meanT = at::tensor(stats.mean).view({-1, 1, 1, 1}),
+               stdT = at::tensor(stats.std).view({-1, 1, 1, 1});
 
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
     auto dit = buildDit(ditConfig(o.shape), mixSeed(o.seed, kDitStage));

@@ -85,7 +85,12 @@ std::filesystem::path latentStatsPath(const TrainOptions& options);
 /// Digest (64-bit FNV-1a, hex) of parameter values in name order: identifies the VAE weights that latent
 /// statistics were computed with.
 std::string paramsDigest(const ParamMap& params);
-/// The "vae_digest" metadata of the latent statistics file; empty when the file predates it.
-std::string latentStatsVaeDigest(const TrainOptions& options);
+/// The latent statistics file: per-channel mean and std, and the digest of the VAE they were computed with
+/// ("vae_digest" metadata; empty when the file predates it).
+struct LatentStats {
+    std::vector<float> mean, std;
+    std::string vaeDigest;
+};
+LatentStats readLatentStats(const TrainOptions& options);
 
 } // namespace kinema::trainer::detail
