@@ -46,21 +46,32 @@ inline void writeText(const std::filesystem::path& path, const std::string& text
     std::ofstream(path, std::ios::binary) << text;
 }
 
+/// Latent geometry of a tiny model: Wan 2.1's (VAE stride 8, DiT patch 2) by default; `vaeDownsamples` 2
+/// with `ditPatch` 4 is the embedded demo model's (stride 4), which gives the same 16-pixel tokens.
+struct TinyGeometry {
+    int vaeDownsamples = 3;
+    int ditPatch = 2;
+};
+
 /// Writes config.json, kinema.json and the weights files of a tiny model into `dir`: T2V by default, or
 /// an "i2v" / "flf2v" model with a tiny CLIP image encoder (28 px, 14 px patches: 5 tokens of width 32).
 inline void writeTinyWanModel(const std::filesystem::path& dir, std::uint64_t seed = 7,
-                              const std::string& modelType = "t2v") {
+                              const std::string& modelType = "t2v", TinyGeometry geometry = {}) {
     using namespace kinema::diffusion;
     const bool image = modelType != "t2v";
     const std::string dit =
         R"({"_class_name":"WanModel","model_type":")" + modelType +
         R"(","dim":32,"ffn_dim":64,"freq_dim":32,)" +
         (image ? R"("in_dim":36,"clip_dim":32,"clip_tokens":5,)" : R"("in_dim":16,)") +
-        R"("out_dim":16,"num_heads":2,"num_layers":2,"text_len":16,"text_dim":24,"eps":1e-06})";
+        R"("out_dim":16,"num_heads":2,"num_layers":2,"text_len":16,"text_dim":24,"eps":1e-06,)" +
+        R"("patch_size":[1,)" + std::to_string(geometry.ditPatch) + "," + std::to_string(geometry.ditPatch) +
+        "]}";
     const std::string clip =
         R"({"image_size":28,"patch_size":14,"dim":32,"mlp_dim":48,"num_heads":2,"num_layers":3,"embed_dim":16})";
-    const std::string vae = R"({"dim":8,"z_dim":16,"dim_mult":[1,2,2,2],"num_res_blocks":1,)"
-                            R"("temperal_downsample":[false,true,true]})";
+    const std::string vae =
+        geometry.vaeDownsamples == 3
+            ? R"({"dim":8,"z_dim":16,"dim_mult":[1,2,2,2],"num_res_blocks":1,"temperal_downsample":[false,true,true]})"
+            : R"({"dim":8,"z_dim":16,"dim_mult":[1,2,2],"num_res_blocks":1,"temperal_downsample":[true,true]})";
     const std::string t5 = R"({"vocab":64,"dim":24,"dim_attn":24,"dim_ffn":32,"num_heads":2,"num_layers":1,)"
                            R"("num_buckets":8,"max_distance":16,"text_len":16})";
     writeText(dir / "config.json", dit);

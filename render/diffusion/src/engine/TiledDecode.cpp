@@ -66,6 +66,7 @@ at::Tensor decodeInTiles(const wan21::WanVae& vae, const at::Tensor& z, int tile
         return vae.decode(z);
     }
     const std::int64_t overlap = std::clamp<std::int64_t>(tile / 4, 1, 4);
+    const std::int64_t s = vae.config().spatialStride(); // pixels per latent pixel
     const auto ys = tileStarts(h, tile, overlap), xs = tileStarts(w, tile, overlap);
     at::Tensor out, weight;
     for (const auto y0 : ys)
@@ -74,14 +75,14 @@ at::Tensor decodeInTiles(const wan21::WanVae& vae, const at::Tensor& z, int tile
             simulateDecodeOutOfMemory(th * tw);
             const auto px = vae.decode(z.narrow(3, y0, th).narrow(4, x0, tw).contiguous());
             if (!out.defined()) {
-                out = at::zeros({px.size(0), px.size(1), px.size(2), 8 * h, 8 * w}, px.options());
-                weight = at::zeros({1, 1, 1, 8 * h, 8 * w}, px.options());
+                out = at::zeros({px.size(0), px.size(1), px.size(2), s * h, s * w}, px.options());
+                weight = at::zeros({1, 1, 1, s * h, s * w}, px.options());
             }
-            const auto wy = ramp(8 * th, 8 * overlap, y0 > 0, y0 + th < h).to(px.device());
-            const auto wx = ramp(8 * tw, 8 * overlap, x0 > 0, x0 + tw < w).to(px.device());
-            const auto mask = (wy.view({-1, 1}) * wx.view({1, -1})).view({1, 1, 1, 8 * th, 8 * tw});
-            out.narrow(3, 8 * y0, 8 * th).narrow(4, 8 * x0, 8 * tw).add_(px * mask);
-            weight.narrow(3, 8 * y0, 8 * th).narrow(4, 8 * x0, 8 * tw).add_(mask);
+            const auto wy = ramp(s * th, s * overlap, y0 > 0, y0 + th < h).to(px.device());
+            const auto wx = ramp(s * tw, s * overlap, x0 > 0, x0 + tw < w).to(px.device());
+            const auto mask = (wy.view({-1, 1}) * wx.view({1, -1})).view({1, 1, 1, s * th, s * tw});
+            out.narrow(3, s * y0, s * th).narrow(4, s * x0, s * tw).add_(px * mask);
+            weight.narrow(3, s * y0, s * th).narrow(4, s * x0, s * tw).add_(mask);
         }
     return out / weight;
 }

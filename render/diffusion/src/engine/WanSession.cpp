@@ -188,7 +188,8 @@ public:
         place(Stage::Encode);
         const auto solverKind = parseSolverKind(request.solver);
         const std::int64_t latentFrames = (request.frames - 1) / 4 + 1;
-        const std::int64_t lh = request.height / 8, lw = request.width / 8;
+        const std::int64_t stride = m_folder.vae.spatialStride();
+        const std::int64_t lh = request.height / stride, lw = request.width / stride;
         const std::int64_t channels = m_folder.dit.outDim;
         auto cancelled = [&] { return request.cancel && request.cancel->load(); };
 
@@ -433,10 +434,13 @@ private:
         if (r.frames < 1 || r.frames > 1025 || (r.frames - 1) % 4 != 0)
             fail("frames = " + std::to_string(r.frames) +
                  ": must be 4k + 1 (1, 5, 9, ..., 81) and at most 1025");
-        if (r.width < 16 || r.height < 16 || r.width % 16 != 0 || r.height % 16 != 0 || r.width > 4096 ||
-            r.height > 4096)
+        // One DiT patch of latent pixels: 16 pixels for Wan 2.1 (VAE stride 8, patch 2).
+        const auto multiple = static_cast<int>(m_folder.vae.spatialStride() * m_folder.dit.patchSize[1]);
+        if (r.width < multiple || r.height < multiple || r.width % multiple != 0 ||
+            r.height % multiple != 0 || r.width > 4096 || r.height > 4096)
             fail("size " + std::to_string(r.width) + "x" + std::to_string(r.height) +
-                 ": width and height must be multiples of 16 between 16 and 4096");
+                 ": width and height must be multiples of " + std::to_string(multiple) + " between " +
+                 std::to_string(multiple) + " and 4096");
         if (r.steps < 1 || r.steps > 1000)
             fail("steps = " + std::to_string(r.steps) + ": must be between 1 and 1000");
         if (r.vaeTile < 0 || r.vaeTile > 4096)

@@ -186,6 +186,14 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.intraOpThreads = 1;
     o.width = 40;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("size 40x32") && Catch::Contains("multiples of 16"));
+    o.width = 32;
+    o.shape.vaeDownsamples = 1;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--vae-downsamples"));
+    o.shape.vaeDownsamples = 3; // Wan 2.1's stride 8: with 4x4 patches a token is 32 pixels
+    o.width = 48;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("multiples of 32"));
+    o.shape.ditPatch = 3;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--dit-patch"));
     CHECK_FALSE(fs::exists(dir.path() / "vae.safetensors"));
 }
 

@@ -37,6 +37,8 @@ std::string_view toString(Task task) {
         return "loop";
     case Task::Extension:
         return "extension";
+    case Task::Reconstruction:
+        return "reconstruction";
     }
     return "?";
 }
@@ -190,6 +192,12 @@ public:
                 req.conditioning.push_back({i, toModelImage(truth, n - overlap + i), {}});
             break;
         }
+        case Task::Reconstruction:
+            truth = renderScene(spec, m_settings, n, 0, n);
+            for (int i = 0; i < n; ++i)
+                req.initVideo.push_back(toModelImage(truth, i));
+            req.strength = 0.0; // encode and decode only
+            break;
         }
         if (!keys.empty()) {
             truth = renderScene(spec, m_settings, n, 0, n);
@@ -215,6 +223,11 @@ public:
                               generated.rgb.end());
             r.seam = ks::extensionSeam(joined, n);
             generated = std::move(joined);
+        } else if (task == Task::Reconstruction) {
+            std::vector<int> all(static_cast<std::size_t>(n));
+            for (int i = 0; i < n; ++i)
+                all[static_cast<std::size_t>(i)] = i;
+            r.keyframePsnr = ks::keyframePsnr(generated, truth, all);
         } else if (!keys.empty()) {
             r.keyframePsnr = ks::keyframePsnr(generated, truth, keys);
         }
@@ -338,6 +351,19 @@ std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
         out.push_back({name + " (mean)", std::string(toString(t)), static_cast<int>(seams.size()),
                        meanOf(seams), "x", "", false, false});
     }
+    // The VAE's ceiling: the same analysis on round trips of the rendered clips.
+    std::vector<double> roundTrip;
+    for (const auto& c : cases)
+        if (c.task == Task::Reconstruction && !std::isnan(c.keyframePsnr))
+            roundTrip.push_back(std::min(c.keyframePsnr, 99.0));
+    if (!roundTrip.empty()) {
+        out.push_back(accuracy(cases, Task::Reconstruction, "colour", &ks::SceneScore::colour, 0));
+        out.push_back(accuracy(cases, Task::Reconstruction, "shape", &ks::SceneScore::shape, 0));
+        out.push_back(accuracy(cases, Task::Reconstruction, "motion direction", &ks::SceneScore::motion, 0));
+        out.push_back({"PSNR (every frame)", "reconstruction", static_cast<int>(roundTrip.size()),
+                       meanOf(roundTrip), "dB", "", false, false});
+    }
+
     std::vector<double> seconds;
     for (const auto& c : cases)
         if (c.task == Task::TextToVideo)

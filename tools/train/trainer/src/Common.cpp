@@ -9,6 +9,7 @@
 #include <kinema/scenes/Render.h>
 #include <kinema/scenes/SceneSpec.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -31,9 +32,17 @@ wan21::VaeConfig vaeConfig(const ModelShape& s) {
     wan21::VaeConfig c;
     c.dim = s.vaeDim;
     c.zDim = s.zDim;
-    c.dimMult = {1, 2, 4, 4};
+    if (s.vaeDownsamples < 2 || s.vaeDownsamples > 4)
+        throw TrainError("--vae-downsamples must be 2 to 4 (the last two stages also halve time), got " +
+                         std::to_string(s.vaeDownsamples));
+    // Widths as Wan's (1, 2, 4, 4): doubled per stage up to 4 times the base width.
+    c.dimMult.clear();
+    for (int i = 0; i <= s.vaeDownsamples; ++i)
+        c.dimMult.push_back(std::min<std::int64_t>(std::int64_t{1} << i, 4));
     c.numResBlocks = s.vaeResBlocks;
-    c.temporalDownsample = {false, true, true};
+    c.temporalDownsample.clear();
+    for (int i = 0; i < s.vaeDownsamples; ++i)
+        c.temporalDownsample.push_back(i >= s.vaeDownsamples - 2);
     c.latentsMean.assign(static_cast<std::size_t>(s.zDim), 0.0f);
     c.latentsStd.assign(static_cast<std::size_t>(s.zDim), 1.0f);
     c.validate("trainer VAE shape");
@@ -52,6 +61,7 @@ wan21::DitConfig ditConfig(const ModelShape& s) {
     c.textDim = s.textDim;
     c.numHeads = s.ditHeads;
     c.numLayers = s.ditLayers;
+    c.patchSize = {1, s.ditPatch, s.ditPatch};
     c.validate("trainer DiT shape");
     return c;
 }

@@ -98,7 +98,7 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     fs::copy_file(spiece, outDir / "spiece.model", fs::copy_options::overwrite_existing);
 
     writeJson(outDir / "config.json", {{"model_type", ditCfg.modelType},
-                                       {"patch_size", {1, 2, 2}},
+                                       {"patch_size", ditCfg.patchSize},
                                        {"text_len", ditCfg.textLen},
                                        {"in_dim", ditCfg.inDim},
                                        {"dim", ditCfg.dim},

@@ -35,9 +35,13 @@ constexpr std::uint64_t kVaeStage = 1, kDitStage = 2, kTokenizerStage = 3, kStat
 void checkOptions(const TrainOptions& o) {
     if (o.workDir.empty())
         throw TrainError("no work directory given");
-    if (o.width < 16 || o.height < 16 || o.width % 16 || o.height % 16)
+    if (o.shape.ditPatch != 1 && o.shape.ditPatch != 2 && o.shape.ditPatch != 4 && o.shape.ditPatch != 8)
+        throw TrainError("--dit-patch must be 1, 2, 4 or 8, got " + std::to_string(o.shape.ditPatch));
+    // One DiT token covers `multiple` pixels on each side (VAE stride times patch size).
+    const int multiple = static_cast<int>(vaeConfig(o.shape).spatialStride()) * o.shape.ditPatch;
+    if (o.width < multiple || o.height < multiple || o.width % multiple || o.height % multiple)
         throw TrainError("size " + std::to_string(o.width) + "x" + std::to_string(o.height) +
-                         ": width and height must be multiples of 16");
+                         ": width and height must be multiples of " + std::to_string(multiple));
     if (o.frames < 1 || (o.frames - 1) % 4 || o.vaeFrames < 1 || (o.vaeFrames - 1) % 4)
         throw TrainError("frame counts must be 4k + 1");
     if (o.steps < 0 || o.batch < 1 || !(o.learningRate > 0) || !(o.shift > 0) || o.intraOpThreads < 1)

@@ -45,6 +45,8 @@ struct VaeConfig {
     /// The reference latent statistics for z_dim 16 (used when a config does not give them).
     static std::vector<float> defaultMean();
     static std::vector<float> defaultStd();
+    /// Pixels per latent pixel on each side: one halving per downsampling stage (8 for Wan 2.1).
+    std::int64_t spatialStride() const { return std::int64_t{1} << (dimMult.size() - 1); }
     void validate(const std::string& label) const;
 };
 

@@ -301,15 +301,17 @@ at::Tensor WanDit::forwardBatch(const at::Tensor& xIn, std::int64_t t, const at:
     at::Tensor x = xIn.to(device, at::kFloat);
     if (y.defined())
         x = at::cat({x, y.to(device, at::kFloat)}, 0);
-    if (x.dim() != 4 || x.size(0) != c.inDim || x.size(2) % 2 != 0 || x.size(3) % 2 != 0 || x.size(1) < 1)
+    const std::int64_t p = c.patchSize[1]; // square spatial patches, one frame deep (validated)
+    if (x.dim() != 4 || x.size(0) != c.inDim || x.size(2) % p != 0 || x.size(3) % p != 0 || x.size(1) < 1)
         throw RequestError("DiT input has shape " + shapeOf(x) + ", expected [" + std::to_string(c.inDim) +
-                           ", F, H, W] with even H and W");
-    const std::int64_t f = x.size(1), hp = x.size(2) / 2, wp = x.size(3) / 2;
+                           ", F, H, W] with H and W multiples of " + std::to_string(p));
+    const std::int64_t f = x.size(1), hp = x.size(2) / p, wp = x.size(3) / p;
     const std::int64_t l = f * hp * wp;
     const std::int64_t dim = c.dim;
 
-    // Patch embedding as a matmul over non-overlapping (1, 2, 2) patches.
-    auto tokens = x.view({c.inDim, f, hp, 2, wp, 2}).permute({1, 2, 4, 0, 3, 5}).reshape({1, l, c.inDim * 4});
+    // Patch embedding as a matmul over non-overlapping (1, p, p) patches.
+    auto tokens =
+        x.view({c.inDim, f, hp, p, wp, p}).permute({1, 2, 4, 0, 3, 5}).reshape({1, l, c.inDim * p * p});
     if (context.dim() != 3 || context.size(0) < 1)
         throw RequestError("DiT context has shape " + shapeOf(context) + ", expected [B, rows, dim]");
     const std::int64_t bs = context.size(0);
@@ -339,10 +341,10 @@ at::Tensor WanDit::forwardBatch(const at::Tensor& xIn, std::int64_t t, const at:
 
     const auto headMod = (m_headModulation + e.unsqueeze(1)).chunk(2, 1);
     auto out = linear(layerNorm(h, dim, {}, {}, c.eps) * (1 + headMod[1]) + headMod[0], m_head.w, m_head.b);
-    // Unpatchify: token (f, h, w) channel o = (q * 2 + r) * C + ch -> out[ch, f, 2h + q, 2w + r].
-    return out.view({bs, f, hp, wp, 2, 2, c.outDim})
+    // Unpatchify: token (f, h, w) channel o = (q * p + r) * C + ch -> out[ch, f, p h + q, p w + r].
+    return out.view({bs, f, hp, wp, p, p, c.outDim})
         .permute({0, 6, 1, 2, 4, 3, 5})
-        .reshape({bs, c.outDim, f, hp * 2, wp * 2})
+        .reshape({bs, c.outDim, f, hp * p, wp * p})
         .contiguous();
 }
 

@@ -30,9 +30,12 @@
 
 namespace kinema::eval {
 
-enum class Task { TextToVideo, FirstFrame, FirstLast, Keyframes, Loop, Extension };
-inline constexpr Task kAllTasks[] = {Task::TextToVideo, Task::FirstFrame, Task::FirstLast,
-                                     Task::Keyframes,   Task::Loop,       Task::Extension};
+/// Reconstruction is the VAE round trip of a rendered clip (video-to-video at strength 0): the ceiling of
+/// what any DiT can draw through this VAE, scored like text-to-video.
+enum class Task { TextToVideo, FirstFrame, FirstLast, Keyframes, Loop, Extension, Reconstruction };
+inline constexpr Task kAllTasks[] = {Task::TextToVideo,   Task::FirstFrame, Task::FirstLast,
+                                     Task::Keyframes,     Task::Loop,       Task::Extension,
+                                     Task::Reconstruction};
 std::string_view toString(Task task);
 
 struct EvalOptions {
@@ -57,11 +60,12 @@ struct CaseResult {
     std::string caption;
     scenes::SceneScore score;  ///< subject measured against the caption (empty fields: not stated)
     bool subjectFound = false; ///< the analyser found an object at all
-    double keyframePsnr = 0.0; ///< dB, conditioning tasks with keys; NaN otherwise
-    double seam = 0.0;         ///< loop or extension seam; NaN otherwise
-    double seconds = 0.0;      ///< generation time (Session::generate, decode included)
-    scenes::Clip clip;         ///< the generated clip, scene-linear (loop: frames 0..N-1; extension:
-                               ///< source + continuation)
+    double keyframePsnr =
+        0.0;              ///< dB, conditioning tasks with keys (reconstruction: every frame); NaN otherwise
+    double seam = 0.0;    ///< loop or extension seam; NaN otherwise
+    double seconds = 0.0; ///< generation time (Session::generate, decode included)
+    scenes::Clip clip;    ///< the generated clip, scene-linear (loop: frames 0..N-1; extension:
+                          ///< source + continuation)
 };
 
 /// One line of the results table.

@@ -36,12 +36,17 @@ struct ModelShape {
     int vaeDim = 16;
     int zDim = 8;
     int vaeResBlocks = 1;
+    /// Spatial downsampling stages of the VAE: latents are 2^n times smaller than the frame on each side
+    /// (Wan 2.1 has 3). The last two stages also halve time, so latents are 4 times shorter in any case.
+    int vaeDownsamples = 2;
     // DiT
     int ditDim = 128;
     int ditLayers = 4;
     int ditHeads = 4;
     int ditFfn = 512;
     int freqDim = 128;
+    int ditPatch =
+        4; ///< spatial patch size of the DiT (Wan 2.1 has 2): tokens cover ditPatch^2 latent pixels
     // text encoder (umT5-style)
     int textDim = 128;
     int textLayers = 2;
