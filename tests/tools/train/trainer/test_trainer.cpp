@@ -91,6 +91,22 @@ TEST_CASE("trainer: VAE loss decreases on a fixed batch", "[trainer]") {
     CHECK(fs::exists(dir.path() / "vae_loss.csv"));
 }
 
+TEST_CASE("trainer: the object-weighted VAE loss trains and weights differ from the plain MSE", "[trainer]") {
+    kinema::test::TempDir plainDir, weightedDir;
+    auto o = tinyOptions(plainDir.path());
+    o.fixedBatch = true;
+    o.steps = 1;
+    const auto plain = trainVae(o);
+    o.workDir = weightedDir.path();
+    o.objectWeight = 20.0;
+    o.steps = 30;
+    const auto weighted = trainVae(o);
+    REQUIRE(weighted.size() == 30);
+    // The same data and initial weights, another loss: the first step's values differ.
+    CHECK(weighted[0].loss != plain[0].loss);
+    CHECK(mean(weighted, 25, 30) < 0.7 * mean(weighted, 0, 3));
+}
+
 TEST_CASE("trainer: DiT flow-matching loss decreases on a fixed batch", "[trainer]") {
     kinema::test::TempDir dir;
     auto o = preparedWork(dir.path());
@@ -194,6 +210,11 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("multiples of 32"));
     o.shape.ditPatch = 3;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--dit-patch"));
+    o.shape.ditPatch = 4;
+    o.shape.vaeDownsamples = 2;
+    o.width = 32;
+    o.objectWeight = -1.0;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--object-weight"));
     CHECK_FALSE(fs::exists(dir.path() / "vae.safetensors"));
 }
 

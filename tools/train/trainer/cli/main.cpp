@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
         sub->add_option("--vae-downsamples", o.shape.vaeDownsamples,
                         "spatial downsampling stages of the VAE (latents 2^n times smaller; Wan 2.1: 3)");
         sub->add_option("--dit-patch", o.shape.ditPatch, "spatial patch size of the DiT (Wan 2.1: 2)");
+        sub->add_option(
+            "--object-weight", o.objectWeight,
+            "VAE stages: extra loss weight of pixels that stand out from their row (0: plain MSE)");
         sub->add_option("--dit-dim", o.shape.ditDim);
         sub->add_option("--dit-layers", o.shape.ditLayers);
         sub->add_option("--dit-heads", o.shape.ditHeads);

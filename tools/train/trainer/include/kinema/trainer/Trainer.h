@@ -69,6 +69,8 @@ struct TrainOptions {
     double finalLrRatio = 0.1;  ///< cosine decay from the peak to this fraction of it at the last step
     double shift = 3.0;         ///< flow-matching timestep shift
     double textDropout = 0.1;   ///< probability of training on the negative prompt (for guidance)
+    /// VAE stages: extra weight of pixels that stand out from their row's background (0: plain MSE).
+    double objectWeight = 0.0;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions
