@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <numeric>
 #include <sstream>
 #include <stdexcept>
 
@@ -225,8 +226,7 @@ public:
             generated = std::move(joined);
         } else if (task == Task::Reconstruction) {
             std::vector<int> all(static_cast<std::size_t>(n));
-            for (int i = 0; i < n; ++i)
-                all[static_cast<std::size_t>(i)] = i;
+            std::iota(all.begin(), all.end(), 0);
             r.keyframePsnr = ks::keyframePsnr(generated, truth, all);
         } else if (!keys.empty()) {
             r.keyframePsnr = ks::keyframePsnr(generated, truth, keys);

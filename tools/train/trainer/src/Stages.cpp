@@ -35,7 +35,7 @@ constexpr std::uint64_t kVaeStage = 1, kDitStage = 2, kTokenizerStage = 3, kStat
 void checkOptions(const TrainOptions& o) {
     if (o.workDir.empty())
         throw TrainError("no work directory given");
-    if (o.shape.ditPatch != 1 && o.shape.ditPatch != 2 && o.shape.ditPatch != 4 && o.shape.ditPatch != 8)
+    if (!wan21::DitConfig::supportedPatch(o.shape.ditPatch))
         throw TrainError("--dit-patch must be 1, 2, 4 or 8, got " + std::to_string(o.shape.ditPatch));
     // One DiT token covers `multiple` pixels on each side (VAE stride times patch size).
     const int multiple = static_cast<int>(vaeConfig(o.shape).spatialStride()) * o.shape.ditPatch;

@@ -66,10 +66,8 @@ void require(bool ok, const std::string& label, const std::string& what) {
 void DitConfig::validate(const std::string& label) const {
     require(modelType == "t2v" || modelType == "i2v" || modelType == "flf2v", label,
             "model_type \"" + modelType + "\" is not t2v, i2v or flf2v");
-    // Wan 2.1 uses [1, 2, 2]; square spatial patches of 1, 2, 4 or 8 serve smaller latent strides.
-    require(patchSize[0] == 1 && patchSize[1] == patchSize[2] &&
-                (patchSize[1] == 1 || patchSize[1] == 2 || patchSize[1] == 4 || patchSize[1] == 8),
-            label, "patch_size must be [1, p, p] with p 1, 2, 4 or 8");
+    require(patchSize[0] == 1 && patchSize[1] == patchSize[2] && supportedPatch(patchSize[1]), label,
+            "patch_size must be [1, p, p] with p 1, 2, 4 or 8");
     require(clipDim > 0 && clipDim <= 8192 && clipTokens > 0 && clipTokens <= 4096, label,
             "clip_dim and clip_tokens out of range");
     require(dim > 0 && numHeads > 0 && dim % numHeads == 0, label,

@@ -29,6 +29,9 @@ struct DitConfig {
 
     bool hasImageInput() const { return modelType == "i2v" || modelType == "flf2v"; }
     std::int64_t headDim() const { return dim / numHeads; }
+    /// Spatial patch sizes the DiT supports (patches are [1, p, p]): Wan 2.1 uses 2; 1, 4 and 8 serve
+    /// other latent strides.
+    static bool supportedPatch(std::int64_t p) { return p == 1 || p == 2 || p == 4 || p == 8; }
     /// Throws ModelError naming `label` if a value is unusable.
     void validate(const std::string& label) const;
 };

@@ -60,8 +60,8 @@ struct CaseResult {
     std::string caption;
     scenes::SceneScore score;  ///< subject measured against the caption (empty fields: not stated)
     bool subjectFound = false; ///< the analyser found an object at all
-    double keyframePsnr =
-        0.0;              ///< dB, conditioning tasks with keys (reconstruction: every frame); NaN otherwise
+    /// dB: conditioning tasks with keys at their keys, reconstruction over every frame; NaN otherwise.
+    double keyframePsnr = 0.0;
     double seam = 0.0;    ///< loop or extension seam; NaN otherwise
     double seconds = 0.0; ///< generation time (Session::generate, decode included)
     scenes::Clip clip;    ///< the generated clip, scene-linear (loop: frames 0..N-1; extension:

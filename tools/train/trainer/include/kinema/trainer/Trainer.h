@@ -45,8 +45,8 @@ struct ModelShape {
     int ditHeads = 4;
     int ditFfn = 512;
     int freqDim = 128;
-    int ditPatch =
-        4; ///< spatial patch size of the DiT (Wan 2.1 has 2): tokens cover ditPatch^2 latent pixels
+    /// Spatial patch size of the DiT (Wan 2.1 has 2): a token covers ditPatch^2 latent pixels.
+    int ditPatch = 4;
     // text encoder (umT5-style)
     int textDim = 128;
     int textLayers = 2;
