@@ -107,6 +107,10 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
             c.task == Task::FirstFrame || c.task == Task::FirstLast || c.task == Task::Keyframes;
         CHECK(std::isfinite(c.keyframePsnr) == (keyed || c.task == Task::Reconstruction));
         CHECK(std::isfinite(c.seam) == (c.task == Task::Loop || c.task == Task::Extension));
+        // The analyser's reading of the subject comes with every case where it found one.
+        CHECK(c.subject.has_value() == c.subjectFound);
+        if (c.subject)
+            CHECK(c.subject->framesSeen >= c.clip.frames / 2);
     }
     // The VAE round trip of the shipped model measures about 29 dB over every frame.
     const auto* roundTrip = find(a.measures, "PSNR (every frame)", "reconstruction");

@@ -107,6 +107,27 @@ TEST_CASE("trainer: the object-weighted VAE loss trains and weights differ from 
     CHECK(mean(weighted, 25, 30) < 0.7 * mean(weighted, 0, 3));
 }
 
+TEST_CASE("trainer: the chroma-weighted VAE loss on cropped frames trains and differs from the plain MSE",
+          "[trainer]") {
+    kinema::test::TempDir plainDir, chromaDir, croppedDir;
+    auto o = tinyOptions(plainDir.path());
+    o.fixedBatch = true;
+    o.steps = 1;
+    const auto plain = trainVae(o);
+    o.workDir = chromaDir.path();
+    o.chromaWeight = 10.0;
+    const auto chroma = trainVae(o);
+    // The same data and initial weights: a colour error now costs more than the plain squared error.
+    CHECK(chroma[0].loss > plain[0].loss);
+    o.workDir = croppedDir.path();
+    o.vaeCrop = 16;
+    o.steps = 30;
+    const auto cropped = trainVae(o);
+    REQUIRE(cropped.size() == 30);
+    CHECK(cropped[0].loss != chroma[0].loss); // a 16x16 window of the same clip
+    CHECK(mean(cropped, 25, 30) < 0.7 * mean(cropped, 0, 3));
+}
+
 TEST_CASE("trainer: DiT flow-matching loss decreases on a fixed batch", "[trainer]") {
     kinema::test::TempDir dir;
     auto o = preparedWork(dir.path());
@@ -215,6 +236,14 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.width = 32;
     o.objectWeight = -1.0;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--object-weight"));
+    o.objectWeight = 0.0;
+    o.chromaWeight = std::nan("");
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--chroma-weight"));
+    o.chromaWeight = 0.0;
+    o.vaeCrop = 12;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--vae-crop") && Catch::Contains("got 12"));
+    o.vaeCrop = 40; // larger than the 32x32 frames
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--vae-crop") && Catch::Contains("got 40"));
     CHECK_FALSE(fs::exists(dir.path() / "vae.safetensors"));
 }
 

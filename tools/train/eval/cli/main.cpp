@@ -29,6 +29,20 @@ nlohmann::json numberJson(double v) {
     return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+/// The analyser's reading of the subject: the named colour, shape and motion it measured, and how close.
+nlohmann::json measuredJson(const std::optional<kinema::scenes::ObjectMeasurement>& m) {
+    if (!m)
+        return nullptr;
+    namespace ks = kinema::scenes;
+    return {{"colour", std::string(ks::toString(m->colour))},
+            {"colour_distance", m->colourDistance},
+            {"shape", std::string(ks::toString(m->shape))},
+            {"shape_iou", m->shapeIoU},
+            {"motion", std::string(ks::toString(m->motion))},
+            {"emissive", m->emissive},
+            {"area", m->meanArea}};
+}
+
 void writeJson(const kinema::eval::EvalReport& report, const std::string& path) {
     using nlohmann::json;
     json cases = json::array();
@@ -37,6 +51,7 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                          {"scene_seed", c.sceneSeed},
                          {"caption", c.caption},
                          {"subject_found", c.subjectFound},
+                         {"measured", measuredJson(c.subject)},
                          {"colour", optionalJson(c.score.colour)},
                          {"shape", optionalJson(c.score.shape)},
                          {"motion", optionalJson(c.score.motion)},

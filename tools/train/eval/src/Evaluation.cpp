@@ -235,8 +235,12 @@ public:
         try {
             const ks::ClipAnalysis analysis = m_analyser.analyse(generated);
             r.subjectFound = !analysis.objects.empty();
-            if (r.subjectFound)
+            if (r.subjectFound) {
                 r.score = ks::SceneAnalyser::score(analysis, ks::parseCaption(r.caption));
+                r.subject = analysis.objects.front();
+                r.subject->centroids.clear(); // per-frame tracks are not needed after scoring
+                r.subject->scales.clear();
+            }
         } catch (const ks::SceneError&) {
             r.subjectFound = false;
         }

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
             "frame width and height (multiple of 16)");
         sub->add_option("--frames", o.frames, "DiT clip length (4k + 1)");
         sub->add_option("--vae-frames", o.vaeFrames, "VAE training clip length (4k + 1)");
+        sub->add_option(
+            "--vae-crop", o.vaeCrop,
+            "VAE stage: train on random N x N windows of the frames (multiple of 8; 0: whole frames)");
         sub->add_option("--steps", o.steps, "total optimiser steps of the stage");
         sub->add_option("--batch", o.batch, "clips per step");
         sub->add_option("--lr", o.learningRate, "peak learning rate");
@@ -51,6 +54,8 @@ int main(int argc, char** argv) {
         sub->add_option("--vae-downsamples", o.shape.vaeDownsamples,
                         "spatial downsampling stages of the VAE (latents 2^n times smaller; Wan 2.1: 3)");
         sub->add_option("--dit-patch", o.shape.ditPatch, "spatial patch size of the DiT (Wan 2.1: 2)");
+        sub->add_option("--chroma-weight", o.chromaWeight,
+                        "VAE stages: extra weight of the colour (chroma) error (0: plain squared error)");
         sub->add_option(
             "--object-weight", o.objectWeight,
             "VAE stages: extra loss weight of pixels that stand out from their row (0: plain MSE)");

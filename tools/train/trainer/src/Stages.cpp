@@ -47,6 +47,11 @@ void checkOptions(const TrainOptions& o) {
     if (o.steps < 0 || o.batch < 1 || !(o.learningRate > 0) || !(o.shift > 0) || o.intraOpThreads < 1)
         throw TrainError(
             "steps must be >= 0, batch >= 1, intra-op threads >= 1, learning rate and shift > 0");
+    if (o.vaeCrop < 0 || o.vaeCrop % 8 || o.vaeCrop > std::min(o.width, o.height))
+        throw TrainError("--vae-crop must be 0 or a multiple of 8 no larger than the frame, got " +
+                         std::to_string(o.vaeCrop));
+    if (!(o.chromaWeight >= 0) || !std::isfinite(o.chromaWeight))
+        throw TrainError("--chroma-weight must be 0 or more, got " + std::to_string(o.chromaWeight));
     if (!(o.objectWeight >= 0) || !std::isfinite(o.objectWeight))
         throw TrainError("--object-weight must be 0 or more, got " + std::to_string(o.objectWeight));
     fs::create_directories(o.workDir);
@@ -189,12 +194,19 @@ void trainTokenizer(const TrainOptions& o) {
         std::cout << "tokenizer: " << tok.vocabSize() << " pieces -> " << prefix.string() << ".model\n";
 }
 
-/// Pixel reconstruction loss of the VAE stages. With `objectWeight` 0 the plain MSE; otherwise pixels that
-/// differ from their row's median by more than 0.1 in some channel (about one stop in the model's pixel
-/// space: objects and their edges, not sky gradients) weigh 1 + objectWeight, normalised by the total
-/// weight, so that small objects are not traded for background detail.
-at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, double objectWeight) {
-    const auto err = (rec - x).pow(2);
+/// Pixel reconstruction loss of the VAE stages. Per pixel and channel the squared error, plus
+/// `chromaWeight` times the squared error of the pixel's chroma (each channel less the mean of the three;
+/// in the model's log pixel space, the colour without the brightness). With `objectWeight` 0 a plain mean;
+/// otherwise pixels that differ from their row's median by more than 0.1 in some channel (about one stop:
+/// objects and their edges, not sky gradients) weigh 1 + objectWeight, normalised by the total weight, so
+/// that small objects are not traded for background detail.
+at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, double objectWeight,
+                              double chromaWeight) {
+    auto err = (rec - x).pow(2);
+    if (chromaWeight > 0) {
+        const auto d = rec - x;
+        err = err + chromaWeight * (d - d.mean(1, true)).pow(2);
+    }
     if (objectWeight <= 0)
         return err.mean();
     at::Tensor w;
@@ -218,10 +230,16 @@ std::vector<StepLoss> trainVae(const TrainOptions& o) {
             const int first = static_cast<int>(seed % (kTimeline - o.vaeFrames + 1));
             const auto s = renderSample(seed, o.width, o.height, o.vaeFrames, first,
                                         std::max(kTimeline, o.vaeFrames), o.supersampling);
-            const auto x = s.video.unsqueeze(0);
+            auto x = s.video.unsqueeze(0);
+            if (o.vaeCrop > 0) {
+                const auto top = static_cast<std::int64_t>(mixSeed(seed, 13) % (o.height - o.vaeCrop + 1));
+                const auto left = static_cast<std::int64_t>(mixSeed(seed, 17) % (o.width - o.vaeCrop + 1));
+                x = x.narrow(3, top, o.vaeCrop).narrow(4, left, o.vaeCrop).contiguous();
+            }
             const auto mu = vae.model->encode(x);
             const auto rec = vae.model->decode(mu);
-            return (reconstructionLoss(rec, x, o.objectWeight) + 1e-3 * mu.pow(2).mean()) / o.batch;
+            return (reconstructionLoss(rec, x, o.objectWeight, o.chromaWeight) + 1e-3 * mu.pow(2).mean()) /
+                   o.batch;
         });
 }
 
@@ -239,20 +257,20 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
             decoder[name] = p;
     }
     Adam adam(decoder);
-    return runLoop(o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv",
-                   "vae-decoder", [&](int dataStep, int i) {
-                       const auto seed = mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
-                                                 static_cast<std::uint64_t>(i));
-                       const auto s =
-                           renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-                       const auto x = s.video.unsqueeze(0);
-                       at::Tensor mu;
-                       {
-                           at::NoGradGuard noGrad;
-                           mu = vae.model->encode(x);
-                       }
-                       return reconstructionLoss(vae.model->decode(mu), x, o.objectWeight) / o.batch;
-                   });
+    return runLoop(
+        o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv", "vae-decoder",
+        [&](int dataStep, int i) {
+            const auto seed = mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
+                                      static_cast<std::uint64_t>(i));
+            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+            const auto x = s.video.unsqueeze(0);
+            at::Tensor mu;
+            {
+                at::NoGradGuard noGrad;
+                mu = vae.model->encode(x);
+            }
+            return reconstructionLoss(vae.model->decode(mu), x, o.objectWeight, o.chromaWeight) / o.batch;
+        });
 }
 
 namespace {

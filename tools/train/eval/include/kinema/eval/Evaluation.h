@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,8 @@ struct CaseResult {
     std::string caption;
     scenes::SceneScore score;  ///< subject measured against the caption (empty fields: not stated)
     bool subjectFound = false; ///< the analyser found an object at all
+    /// What the analyser measured on the subject when it found one (for reading failures case by case).
+    std::optional<scenes::ObjectMeasurement> subject;
     /// dB: conditioning tasks with keys at their keys, reconstruction over every frame; NaN otherwise.
     double keyframePsnr = 0.0;
     double seam = 0.0;    ///< loop or extension seam; NaN otherwise

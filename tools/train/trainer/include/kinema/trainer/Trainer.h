@@ -63,7 +63,11 @@ struct TrainOptions {
     int height = 64;
     int frames = 17;   ///< DiT clip length (4k + 1)
     int vaeFrames = 5; ///< VAE training clip length (4k + 1)
-    int steps = 100;   ///< total optimiser steps of the stage (a resumed run continues to this number)
+    /// VAE stage: trains on a seeded random vaeCrop x vaeCrop window of each rendered frame (0: the whole
+    /// frame). The VAE is convolutional, so crops teach it the same pixels at a fraction of the cost per
+    /// step.
+    int vaeCrop = 0;
+    int steps = 100; ///< total optimiser steps of the stage (a resumed run continues to this number)
     int batch = 2;
     double learningRate = 1e-3; ///< peak, reached after a 20-step warm-up
     double finalLrRatio = 0.1;  ///< cosine decay from the peak to this fraction of it at the last step
@@ -71,6 +75,9 @@ struct TrainOptions {
     double textDropout = 0.1;   ///< probability of training on the negative prompt (for guidance)
     /// VAE stages: extra weight of pixels that stand out from their row's background (0: plain MSE).
     double objectWeight = 0.0;
+    /// VAE stages: weight of the chroma error (each channel less the pixel's channel mean) added to the
+    /// squared error; colour then costs as much to lose as brightness (0: plain squared error).
+    double chromaWeight = 0.0;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions
