@@ -50,10 +50,10 @@ void checkOptions(const TrainOptions& o) {
     if (o.vaeCrop < 0 || o.vaeCrop % 8 || o.vaeCrop > std::min(o.width, o.height))
         throw TrainError("--vae-crop must be 0 or a multiple of 8 no larger than the frame, got " +
                          std::to_string(o.vaeCrop));
-    if (!(o.chromaWeight >= 0) || !std::isfinite(o.chromaWeight))
-        throw TrainError("--chroma-weight must be 0 or more, got " + std::to_string(o.chromaWeight));
-    if (!(o.objectWeight >= 0) || !std::isfinite(o.objectWeight))
-        throw TrainError("--object-weight must be 0 or more, got " + std::to_string(o.objectWeight));
+    for (const auto& [flag, weight] :
+         {std::pair{"--chroma-weight", o.chromaWeight}, std::pair{"--object-weight", o.objectWeight}})
+        if (!(weight >= 0) || !std::isfinite(weight))
+            throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(weight));
     fs::create_directories(o.workDir);
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
@@ -202,11 +202,10 @@ void trainTokenizer(const TrainOptions& o) {
 /// that small objects are not traded for background detail.
 at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, double objectWeight,
                               double chromaWeight) {
-    auto err = (rec - x).pow(2);
-    if (chromaWeight > 0) {
-        const auto d = rec - x;
+    const auto d = rec - x;
+    auto err = d.pow(2);
+    if (chromaWeight > 0)
         err = err + chromaWeight * (d - d.mean(1, true)).pow(2);
-    }
     if (objectWeight <= 0)
         return err.mean();
     at::Tensor w;
