@@ -107,8 +107,29 @@ TEST_CASE("trainer: the object-weighted VAE loss trains and weights differ from 
     CHECK(mean(weighted, 25, 30) < 0.7 * mean(weighted, 0, 3));
 }
 
-TEST_CASE("trainer: the chroma-weighted VAE loss on cropped frames trains and differs from the plain MSE",
-          "[trainer]") {
+TEST_CASE("trainer: the decoder stage trains on keyframe conditioning latents when asked", "[trainer]") {
+    kinema::test::TempDir plainDir, keyDir;
+    auto o = tinyOptions(plainDir.path());
+    o.steps = 2;
+    trainVae(o);
+    fs::copy_file(plainDir.path() / "vae.safetensors", keyDir.path() / "vae.safetensors");
+    o.fixedBatch = true;
+    o.steps = 1;
+    const auto plain = trainVaeDecoder(o);
+    o.workDir = keyDir.path();
+    o.keyChunks = 1.0;
+    o.steps = 30;
+    const auto keyed = trainVaeDecoder(o);
+    REQUIRE(keyed.size() == 30);
+    // The same clip and weights: the last latent frame now holds the key's held-still latent, which the
+    // decoder turns into other frames than the clip's own latent.
+    CHECK(keyed[0].loss != plain[0].loss);
+    CHECK(mean(keyed, 25, 30) < 0.7 * mean(keyed, 0, 3));
+}
+
+TEST_CASE(
+    "trainer: the chroma- and temporal-weighted VAE losses differ from the plain MSE; cropped frames train",
+    "[trainer]") {
     kinema::test::TempDir plainDir, chromaDir, croppedDir;
     auto o = tinyOptions(plainDir.path());
     o.fixedBatch = true;
@@ -119,6 +140,15 @@ TEST_CASE("trainer: the chroma-weighted VAE loss on cropped frames trains and di
     const auto chroma = trainVae(o);
     // The same data and initial weights: a colour error now costs more than the plain squared error.
     CHECK(chroma[0].loss > plain[0].loss);
+    kinema::test::TempDir temporalDir;
+    o.workDir = temporalDir.path();
+    o.chromaWeight = 0.0;
+    o.temporalWeight = 10.0;
+    const auto temporal = trainVae(o);
+    // An untrained VAE's error changes from frame to frame, and that change now costs too.
+    CHECK(temporal[0].loss > plain[0].loss);
+    o.temporalWeight = 0.0;
+    o.chromaWeight = 10.0;
     o.workDir = croppedDir.path();
     o.vaeCrop = 16;
     o.steps = 30;
@@ -126,6 +156,28 @@ TEST_CASE("trainer: the chroma-weighted VAE loss on cropped frames trains and di
     REQUIRE(cropped.size() == 30);
     CHECK(cropped[0].loss != chroma[0].loss); // a 16x16 window of the same clip
     CHECK(mean(cropped, 25, 30) < 0.7 * mean(cropped, 0, 3));
+}
+
+TEST_CASE("trainer: the DiT stage conditions single keyframes on the key held still when asked",
+          "[trainer]") {
+    kinema::test::TempDir ownDir, heldDir;
+    auto o = preparedWork(ownDir.path());
+    for (const auto& entry : fs::directory_iterator(ownDir.path()))
+        fs::copy_file(entry.path(), heldDir.path() / entry.path().filename());
+    o.frames = 9; // three latent frames: a first + last mask keys latent frame 2 after an unkeyed one
+    o.steps = 12;
+    const auto own = trainDit(o);
+    o.workDir = heldDir.path();
+    o.heldKeys = 1.0;
+    const auto held = trainDit(o);
+    REQUIRE(held.size() == own.size());
+    // The same draws; the runs part at the first step whose mask has a single key after the first frame.
+    std::size_t same = 0;
+    while (same < own.size() && held[same].loss == own[same].loss)
+        ++same;
+    CHECK(same < own.size());
+    for (const auto& l : held)
+        CHECK(std::isfinite(l.loss));
 }
 
 TEST_CASE("trainer: DiT flow-matching loss decreases on a fixed batch", "[trainer]") {
@@ -240,6 +292,15 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.chromaWeight = std::nan("");
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--chroma-weight"));
     o.chromaWeight = 0.0;
+    o.temporalWeight = -0.5;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--temporal-weight") && Catch::Contains("-0.5"));
+    o.temporalWeight = 0.0;
+    o.keyChunks = 1.5;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--key-chunks") && Catch::Contains("1.5"));
+    o.keyChunks = 0.0;
+    o.heldKeys = -0.25;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--held-keys") && Catch::Contains("-0.25"));
+    o.heldKeys = 0.0;
     o.vaeCrop = 12;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--vae-crop") && Catch::Contains("got 12"));
     o.vaeCrop = 40; // larger than the 32x32 frames

@@ -56,6 +56,14 @@ int main(int argc, char** argv) {
         sub->add_option("--dit-patch", o.shape.ditPatch, "spatial patch size of the DiT (Wan 2.1: 2)");
         sub->add_option("--chroma-weight", o.chromaWeight,
                         "VAE stages: extra weight of the colour (chroma) error (0: plain squared error)");
+        sub->add_option("--temporal-weight", o.temporalWeight,
+                        "VAE stages: extra weight of the error's change between frames (flicker)");
+        sub->add_option("--held-keys", o.heldKeys,
+                        "dit stage: fraction of single keyframes conditioned on the key held still, as the "
+                        "engine does (0 to 1)");
+        sub->add_option("--key-chunks", o.keyChunks,
+                        "vae-decoder stage: fraction of samples with a keyframe's conditioning latent in "
+                        "place of one latent frame (0 to 1)");
         sub->add_option(
             "--object-weight", o.objectWeight,
             "VAE stages: extra loss weight of pixels that stand out from their row (0: plain MSE)");

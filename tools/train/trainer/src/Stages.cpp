@@ -51,9 +51,15 @@ void checkOptions(const TrainOptions& o) {
         throw TrainError("--vae-crop must be 0 or a multiple of 8 no larger than the frame, got " +
                          std::to_string(o.vaeCrop));
     for (const auto& [flag, weight] :
-         {std::pair{"--chroma-weight", o.chromaWeight}, std::pair{"--object-weight", o.objectWeight}})
+         {std::pair{"--chroma-weight", o.chromaWeight}, std::pair{"--object-weight", o.objectWeight},
+          std::pair{"--temporal-weight", o.temporalWeight}})
         if (!(weight >= 0) || !std::isfinite(weight))
             throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(weight));
+    for (const auto& [flag, fraction] :
+         {std::pair{"--key-chunks", o.keyChunks}, std::pair{"--held-keys", o.heldKeys}})
+        if (!(fraction >= 0.0 && fraction <= 1.0))
+            throw TrainError(std::string(flag) + " must be a fraction from 0 to 1, got " +
+                             std::to_string(fraction));
     fs::create_directories(o.workDir);
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
@@ -194,29 +200,48 @@ void trainTokenizer(const TrainOptions& o) {
         std::cout << "tokenizer: " << tok.vocabSize() << " pieces -> " << prefix.string() << ".model\n";
 }
 
-/// Pixel reconstruction loss of the VAE stages. Per pixel and channel the squared error, plus
-/// `chromaWeight` times the squared error of the pixel's chroma (each channel less the mean of the three;
-/// in the model's log pixel space, the colour without the brightness). With `objectWeight` 0 a plain mean;
-/// otherwise pixels that differ from their row's median by more than 0.1 in some channel (about one stop:
-/// objects and their edges, not sky gradients) weigh 1 + objectWeight, normalised by the total weight, so
-/// that small objects are not traded for background detail.
-at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, double objectWeight,
-                              double chromaWeight) {
+namespace {
+
+/// The loss terms of the VAE stages, from the options (see TrainOptions).
+struct ReconstructionWeights {
+    double object = 0.0, chroma = 0.0, temporal = 0.0;
+};
+
+ReconstructionWeights weightsOf(const TrainOptions& o) {
+    return {o.objectWeight, o.chromaWeight, o.temporalWeight};
+}
+
+/// Pixel reconstruction loss of the VAE stages. Per pixel and channel the squared error, plus `w.chroma`
+/// times the squared error of the pixel's chroma (each channel less the mean of the three; in the model's
+/// log pixel space, the colour without the brightness), plus `w.temporal` times the squared change of the
+/// error from the previous frame (none on the first: an error that stays put from frame to frame costs
+/// nothing extra, one that comes and goes, flicker, does). With `w.object` 0 a plain mean; otherwise pixels
+/// that differ from their row's median by more than 0.1 in some channel (about one stop: objects and their
+/// edges, not sky gradients) weigh 1 + w.object, normalised by the total weight, so that small objects
+/// are not traded for background detail.
+at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, const ReconstructionWeights& w) {
     const auto d = rec - x;
     auto err = d.pow(2);
-    if (chromaWeight > 0)
-        err = err + chromaWeight * (d - d.mean(1, true)).pow(2);
-    if (objectWeight <= 0)
+    if (w.chroma > 0)
+        err = err + w.chroma * (d - d.mean(1, true)).pow(2);
+    if (w.temporal > 0 && d.size(2) > 1) {
+        const auto frames = d.size(2);
+        const auto change = (d.narrow(2, 1, frames - 1) - d.narrow(2, 0, frames - 1)).pow(2);
+        err = err + w.temporal * at::cat({at::zeros_like(d.narrow(2, 0, 1)), change}, 2);
+    }
+    if (w.object <= 0)
         return err.mean();
-    at::Tensor w;
+    at::Tensor pixelWeight;
     {
         at::NoGradGuard noGrad;
         const auto median = std::get<0>(x.median(-1, true));
         const auto deviation = std::get<0>((x - median).abs().max(1, true));
-        w = 1.0 + objectWeight * deviation.gt(0.1).to(x.scalar_type());
+        pixelWeight = 1.0 + w.object * deviation.gt(0.1).to(x.scalar_type());
     }
-    return (err * w).sum() / (w.sum() * x.size(1));
+    return (err * pixelWeight).sum() / (pixelWeight.sum() * x.size(1));
 }
+
+} // namespace
 
 std::vector<StepLoss> trainVae(const TrainOptions& o) {
     checkOptions(o);
@@ -237,10 +262,34 @@ std::vector<StepLoss> trainVae(const TrainOptions& o) {
             }
             const auto mu = vae.model->encode(x);
             const auto rec = vae.model->decode(mu);
-            return (reconstructionLoss(rec, x, o.objectWeight, o.chromaWeight) + 1e-3 * mu.pow(2).mean()) /
-                   o.batch;
+            return (reconstructionLoss(rec, x, weightsOf(o)) + 1e-3 * mu.pow(2).mean()) / o.batch;
         });
 }
+
+namespace {
+
+/// The latent the engine conditions on for a keyframe at pixel frame `frame` = 4k (the last frame of latent
+/// frame k) when no other frame of that group is given: the key held over the group and its context frame,
+/// five frames encoded, latent frame 1 kept (WanSession's conditioningLatents, before normalisation).
+at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int64_t frame) {
+    const auto key = video.narrow(2, frame, 1);
+    return vae.encode(key.expand({key.size(0), key.size(1), 5, key.size(3), key.size(4)}).contiguous())
+        .select(2, 1);
+}
+
+/// With probability `fraction` (drawn from `seed`), puts the held key of a random latent frame after the
+/// first in place of that frame's latent in `mu` (the vae-decoder stage's --key-chunks).
+void maybeHoldKey(wan21::WanVae& vae, const at::Tensor& video, at::Tensor& mu, std::uint64_t seed,
+                  double fraction) {
+    const auto chunks = mu.size(2);
+    const double draw = static_cast<double>(mixSeed(seed, 19) % 1000000) / 1e6;
+    if (chunks < 2 || draw >= fraction)
+        return;
+    const auto chunk = 1 + static_cast<std::int64_t>(mixSeed(seed, 23) % (chunks - 1));
+    mu.select(2, chunk).copy_(keyChunkLatent(vae, video, 4 * chunk));
+}
+
+} // namespace
 
 std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
     checkOptions(o);
@@ -256,20 +305,21 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
             decoder[name] = p;
     }
     Adam adam(decoder);
-    return runLoop(
-        o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv", "vae-decoder",
-        [&](int dataStep, int i) {
-            const auto seed = mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
-                                      static_cast<std::uint64_t>(i));
-            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-            const auto x = s.video.unsqueeze(0);
-            at::Tensor mu;
-            {
-                at::NoGradGuard noGrad;
-                mu = vae.model->encode(x);
-            }
-            return reconstructionLoss(vae.model->decode(mu), x, o.objectWeight, o.chromaWeight) / o.batch;
-        });
+    return runLoop(o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv",
+                   "vae-decoder", [&](int dataStep, int i) {
+                       const auto seed = mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
+                                                 static_cast<std::uint64_t>(i));
+                       const auto s =
+                           renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+                       const auto x = s.video.unsqueeze(0);
+                       at::Tensor mu;
+                       {
+                           at::NoGradGuard noGrad;
+                           mu = vae.model->encode(x);
+                           maybeHoldKey(*vae.model, x, mu, seed, o.keyChunks);
+                       }
+                       return reconstructionLoss(vae.model->decode(mu), x, weightsOf(o)) / o.batch;
+                   });
 }
 
 namespace {
@@ -383,9 +433,23 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             const float sigma = static_cast<float>(t) / 1000.0f;
             const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
             const auto xt = (1.0f - sigma) * z0 + sigma * noise;
-            const auto frameMask = conditioningMask(z0.size(1), gen).view({1, -1, 1, 1});
-            const auto y =
-                at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), z0 * frameMask}, 0);
+            const auto frames = conditioningMask(z0.size(1), gen);
+            const auto frameMask = frames.view({1, -1, 1, 1});
+            auto condition = z0 * frameMask;
+            if (o.heldKeys > 0) {
+                // A key whose latent frame follows an unkeyed one is, at inference, one pixel frame (a
+                // Keyframe, Loop or last frame): the engine conditions on the key held still.
+                at::NoGradGuard noGrad;
+                const auto keyed = frames.accessor<float, 1>();
+                for (std::int64_t k = 1; k < z0.size(1); ++k) {
+                    if (keyed[k] == 0.0f || keyed[k - 1] != 0.0f ||
+                        at::rand({1}, gen).item<double>() >= o.heldKeys)
+                        continue;
+                    const auto held = keyChunkLatent(*vae.model, s.video.unsqueeze(0), 4 * k)[0];
+                    condition.select(1, k).copy_((held - meanT.select(1, 0)) / stdT.select(1, 0));
+                }
+            }
+            const auto y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
             const auto v = dit.model->forward(xt, t, context, y);
             return (v - (noise - z0)).pow(2).mean() / o.batch;
         });

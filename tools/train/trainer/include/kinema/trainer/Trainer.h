@@ -78,6 +78,17 @@ struct TrainOptions {
     /// VAE stages: weight of the chroma error (each channel less the pixel's channel mean) added to the
     /// squared error; colour then costs as much to lose as brightness (0: plain squared error).
     double chromaWeight = 0.0;
+    /// VAE stages: weight of the temporal error (how much a pixel's error changes from one frame to the
+    /// next) added to the squared error; a steady error does not flicker (0: frames scored on their own).
+    double temporalWeight = 0.0;
+    /// vae-decoder stage: fraction of samples in which one latent frame after the first is replaced by the
+    /// latent the engine conditions on for a keyframe at its last pixel frame (the key held still), so that
+    /// the decoder learns to lead from the frames before into a key (0: plain latents only).
+    double keyChunks = 0.0;
+    /// dit stage: fraction of keyed latent frames (after the first, following an unkeyed one) conditioned on
+    /// the key's held-still latent, as the engine builds it for a single keyframe, instead of the clip's own
+    /// latent (0: the clip's own latents only).
+    double heldKeys = 0.0;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions
