@@ -5,6 +5,7 @@
 // encodings under offloading, which are computed on the CPU and moved by the DiT. place() puts the DiT and
 // the VAE where the stage about to run needs them (Offload::Model / Blocks: one of the two at a time), so
 // results do not depend on the offload mode. Noise is always drawn on the CPU for seed stability.
+#include "engine/ConditioningClip.h"
 #include "engine/ImageToVideo.h"
 #include "engine/Placement.h"
 #include "engine/TiledDecode.h"
@@ -380,20 +381,7 @@ private:
             if (index == 0) {
                 clip = frames.begin()->second.view({1, 3, 1, request.height, request.width});
             } else {
-                const int first = static_cast<int>(4 * index - 4);
-                std::vector<at::Tensor> slots;
-                for (int pos = first; pos <= first + 4; ++pos) {
-                    if (auto given = pixelFrames.find(pos); given != pixelFrames.end()) {
-                        slots.push_back(given->second); // includes the context frame 4k-4 when given
-                        continue;
-                    }
-                    auto nearest = frames.begin();
-                    for (auto it = frames.begin(); it != frames.end(); ++it)
-                        if (std::abs(it->first - pos) < std::abs(nearest->first - pos))
-                            nearest = it;
-                    slots.push_back(nearest->second);
-                }
-                clip = at::stack(slots, 1).unsqueeze(0);
+                clip = conditioningClip(index, frames, pixelFrames);
             }
             const auto latent = m_vae->normalize(m_vae->encode(clip))[0];
             byIndex[index] = latent.select(1, index == 0 ? 0 : 1).contiguous();

@@ -2,7 +2,7 @@
 // The training stages: tokenizer (spm_train subprocess), VAE, DiT + text encoder.
 #include "TrainerInternal.h"
 #include "Workers.h"
-
+#include "engine/ConditioningClip.h"
 #include "families/wan21/WanModelFolder.h"
 #include "io/SafetensorsReader.h"
 #include "text/PromptTokenizers.h"
@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 namespace kinema::trainer {
@@ -268,13 +269,13 @@ std::vector<StepLoss> trainVae(const TrainOptions& o) {
 
 namespace {
 
-/// The latent the engine conditions on for a keyframe at pixel frame `frame` = 4k (the last frame of latent
-/// frame k) when no other frame of that group is given: the key held over the group and its context frame,
-/// five frames encoded, latent frame 1 kept (WanSession's conditioningLatents, before normalisation).
-at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int64_t frame) {
-    const auto key = video.narrow(2, frame, 1);
-    return vae.encode(key.expand({key.size(0), key.size(1), 5, key.size(3), key.size(4)}).contiguous())
-        .select(2, 1);
+/// The latent the engine conditions latent frame `index` on when the only frame given near it is its last
+/// pixel frame 4·index (a single key): the engine's conditioning clip, encoded, latent frame 1 kept
+/// (before normalisation). `video` is [1, 3, T, H, W].
+at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int64_t index) {
+    const int position = static_cast<int>(4 * index);
+    const std::map<int, at::Tensor> key{{position, video[0].select(1, position)}};
+    return vae.encode(conditioningClip(index, key, key)).select(2, 1);
 }
 
 /// With probability `fraction` (drawn from `seed`), puts the held key of a random latent frame after the
@@ -286,7 +287,7 @@ void maybeHoldKey(wan21::WanVae& vae, const at::Tensor& video, at::Tensor& mu, s
     if (chunks < 2 || draw >= fraction)
         return;
     const auto chunk = 1 + static_cast<std::int64_t>(mixSeed(seed, 23) % (chunks - 1));
-    mu.select(2, chunk).copy_(keyChunkLatent(vae, video, 4 * chunk));
+    mu.select(2, chunk).copy_(keyChunkLatent(vae, video, chunk));
 }
 
 } // namespace
@@ -445,7 +446,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                     if (keyed[k] == 0.0f || keyed[k - 1] != 0.0f ||
                         at::rand({1}, gen).item<double>() >= o.heldKeys)
                         continue;
-                    const auto held = keyChunkLatent(*vae.model, s.video.unsqueeze(0), 4 * k)[0];
+                    const auto held = keyChunkLatent(*vae.model, s.video.unsqueeze(0), k)[0];
                     condition.select(1, k).copy_((held - meanT.select(1, 0)) / stdT.select(1, 0));
                 }
             }
