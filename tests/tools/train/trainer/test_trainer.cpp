@@ -263,6 +263,55 @@ TEST_CASE("trainer: the weights do not depend on the number of worker threads", 
         CHECK(l1.back().loss == l2.back().loss);
         CHECK(fileBytes(one.path() / "dit.safetensors") == fileBytes(two.path() / "dit.safetensors"));
     }
+    SECTION("dit with a latent pool") {
+        o1.steps = o2.steps = 2;
+        o1.latentPool = o2.latentPool = 5; // entries 0, 2, 4 encoded on one worker, 1 and 3 on the other
+        trainDit(o1);
+        trainDit(o2);
+        CHECK(fileBytes(one.path() / "latent_pool.safetensors") ==
+              fileBytes(two.path() / "latent_pool.safetensors"));
+        CHECK(fileBytes(one.path() / "dit.safetensors") == fileBytes(two.path() / "dit.safetensors"));
+    }
+}
+
+TEST_CASE("trainer: the DiT stage draws its samples from a latent pool when asked", "[trainer]") {
+    kinema::test::TempDir freshDir, pooledDir;
+    auto o = preparedWork(freshDir.path());
+    for (const auto& entry : fs::directory_iterator(freshDir.path()))
+        fs::copy_file(entry.path(), pooledDir.path() / entry.path().filename());
+    o.steps = 6;
+    const auto fresh = trainDit(o);
+    CHECK_FALSE(fs::exists(freshDir.path() / "latent_pool.safetensors"));
+
+    o.workDir = pooledDir.path();
+    o.latentPool = 4;
+    o.steps = 3;
+    const auto pooled = trainDit(o);
+    const auto pool = pooledDir.path() / "latent_pool.safetensors";
+    REQUIRE(fs::exists(pool));
+    REQUIRE(pooled.size() == 3);
+    CHECK(pooled[0].loss != fresh[0].loss); // other scenes
+    for (const auto& l : pooled)
+        CHECK(std::isfinite(l.loss));
+
+    // A resumed run reuses the stored pool (the file is not rewritten) and goes on where it stopped.
+    const auto stored = fileBytes(pool);
+    const auto written = fs::last_write_time(pool);
+    o.steps = 6;
+    const auto resumed = trainDit(o);
+    REQUIRE(resumed.size() == 3);
+    CHECK(resumed[0].step == 4);
+    CHECK(fs::last_write_time(pool) == written);
+    CHECK(fileBytes(pool) == stored);
+
+    // The fixed batch the pool gives learns like a fixed batch of fresh scenes.
+    kinema::test::TempDir fixedDir;
+    auto f = preparedWork(fixedDir.path());
+    f.latentPool = 2;
+    f.fixedBatch = true;
+    f.steps = 30;
+    const auto fixed = trainDit(f);
+    CHECK(mean(fixed, 25, 30) < 0.7 * mean(fixed, 0, 3));
 }
 
 TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
@@ -301,6 +350,9 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.heldKeys = -0.25;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--held-keys") && Catch::Contains("-0.25"));
     o.heldKeys = 0.0;
+    o.latentPool = -3;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--latent-pool") && Catch::Contains("-3"));
+    o.latentPool = 0;
     o.vaeCrop = 12;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--vae-crop") && Catch::Contains("got 12"));
     o.vaeCrop = 40; // larger than the 32x32 frames

@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
         sub->add_option("--held-keys", o.heldKeys,
                         "dit stage: fraction of single keyframes conditioned on the key held still, as the "
                         "engine does (0 to 1)");
+        sub->add_option("--latent-pool", o.latentPool,
+                        "dit stage: draw samples from N scenes encoded once and kept in the work directory "
+                        "(0: a new scene for every sample)");
         sub->add_option("--key-chunks", o.keyChunks,
                         "vae-decoder stage: fraction of samples with a keyframe's conditioning latent in "
                         "place of one latent frame (0 to 1)");

@@ -239,9 +239,13 @@ Sample renderSample(std::uint64_t sceneSeed, int width, int height, int frames, 
     auto video = at::tensor(encoded, at::kFloat).view({frames, height, width, 3}).permute({3, 0, 1, 2});
     Sample s;
     s.video = video.contiguous();
-    const auto style = scenes::kAllCaptionStyles[mixSeed(sceneSeed, 7) % scenes::kAllCaptionStyles.size()];
-    s.caption = scenes::caption(spec, style, mixSeed(sceneSeed, 11));
+    s.caption = sceneCaption(spec, sceneSeed);
     return s;
+}
+
+std::string sceneCaption(const scenes::SceneSpec& spec, std::uint64_t captionSeed) {
+    const auto style = scenes::kAllCaptionStyles[mixSeed(captionSeed, 7) % scenes::kAllCaptionStyles.size()];
+    return scenes::caption(spec, style, mixSeed(captionSeed, 11));
 }
 
 void appendLossLog(const std::filesystem::path& path, const std::vector<StepLoss>& rows, double seconds) {

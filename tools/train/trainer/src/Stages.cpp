@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The training stages: tokenizer (spm_train subprocess), VAE, DiT + text encoder.
+#include "LatentPool.h"
 #include "TrainerInternal.h"
 #include "Workers.h"
-#include "engine/ConditioningClip.h"
 #include "families/wan21/WanModelFolder.h"
 #include "io/SafetensorsReader.h"
 #include "text/PromptTokenizers.h"
@@ -31,7 +31,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kTimeline = 17; ///< scenes are rendered on a 17-frame timeline (about 1 s at 16 fps)
-constexpr std::uint64_t kVaeStage = 1, kDitStage = 2, kTokenizerStage = 3, kStatsStage = 4, kDecoderStage = 5;
+constexpr std::uint64_t kVaeStage = 1, kDitStage = 2, kTokenizerStage = 3, kStatsStage = 4, kDecoderStage = 5,
+                        kPoolStage = 6;
 
 void checkOptions(const TrainOptions& o) {
     if (o.workDir.empty())
@@ -61,6 +62,8 @@ void checkOptions(const TrainOptions& o) {
         if (!(fraction >= 0.0 && fraction <= 1.0))
             throw TrainError(std::string(flag) + " must be a fraction from 0 to 1, got " +
                              std::to_string(fraction));
+    if (o.latentPool < 0)
+        throw TrainError("--latent-pool must be 0 or more, got " + std::to_string(o.latentPool));
     fs::create_directories(o.workDir);
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
@@ -269,15 +272,6 @@ std::vector<StepLoss> trainVae(const TrainOptions& o) {
 
 namespace {
 
-/// The latent the engine conditions latent frame `index` on when the only frame given near it is its last
-/// pixel frame 4·index (a single key): the engine's conditioning clip, encoded, latent frame 1 kept
-/// (before normalisation). `video` is [1, 3, T, H, W].
-at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int64_t index) {
-    const int position = static_cast<int>(4 * index);
-    const std::map<int, at::Tensor> key{{position, video[0].select(1, position)}};
-    return vae.encode(conditioningClip(index, key, key)).select(2, 1);
-}
-
 /// With probability `fraction` (drawn from `seed`), puts the held key of a random latent frame after the
 /// first in place of that frame's latent in `mu` (the vae-decoder stage's --key-chunks).
 void maybeHoldKey(wan21::WanVae& vae, const at::Tensor& video, at::Tensor& mu, std::uint64_t seed,
@@ -405,21 +399,46 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         params["text_encoder/" + name] = p;
     Adam adam(params);
     const auto& negative = wan21::defaultNegativePrompt();
+    LatentPool pool;
+    if (o.latentPool > 0) {
+        SampleWorkers workers(workerCount(o), o.intraOpThreads);
+        pool = loadOrBuildLatentPool(o, *vae.model, paramsDigest(vae.params), mixSeed(o.seed, kPoolStage),
+                                     workers);
+    }
 
     return runLoop(
         o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", [&](int dataStep, int i) {
             const auto seed = mixSeed(o.seed, kDitStage, static_cast<std::uint64_t>(dataStep),
                                       static_cast<std::uint64_t>(i));
             auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
-            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-            at::Tensor z0;
+            // The clip's raw latents and held-key latents: a pooled scene, or a scene rendered and encoded
+            // for this sample.
+            at::Tensor raw, video;
+            std::string caption;
+            std::int64_t entry = -1;
             {
                 at::NoGradGuard noGrad;
-                z0 = ((vae.model->encode(s.video.unsqueeze(0))[0] - meanT) / stdT).contiguous();
+                if (pool.size() > 0) {
+                    entry = static_cast<std::int64_t>(mixSeed(seed, 29) %
+                                                      static_cast<std::uint64_t>(pool.size()));
+                    raw = pool.latents[entry];
+                    caption = sceneCaption(scenes::sample(pool.sceneSeed(entry)), seed);
+                } else {
+                    const auto s =
+                        renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+                    video = s.video.unsqueeze(0);
+                    raw = vae.model->encode(video)[0];
+                    caption = s.caption;
+                }
             }
+            const auto heldKey = [&](std::int64_t k) {
+                return entry >= 0 ? pool.heldKeys[entry].select(1, k)
+                                  : keyChunkLatent(*vae.model, video, k)[0];
+            };
+            const auto z0 = ((raw - meanT) / stdT).contiguous();
             const bool drop = at::rand({1}, gen).item<double>() < o.textDropout;
             const auto tokens =
-                tokenizer->tokenize(drop ? negative : s.caption, static_cast<std::size_t>(o.shape.textLen));
+                tokenizer->tokenize(drop ? negative : caption, static_cast<std::size_t>(o.shape.textLen));
             const auto l = static_cast<std::int64_t>(tokens.ids.size());
             const auto ids = at::tensor(tokens.ids, at::kLong).view({1, l});
             auto mask = at::zeros({1, l}, at::kLong);
@@ -446,8 +465,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                     if (keyed[k] == 0.0f || keyed[k - 1] != 0.0f ||
                         at::rand({1}, gen).item<double>() >= o.heldKeys)
                         continue;
-                    const auto held = keyChunkLatent(*vae.model, s.video.unsqueeze(0), k)[0];
-                    condition.select(1, k).copy_((held - meanT.select(1, 0)) / stdT.select(1, 0));
+                    condition.select(1, k).copy_((heldKey(k) - meanT.select(1, 0)) / stdT.select(1, 0));
                 }
             }
             const auto y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);

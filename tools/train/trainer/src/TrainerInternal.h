@@ -9,6 +9,8 @@
 #include "families/wan21/WanVae.h"
 #include "tensor/WeightMap.h"
 
+#include <kinema/scenes/SceneSpec.h>
+
 #include <ATen/ATen.h>
 
 #include <map>
@@ -75,6 +77,9 @@ struct Sample {
 /// Scene `sceneSeed`, `frames` frames starting at `firstFrame` of a `timeline`-frame timeline.
 Sample renderSample(std::uint64_t sceneSeed, int width, int height, int frames, int firstFrame, int timeline,
                     int supersampling);
+
+/// A caption of `spec` in a style and wording drawn from `captionSeed` (renderSample uses the scene seed).
+std::string sceneCaption(const scenes::SceneSpec& spec, std::uint64_t captionSeed);
 
 /// Appends rows to a CSV loss log (writes the header when the file is new).
 void appendLossLog(const std::filesystem::path& path, const std::vector<StepLoss>& rows, double seconds);

@@ -89,6 +89,10 @@ struct TrainOptions {
     /// the key's held-still latent, as the engine builds it for a single keyframe, instead of the clip's own
     /// latent (0: the clip's own latents only).
     double heldKeys = 0.0;
+    /// dit stage: draw every sample from this many scenes rendered and encoded once (with their held-key
+    /// latents) and kept in work/latent_pool.safetensors, instead of rendering and encoding a scene per
+    /// sample (0). A pooled scene gets a new timestep, noise, mask and caption wording at every draw.
+    int latentPool = 0;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dit stage's latent pool: what it stores is what the stage would compute per sample, and a stored pool
+// is reused only while the VAE, the size and the geometry are those it was built with.
+#include "LatentPool.h"
+#include "Workers.h"
+
+#include "TestSupport.h"
+
+#include <catch2/catch.hpp>
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+
+using namespace kinema::trainer;
+using namespace kinema::trainer::detail;
+namespace fs = std::filesystem;
+
+namespace {
+
+TrainOptions poolOptions(const fs::path& work) {
+    TrainOptions o;
+    o.workDir = work;
+    o.width = 32;
+    o.height = 32;
+    o.frames = 9; // three latent frames: held keys for frames 1 and 2
+    o.supersampling = 1;
+    o.quiet = true;
+    o.shape.vaeDim = 8;
+    o.shape.zDim = 4;
+    o.latentPool = 3;
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("latent pool: entries are the scenes' latents and held-key latents, built once", "[trainer]") {
+    kinema::test::TempDir dir;
+    const auto o = poolOptions(dir.path());
+    auto vae = buildVae(vaeConfig(o.shape), 11);
+    SampleWorkers workers(2);
+    const auto pool = loadOrBuildLatentPool(o, *vae.model, "digest-a", 99, workers);
+    REQUIRE(pool.size() == 3);
+    REQUIRE(pool.latents.sizes() == at::IntArrayRef({3, 4, 3, 8, 8}));
+    REQUIRE(fs::exists(latentPoolPath(o)));
+    CHECK(pool.sceneSeed(0) != pool.sceneSeed(1));
+
+    at::NoGradGuard noGrad;
+    for (std::int64_t j = 0; j < pool.size(); ++j) {
+        const auto video =
+            renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling)
+                .video.unsqueeze(0);
+        CHECK(at::allclose(pool.latents[j], vae.model->encode(video)[0], 1e-5, 1e-6));
+        CHECK(pool.heldKeys[j].select(1, 0).abs().max().item<float>() == 0.0f);
+        for (std::int64_t k = 1; k < 3; ++k)
+            CHECK(at::allclose(pool.heldKeys[j].select(1, k), keyChunkLatent(*vae.model, video, k)[0], 1e-5,
+                               1e-6));
+    }
+
+    // Reused as stored while everything matches; rebuilt when the VAE digest, the size or the geometry
+    // changes.
+    const auto written = fs::last_write_time(latentPoolPath(o));
+    const auto again = loadOrBuildLatentPool(o, *vae.model, "digest-a", 99, workers);
+    CHECK(fs::last_write_time(latentPoolPath(o)) == written);
+    CHECK(at::equal(again.latents, pool.latents));
+    CHECK(at::equal(again.heldKeys, pool.heldKeys));
+
+    // Built again for another VAE digest (same weights here, so the same values), and from then on reused
+    // for that digest.
+    const auto otherVae = loadOrBuildLatentPool(o, *vae.model, "digest-b", 99, workers);
+    CHECK(at::equal(otherVae.latents, pool.latents));
+    const auto rebuilt = fs::last_write_time(latentPoolPath(o));
+    loadOrBuildLatentPool(o, *vae.model, "digest-b", 99, workers);
+    CHECK(fs::last_write_time(latentPoolPath(o)) == rebuilt);
+    auto smaller = o;
+    smaller.latentPool = 2;
+    CHECK(loadOrBuildLatentPool(smaller, *vae.model, "digest-b", 99, workers).size() == 2);
+    auto shorter = smaller;
+    shorter.frames = 5;
+    CHECK(loadOrBuildLatentPool(shorter, *vae.model, "digest-b", 99, workers).latents.size(2) == 2);
+    CHECK_FALSE(
+        at::equal(loadOrBuildLatentPool(o, *vae.model, "digest-b", 7, workers).latents, pool.latents));
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "LatentPool.h"
+
+#include "Workers.h"
+#include "engine/ConditioningClip.h"
+#include "io/SafetensorsReader.h"
+
+#include <iostream>
+#include <map>
+
+namespace kinema::trainer::detail {
+
+namespace fs = std::filesystem;
+
+std::uint64_t LatentPool::sceneSeed(std::int64_t index) const {
+    return mixSeed(sceneSeedBase, static_cast<std::uint64_t>(index));
+}
+
+fs::path latentPoolPath(const TrainOptions& options) {
+    return options.workDir / "latent_pool.safetensors";
+}
+
+at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int64_t index) {
+    const int position = static_cast<int>(4 * index);
+    const std::map<int, at::Tensor> key{{position, video[0].select(1, position)}};
+    return vae.encode(conditioningClip(index, key, key)).select(2, 1);
+}
+
+namespace {
+
+/// What a stored pool must match to be reused.
+std::map<std::string, std::string> poolIdentity(const TrainOptions& o, const std::string& vaeDigest,
+                                                std::uint64_t sceneSeedBase) {
+    return {{"vae_digest", vaeDigest},
+            {"scenes", std::to_string(o.latentPool)},
+            {"scene_seed", std::to_string(sceneSeedBase)},
+            {"geometry", std::to_string(o.width) + "x" + std::to_string(o.height) + "x" +
+                             std::to_string(o.frames) + " supersampling " + std::to_string(o.supersampling)}};
+}
+
+bool loadPool(const fs::path& path, const std::map<std::string, std::string>& identity, LatentPool& pool) {
+    if (!fs::exists(path))
+        return false;
+    const auto ckpt = SafetensorsCheckpoint::open(path);
+    const auto& meta = ckpt.files().front().metadata();
+    for (const auto& [key, value] : identity) {
+        const auto it = meta.find(key);
+        if (it == meta.end() || it->second != value)
+            return false;
+    }
+    const auto* latents = ckpt.find("latents");
+    const auto* held = ckpt.find("held_keys");
+    if (!latents || !held)
+        return false;
+    pool.latents = toTensor(*latents).to(at::kFloat).clone();
+    pool.heldKeys = toTensor(*held).to(at::kFloat).clone();
+    return pool.latents.dim() == 5 && pool.heldKeys.sizes() == pool.latents.sizes();
+}
+
+} // namespace
+
+LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, const std::string& vaeDigest,
+                                 std::uint64_t sceneSeedBase, SampleWorkers& workers) {
+    LatentPool pool;
+    pool.sceneSeedBase = sceneSeedBase;
+    const auto identity = poolIdentity(o, vaeDigest, sceneSeedBase);
+    const auto path = latentPoolPath(o);
+    if (loadPool(path, identity, pool)) {
+        if (!o.quiet)
+            std::cout << "dit: " << pool.size() << " pooled scenes from '" << path.string() << "'\n";
+        return pool;
+    }
+    const std::int64_t count = o.latentPool;
+    if (!o.quiet)
+        std::cout << "dit: rendering and encoding " << count << " scenes for the latent pool\n";
+    const auto stride = vaeConfig(o.shape).spatialStride();
+    pool.latents =
+        at::empty({count, o.shape.zDim, (o.frames - 1) / 4 + 1, o.height / stride, o.width / stride});
+    pool.heldKeys = at::zeros_like(pool.latents);
+    workers.run([&](int worker) {
+        at::NoGradGuard noGrad;
+        for (std::int64_t j = worker; j < count; j += workers.count()) {
+            const auto s =
+                renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+            const auto video = s.video.unsqueeze(0);
+            pool.latents[j].copy_(vae.encode(video)[0]);
+            for (std::int64_t k = 1; k < pool.latents.size(2); ++k)
+                pool.heldKeys[j].select(1, k).copy_(keyChunkLatent(vae, video, k)[0]);
+            if (worker == 0 && !o.quiet && j > 0 && j % 1000 == 0)
+                std::cout << "dit: latent pool " << j << "/" << count << std::endl;
+        }
+    });
+    writeTensors(path, {{"latents", pool.latents}, {"held_keys", pool.heldKeys}}, identity);
+    return pool;
+}
+
+} // namespace kinema::trainer::detail
