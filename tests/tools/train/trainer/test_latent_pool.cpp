@@ -81,3 +81,37 @@ TEST_CASE("latent pool: entries are the scenes' latents and held-key latents, bu
     CHECK_FALSE(
         at::equal(loadOrBuildLatentPool(o, *vae.model, "digest-b", 7, workers).latents, pool.latents));
 }
+
+TEST_CASE("latent pool: object masks mark the latent pixels over objects", "[trainer]") {
+    // A 3x3 bright patch on a flat clip, in pixel frame 6 only: latent frame 2 (pixel frames 5 to 8), latent
+    // row 1 (pixel rows 4 to 7), latent column 2 (pixel columns 8 to 11).
+    auto video = at::zeros({1, 3, 9, 32, 32});
+    video.select(2, 6).narrow(2, 5, 3).narrow(3, 9, 3).fill_(0.5f);
+    CHECK(objectPixels(video).sum().item<float>() == 9.0f);
+    const auto mask = latentObjectMask(video, 4);
+    REQUIRE(mask.sizes() == at::IntArrayRef({3, 8, 8}));
+    CHECK(mask.sum().item<float>() == 1.0f);
+    CHECK(mask[2][1][2].item<float>() == 1.0f);
+    // A change below the threshold (a gradient, not an object) is not marked.
+    video.select(2, 6).narrow(2, 5, 3).narrow(3, 9, 3).fill_(0.05f);
+    CHECK(latentObjectMask(video, 4).sum().item<float>() == 0.0f);
+
+    // A pool built for a stage that weights objects carries the masks of its scenes' renders.
+    kinema::test::TempDir dir;
+    auto o = poolOptions(dir.path());
+    o.objectWeight = 4.0;
+    auto vae = buildVae(vaeConfig(o.shape), 11);
+    SampleWorkers workers(2);
+    const auto pool = loadOrBuildLatentPool(o, *vae.model, "digest", 5, workers);
+    REQUIRE(pool.objectMasks.defined());
+    REQUIRE(pool.objectMasks.sizes() == at::IntArrayRef({3, 3, 8, 8}));
+    for (std::int64_t j = 0; j < pool.size(); ++j)
+        CHECK(at::equal(pool.objectMasks[j],
+                        latentObjectMask(renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0,
+                                                      o.frames, o.supersampling)
+                                             .video.unsqueeze(0),
+                                         4)));
+    CHECK(pool.objectMasks.sum().item<float>() > 0.0f);
+    o.objectWeight = 0.0;
+    CHECK_FALSE(loadOrBuildLatentPool(o, *vae.model, "digest", 5, workers).objectMasks.defined());
+}

@@ -180,6 +180,29 @@ TEST_CASE("trainer: the DiT stage conditions single keyframes on the key held st
         CHECK(std::isfinite(l.loss));
 }
 
+TEST_CASE("trainer: the DiT stage weights the latent pixels over objects when asked", "[trainer]") {
+    kinema::test::TempDir plainDir, weightedDir, pooledDir;
+    auto o = preparedWork(plainDir.path());
+    for (const auto& entry : fs::directory_iterator(plainDir.path())) {
+        fs::copy_file(entry.path(), weightedDir.path() / entry.path().filename());
+        fs::copy_file(entry.path(), pooledDir.path() / entry.path().filename());
+    }
+    o.steps = 3;
+    const auto plain = trainDit(o);
+    o.workDir = weightedDir.path();
+    o.objectWeight = 4.0;
+    const auto weighted = trainDit(o);
+    REQUIRE(weighted.size() == plain.size());
+    CHECK(weighted[0].loss != plain[0].loss); // the same draws, weighted otherwise
+    o.workDir = pooledDir.path();
+    o.latentPool = 3;
+    o.fixedBatch = true;
+    o.steps = 30;
+    const auto pooled = trainDit(o);
+    REQUIRE(pooled.size() == 30);
+    CHECK(mean(pooled, 25, 30) < 0.7 * mean(pooled, 0, 3));
+}
+
 TEST_CASE("trainer: DiT flow-matching loss decreases on a fixed batch", "[trainer]") {
     kinema::test::TempDir dir;
     auto o = preparedWork(dir.path());

@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
                         "place of one latent frame (0 to 1)");
         sub->add_option(
             "--object-weight", o.objectWeight,
-            "VAE stages: extra loss weight of pixels that stand out from their row (0: plain MSE)");
+            "VAE stages: extra loss weight of pixels that stand out from their row; dit: of the latent "
+            "pixels over them (0: plain MSE)");
         sub->add_option("--dit-dim", o.shape.ditDim);
         sub->add_option("--dit-layers", o.shape.ditLayers);
         sub->add_option("--dit-heads", o.shape.ditHeads);

@@ -243,6 +243,26 @@ Sample renderSample(std::uint64_t sceneSeed, int width, int height, int frames, 
     return s;
 }
 
+at::Tensor objectPixels(const at::Tensor& video) {
+    const auto median = std::get<0>(video.median(-1, true));
+    const auto deviation = std::get<0>((video - median).abs().max(1, true));
+    return deviation.gt(0.1).to(video.scalar_type());
+}
+
+at::Tensor latentObjectMask(const at::Tensor& video, std::int64_t stride) {
+    const auto pixels = objectPixels(video)[0][0]; // [T, H, W]
+    const auto frames = pixels.size(0);
+    // Latent frame 0 is pixel frame 0; latent frame f >= 1 covers pixel frames 4f - 3 .. 4f.
+    auto perLatentFrame = pixels.narrow(0, 0, 1);
+    if (frames > 1)
+        perLatentFrame = at::cat(
+            {perLatentFrame, std::get<0>(pixels.narrow(0, 1, frames - 1)
+                                             .view({(frames - 1) / 4, 4, pixels.size(1), pixels.size(2)})
+                                             .max(1))},
+            0);
+    return at::max_pool2d(perLatentFrame.unsqueeze(1), {stride, stride}, {stride, stride}).squeeze(1);
+}
+
 std::string sceneCaption(const scenes::SceneSpec& spec, std::uint64_t captionSeed) {
     const auto style = scenes::kAllCaptionStyles[mixSeed(captionSeed, 7) % scenes::kAllCaptionStyles.size()];
     return scenes::caption(spec, style, mixSeed(captionSeed, 11));

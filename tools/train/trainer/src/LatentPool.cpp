@@ -57,6 +57,24 @@ bool loadPool(const fs::path& path, const std::map<std::string, std::string>& id
     return pool.latents.dim() == 5 && pool.heldKeys.sizes() == pool.latents.sizes();
 }
 
+/// The object masks of the pooled scenes, when the stage weights objects: the scenes are rendered again
+/// (a few milliseconds each), which is cheaper than storing the masks.
+void addObjectMasks(const TrainOptions& o, LatentPool& pool, SampleWorkers& workers) {
+    if (o.objectWeight <= 0)
+        return;
+    const auto stride = vaeConfig(o.shape).spatialStride();
+    pool.objectMasks =
+        at::empty({pool.size(), pool.latents.size(2), pool.latents.size(3), pool.latents.size(4)});
+    workers.run([&](int worker) {
+        at::NoGradGuard noGrad;
+        for (std::int64_t j = worker; j < pool.size(); j += workers.count())
+            pool.objectMasks[j].copy_(latentObjectMask(
+                renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling)
+                    .video.unsqueeze(0),
+                stride));
+    });
+}
+
 } // namespace
 
 LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, const std::string& vaeDigest,
@@ -68,6 +86,7 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
     if (loadPool(path, identity, pool)) {
         if (!o.quiet)
             std::cout << "dit: " << pool.size() << " pooled scenes from '" << path.string() << "'\n";
+        addObjectMasks(o, pool, workers);
         return pool;
     }
     const std::int64_t count = o.latentPool;
@@ -91,6 +110,7 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
         }
     });
     writeTensors(path, {{"latents", pool.latents}, {"held_keys", pool.heldKeys}}, identity);
+    addObjectMasks(o, pool, workers);
     return pool;
 }
 

@@ -17,6 +17,9 @@ class SampleWorkers;
 struct LatentPool {
     at::Tensor latents;  ///< [N, C, F, h, w] raw VAE latents (before the latent statistics)
     at::Tensor heldKeys; ///< [N, C, F, h, w] latent frame k's held-key latent (k >= 1; frame 0 unused)
+    /// [N, F, h, w] latentObjectMask of each scene; computed (from the renders, not stored) when the dit
+    /// stage weights objects (--object-weight), else undefined.
+    at::Tensor objectMasks;
     std::uint64_t sceneSeedBase = 0;
 
     std::int64_t size() const { return latents.defined() ? latents.size(0) : 0; }

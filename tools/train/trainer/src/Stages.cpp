@@ -238,9 +238,7 @@ at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, const 
     at::Tensor pixelWeight;
     {
         at::NoGradGuard noGrad;
-        const auto median = std::get<0>(x.median(-1, true));
-        const auto deviation = std::get<0>((x - median).abs().max(1, true));
-        pixelWeight = 1.0 + w.object * deviation.gt(0.1).to(x.scalar_type());
+        pixelWeight = 1.0 + w.object * objectPixels(x);
     }
     return (err * pixelWeight).sum() / (pixelWeight.sum() * x.size(1));
 }
@@ -431,6 +429,15 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                     caption = s.caption;
                 }
             }
+            // Latent pixels over objects weigh 1 + --object-weight: a small subject is a few latent pixels of
+            // a clip otherwise filled by its background, and would barely count in a plain mean.
+            at::Tensor latentWeight;
+            if (o.objectWeight > 0) {
+                at::NoGradGuard noGrad;
+                latentWeight =
+                    1.0 + o.objectWeight * (entry >= 0 ? pool.objectMasks[entry]
+                                                       : latentObjectMask(video, vaeCfg.spatialStride()));
+            }
             const auto heldKey = [&](std::int64_t k) {
                 return entry >= 0 ? pool.heldKeys[entry].select(1, k)
                                   : keyChunkLatent(*vae.model, video, k)[0];
@@ -470,7 +477,10 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             }
             const auto y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
             const auto v = dit.model->forward(xt, t, context, y);
-            return (v - (noise - z0)).pow(2).mean() / o.batch;
+            const auto err = (v - (noise - z0)).pow(2);
+            if (!latentWeight.defined())
+                return err.mean() / o.batch;
+            return (err * latentWeight).sum() / (latentWeight.sum() * err.size(0)) / o.batch;
         });
 }
 

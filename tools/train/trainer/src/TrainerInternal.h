@@ -78,6 +78,13 @@ struct Sample {
 Sample renderSample(std::uint64_t sceneSeed, int width, int height, int frames, int firstFrame, int timeline,
                     int supersampling);
 
+/// 1 where a pixel differs from its row's median by more than 0.1 in some channel (about one stop in the
+/// log pixel space: objects and their edges, not sky gradients), else 0: [B, 1, T, H, W] of [B, 3, T, H, W].
+at::Tensor objectPixels(const at::Tensor& video);
+/// objectPixels of a [1, 3, T, H, W] clip on the latent grid: [F, H / stride, W / stride], 1 where any pixel
+/// the latent pixel covers (its pixel frames, its stride x stride window) is an object pixel.
+at::Tensor latentObjectMask(const at::Tensor& video, std::int64_t stride);
+
 /// A caption of `spec` in a style and wording drawn from `captionSeed` (renderSample uses the scene seed).
 std::string sceneCaption(const scenes::SceneSpec& spec, std::uint64_t captionSeed);
 

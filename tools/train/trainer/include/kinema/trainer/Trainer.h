@@ -73,7 +73,8 @@ struct TrainOptions {
     double finalLrRatio = 0.1;  ///< cosine decay from the peak to this fraction of it at the last step
     double shift = 3.0;         ///< flow-matching timestep shift
     double textDropout = 0.1;   ///< probability of training on the negative prompt (for guidance)
-    /// VAE stages: extra weight of pixels that stand out from their row's background (0: plain MSE).
+    /// VAE stages: extra weight of pixels that stand out from their row's background (0: plain MSE). dit
+    /// stage: extra weight of the latent pixels that cover such pixels.
     double objectWeight = 0.0;
     /// VAE stages: weight of the chroma error (each channel less the pixel's channel mean) added to the
     /// squared error; colour then costs as much to lose as brightness (0: plain squared error).
