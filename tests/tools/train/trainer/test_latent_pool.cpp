@@ -112,6 +112,9 @@ TEST_CASE("latent pool: object masks mark the latent pixels over objects", "[tra
                                              .video.unsqueeze(0),
                                          4)));
     CHECK(pool.objectMasks.sum().item<float>() > 0.0f);
+    // Loaded from the file, the masks come from the scenes rendered again: the same values.
+    CHECK(
+        at::equal(loadOrBuildLatentPool(o, *vae.model, "digest", 5, workers).objectMasks, pool.objectMasks));
     o.objectWeight = 0.0;
     CHECK_FALSE(loadOrBuildLatentPool(o, *vae.model, "digest", 5, workers).objectMasks.defined());
 }

@@ -50,6 +50,12 @@ TrainOptions tinyOptions(const fs::path& work) {
     return o;
 }
 
+/// Copies the files of a prepared work directory into `to`, so that two runs start from the same state.
+void copyWork(const fs::path& from, const fs::path& to) {
+    for (const auto& entry : fs::directory_iterator(from))
+        fs::copy_file(entry.path(), to / entry.path().filename());
+}
+
 /// Tokenizer and a briefly trained VAE in `work`.
 TrainOptions preparedWork(const fs::path& work) {
     auto o = tinyOptions(work);
@@ -162,8 +168,7 @@ TEST_CASE("trainer: the DiT stage conditions single keyframes on the key held st
           "[trainer]") {
     kinema::test::TempDir ownDir, heldDir;
     auto o = preparedWork(ownDir.path());
-    for (const auto& entry : fs::directory_iterator(ownDir.path()))
-        fs::copy_file(entry.path(), heldDir.path() / entry.path().filename());
+    copyWork(ownDir.path(), heldDir.path());
     o.frames = 9; // three latent frames: a first + last mask keys latent frame 2 after an unkeyed one
     o.steps = 12;
     const auto own = trainDit(o);
@@ -183,10 +188,8 @@ TEST_CASE("trainer: the DiT stage conditions single keyframes on the key held st
 TEST_CASE("trainer: the DiT stage weights the latent pixels over objects when asked", "[trainer]") {
     kinema::test::TempDir plainDir, weightedDir, pooledDir;
     auto o = preparedWork(plainDir.path());
-    for (const auto& entry : fs::directory_iterator(plainDir.path())) {
-        fs::copy_file(entry.path(), weightedDir.path() / entry.path().filename());
-        fs::copy_file(entry.path(), pooledDir.path() / entry.path().filename());
-    }
+    copyWork(plainDir.path(), weightedDir.path());
+    copyWork(plainDir.path(), pooledDir.path());
     o.steps = 3;
     const auto plain = trainDit(o);
     o.workDir = weightedDir.path();
@@ -300,8 +303,7 @@ TEST_CASE("trainer: the weights do not depend on the number of worker threads", 
 TEST_CASE("trainer: the DiT stage draws its samples from a latent pool when asked", "[trainer]") {
     kinema::test::TempDir freshDir, pooledDir;
     auto o = preparedWork(freshDir.path());
-    for (const auto& entry : fs::directory_iterator(freshDir.path()))
-        fs::copy_file(entry.path(), pooledDir.path() / entry.path().filename());
+    copyWork(freshDir.path(), pooledDir.path());
     o.steps = 6;
     const auto fresh = trainDit(o);
     CHECK_FALSE(fs::exists(freshDir.path() / "latent_pool.safetensors"));

@@ -57,14 +57,16 @@ bool loadPool(const fs::path& path, const std::map<std::string, std::string>& id
     return pool.latents.dim() == 5 && pool.heldKeys.sizes() == pool.latents.sizes();
 }
 
-/// The object masks of the pooled scenes, when the stage weights objects: the scenes are rendered again
-/// (a few milliseconds each), which is cheaper than storing the masks.
+/// An uninitialised [N, F, h, w] tensor for the pool's object masks.
+at::Tensor emptyObjectMasks(const LatentPool& pool) {
+    return at::empty({pool.size(), pool.latents.size(2), pool.latents.size(3), pool.latents.size(4)});
+}
+
+/// The object masks of a loaded pool: the scenes are rendered again (a few milliseconds each), which is
+/// cheaper than storing the masks. A pool being built takes them from the renders it encodes.
 void addObjectMasks(const TrainOptions& o, LatentPool& pool, SampleWorkers& workers) {
-    if (o.objectWeight <= 0)
-        return;
     const auto stride = vaeConfig(o.shape).spatialStride();
-    pool.objectMasks =
-        at::empty({pool.size(), pool.latents.size(2), pool.latents.size(3), pool.latents.size(4)});
+    pool.objectMasks = emptyObjectMasks(pool);
     workers.run([&](int worker) {
         at::NoGradGuard noGrad;
         for (std::int64_t j = worker; j < pool.size(); j += workers.count())
@@ -82,11 +84,13 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
     LatentPool pool;
     pool.sceneSeedBase = sceneSeedBase;
     const auto identity = poolIdentity(o, vaeDigest, sceneSeedBase);
+    const bool weighted = o.objectWeight > 0;
     const auto path = latentPoolPath(o);
     if (loadPool(path, identity, pool)) {
         if (!o.quiet)
             std::cout << "dit: " << pool.size() << " pooled scenes from '" << path.string() << "'\n";
-        addObjectMasks(o, pool, workers);
+        if (weighted)
+            addObjectMasks(o, pool, workers);
         return pool;
     }
     const std::int64_t count = o.latentPool;
@@ -96,6 +100,8 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
     pool.latents =
         at::empty({count, o.shape.zDim, (o.frames - 1) / 4 + 1, o.height / stride, o.width / stride});
     pool.heldKeys = at::zeros_like(pool.latents);
+    if (weighted)
+        pool.objectMasks = emptyObjectMasks(pool);
     workers.run([&](int worker) {
         at::NoGradGuard noGrad;
         for (std::int64_t j = worker; j < count; j += workers.count()) {
@@ -105,12 +111,13 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
             pool.latents[j].copy_(vae.encode(video)[0]);
             for (std::int64_t k = 1; k < pool.latents.size(2); ++k)
                 pool.heldKeys[j].select(1, k).copy_(keyChunkLatent(vae, video, k)[0]);
+            if (weighted)
+                pool.objectMasks[j].copy_(latentObjectMask(video, stride));
             if (worker == 0 && !o.quiet && j > 0 && j % 1000 == 0)
                 std::cout << "dit: latent pool " << j << "/" << count << std::endl;
         }
     });
     writeTensors(path, {{"latents", pool.latents}, {"held_keys", pool.heldKeys}}, identity);
-    addObjectMasks(o, pool, workers);
     return pool;
 }
 
