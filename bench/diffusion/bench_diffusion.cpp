@@ -12,6 +12,7 @@
 #include "nn/Ops.h"
 
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 
 #include <chrono>
 #include <cstdio>
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
     }
     nn::setComputeThreads(args.threads > 0 ? args.threads
                                            : static_cast<int>(std::thread::hardware_concurrency()));
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     if (args.cuda && !at::hasCUDA()) {
         std::fprintf(stderr, "--device cuda: this libtorch has no CUDA support\n");
         return 2;

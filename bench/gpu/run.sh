@@ -7,7 +7,8 @@
 #
 #   bench/gpu/run.sh [BUILD_DIR]        (default: build-gpu)
 #
-# Needs: python3 with torch, cmake >= 3.25, a C++20 compiler, nlohmann-json and Catch2 v2 headers.
+# Needs: python3 with torch, cmake >= 3.25, a C++20 compiler, nlohmann-json, CLI11 and Catch2 v2 headers
+# (their CMake packages found through CMAKE_PREFIX_PATH). It also builds kinema-train (the demo model trainer).
 # Prints the GPU (nvidia-smi), then every benchmark's own figures: the DiT at 832x480x81 on the GPU in fp32
 # and in bf16 mixed precision (the reference's precision), with the blocks resident and streamed from CPU
 # memory (--offload blocks), with the fraction of the GPU's dense bf16 peak (PEAK_TFLOPS, default 989 for an
@@ -25,7 +26,8 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,dri
 
 echo "== configuring $BUILD"
 cmake -S "$ROOT/render/diffusion" -B "$BUILD" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$PREFIX" -DKINEMA_WITH_CUDA=AUTO -DKINEMA_BUILD_BENCH=ON -DKINEMA_BUILD_TESTS=ON
+    -DCMAKE_PREFIX_PATH="$PREFIX" -DKINEMA_WITH_CUDA=AUTO -DKINEMA_BUILD_BENCH=ON -DKINEMA_BUILD_TESTS=ON \
+    -DKINEMA_BUILD_TRAINER=ON
 echo "== building"
 cmake --build "$BUILD" -j "$(nproc)"
 

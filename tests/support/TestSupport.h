@@ -29,10 +29,7 @@ public:
         }
         throw std::runtime_error("could not create a temporary directory");
     }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(m_path, ec);
-    }
+    ~TempDir() { removeTree(m_path); }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 
@@ -40,6 +37,22 @@ public:
     std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
 
 private:
+    /// Removes `path` and everything below it, ignoring errors. Written with directory_iterator rather than
+    /// std::filesystem::remove_all: PyTorch's libtorch 2.x (the GPU builds) exports its own copy of
+    /// libstdc++'s recursive directory iterator, which remove_all of a newer libstdc++ then calls into and
+    /// crashes on.
+    static void removeTree(const std::filesystem::path& path) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(std::filesystem::symlink_status(path, ec))) {
+            std::vector<std::filesystem::path> children;
+            for (const auto& entry : std::filesystem::directory_iterator(path, ec))
+                children.push_back(entry.path());
+            for (const auto& child : children)
+                removeTree(child);
+        }
+        std::filesystem::remove(path, ec);
+    }
+
     std::filesystem::path m_path;
 };
 

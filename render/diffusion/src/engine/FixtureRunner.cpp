@@ -5,6 +5,7 @@
 #include "families/wan21/WanT5.h"
 #include "families/wan21/WanVae.h"
 #include "io/StrictJson.h"
+#include <c10/core/GradMode.h>
 
 #include <kinema/diffusion/Errors.h>
 #include <kinema/diffusion/Fixtures.h>
@@ -142,7 +143,7 @@ FixtureResult runFixture(const std::filesystem::path& dir, const FixtureOptions&
         const auto expectedPath = dir / fixture.at("expected").get<std::string>();
         const auto inputs = loadAll(inputsPath);
         const auto expected = loadAll(expectedPath);
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         const bool bf16 = options.bf16 && (result.component == "dit" || result.component == "sample");
         const auto got = runComponent(fixture, dir, inputs, inputsPath, bf16);
         if (bf16) {

@@ -23,6 +23,7 @@
 #include <kinema/diffusion/Session.h>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/GradMode.h>
 
 #include <cmath>
 #include <map>
@@ -129,7 +130,7 @@ public:
         m_deviceKind = options.device;
         if (options.device == Device::Cuda)
             m_device = at::Device(at::kCUDA, static_cast<at::DeviceIndex>(options.deviceIndex));
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         {
             const auto ckpt = SafetensorsCheckpoint::open(m_folder.textEncoderWeights);
             WeightMap wm(ckpt, m_folder.textEncoderWeights.string());
@@ -184,7 +185,7 @@ public:
 
     GenerateResult generate(const GenerateRequest& request, const ProgressCallback& progress) override {
         validate(request);
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         useComputeType(request.computeType);
         place(Stage::Encode);
         const auto solverKind = parseSolverKind(request.solver);
@@ -307,7 +308,7 @@ public:
     }
 
     std::vector<Image> decode(const GenerateResult& sampled, int vaeTile) override {
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         const std::int64_t c = sampled.latentChannels, f = sampled.latentFrames, h = sampled.latentHeight,
                            w = sampled.latentWidth;
         if (c != m_folder.dit.outDim || f < 1 || h < 1 || w < 1 ||
@@ -467,7 +468,7 @@ private:
     /// Loads (or reloads) the DiT in fp32 and puts it where the current placement wants it; returns the
     /// storage dtypes of its file.
     std::string loadDit() {
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         const auto ckpt = SafetensorsCheckpoint::open(m_folder.ditWeights);
         WeightMap wm(ckpt, m_folder.ditWeights.string(), ditMapper(ckpt));
         m_dit = std::make_unique<WanDit>(m_folder.dit, wm);

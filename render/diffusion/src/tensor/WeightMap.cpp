@@ -104,6 +104,8 @@ at::Tensor WeightMap::synthesize(const std::string& name, at::IntArrayRef shape)
     } else {
         t.mul_(1.0 / std::sqrt(static_cast<double>(t.numel() / std::max<std::int64_t>(shape[0], 1))));
     }
+    if (!m_device.is_cpu())
+        t = t.to(m_device);
     if (m_requiresGrad)
         t.requires_grad_(true);
     m_recorded[name] = t;

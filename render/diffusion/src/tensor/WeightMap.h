@@ -40,6 +40,9 @@ public:
     /// Training: parameters synthesized by a random() map from now on are autograd leaves
     /// (requires_grad), so views a model takes of them stay differentiable. Off by default.
     void setRequiresGrad(bool enabled) { m_requiresGrad = enabled; }
+    /// Training: parameters synthesized from now on live on `device` (drawn on the CPU from the same seeds,
+    /// so the values do not depend on the device). CPU by default.
+    void setDevice(at::Device device) { m_device = device; }
 
     /// Parameters handed out by a random() map, by stored name.
     const std::map<std::string, at::Tensor>& recorded() const { return m_recorded; }
@@ -64,6 +67,7 @@ private:
     const SafetensorsCheckpoint* m_checkpoint = nullptr;
     bool m_random = false;
     bool m_requiresGrad = false;
+    at::Device m_device = at::kCPU;
     std::uint64_t m_seed = 0;
     std::map<std::string, at::Tensor> m_recorded;
     std::string m_label;

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include <filesystem>
 
@@ -45,7 +46,7 @@ TEST_CASE("latent pool: entries are the scenes' latents and held-key latents, bu
     REQUIRE(fs::exists(latentPoolPath(o)));
     CHECK(pool.sceneSeed(0) != pool.sceneSeed(1));
 
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     for (std::int64_t j = 0; j < pool.size(); ++j) {
         const auto video =
             renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling)

@@ -91,6 +91,12 @@ int main(int argc, char** argv) {
     for (auto* sub : {tok, vae, dec, dit, exp})
         common(sub);
     exp->add_option("--out", out, "model folder to write")->required();
+    dit->add_option(
+        "--device", o.device,
+        "train the DiT and text encoder on cpu, cuda or cuda:N (not the CPU: batched steps, needs "
+        "--latent-pool)");
+    dit->add_flag("--batched", o.batchedSteps,
+                  "one forward over the whole batch instead of one per sample (needs --latent-pool)");
 
     CLI11_PARSE(app, argc, argv);
     try {

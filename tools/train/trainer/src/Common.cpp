@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "TrainerInternal.h"
+#include <c10/core/GradMode.h>
 
 #include "io/SafetensorsReader.h"
 
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 namespace kinema::trainer {
 
@@ -83,10 +85,12 @@ wan21::T5Config t5Config(const ModelShape& s, std::int64_t vocab) {
 
 namespace {
 template <typename Model, typename Config, typename... Extra>
-Trainable<Model> build(const Config& config, std::uint64_t seed, const char* label, Extra... extra) {
+Trainable<Model> build(const Config& config, std::uint64_t seed, const char* label, at::Device device,
+                       Extra... extra) {
     Trainable<Model> t;
     t.weights = std::make_unique<WeightMap>(WeightMap::random(seed, label));
     t.weights->setRequiresGrad(true);
+    t.weights->setDevice(device);
     t.model = std::make_unique<Model>(config, *t.weights, extra...);
     t.params = t.weights->recorded();
     return t;
@@ -94,20 +98,39 @@ Trainable<Model> build(const Config& config, std::uint64_t seed, const char* lab
 } // namespace
 
 Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed) {
-    return build<wan21::WanVae>(config, seed, "trainer VAE", true, true);
+    return build<wan21::WanVae>(config, seed, "trainer VAE", at::kCPU, true, true);
 }
 
-Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed) {
-    auto t = build<wan21::WanDit>(config, seed, "trainer DiT");
+Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed, at::Device device) {
+    auto t = build<wan21::WanDit>(config, seed, "trainer DiT", device);
     // Zero-initialised output head: the first predictions are 0, a stable start for flow matching.
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     t.params.at("head.head.weight").zero_();
     t.params.at("head.head.bias").zero_();
     return t;
 }
 
-Trainable<wan21::WanT5> buildT5(const wan21::T5Config& config, std::uint64_t seed) {
-    return build<wan21::WanT5>(config, seed, "trainer text encoder");
+Trainable<wan21::WanT5> buildT5(const wan21::T5Config& config, std::uint64_t seed, at::Device device) {
+    return build<wan21::WanT5>(config, seed, "trainer text encoder", device);
+}
+
+at::Device trainingDevice(const TrainOptions& options) {
+    std::optional<at::Device> device;
+    try {
+        device = at::Device(options.device);
+    } catch (const std::exception&) {
+        throw TrainError("--device '" + options.device + "': expected cpu, cuda or cuda:N");
+    }
+    if (device->is_cpu())
+        return *device;
+    if (!device->is_cuda())
+        throw TrainError("--device '" + options.device + "': expected cpu, cuda or cuda:N");
+    if (!at::hasCUDA())
+        throw TrainError(
+            "--device '" + options.device +
+            "': this kinema-train was built against a libtorch without CUDA, or no GPU is "
+            "available (build it against PyTorch's libtorch on a GPU machine: bench/gpu/run.sh)");
+    return *device;
 }
 
 Adam::Adam(ParamMap params)
@@ -125,7 +148,9 @@ void Adam::zeroGrad() {
 }
 
 double Adam::step(double lr, double clipNorm) {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
+    if (!m_params.empty() && !m_params.begin()->second.is_cpu())
+        return stepMultiTensor(lr, clipNorm);
     double sq = 0.0;
     for (const auto& [name, p] : m_params)
         if (p.grad().defined())
@@ -148,11 +173,45 @@ double Adam::step(double lr, double clipNorm) {
     return norm;
 }
 
+double Adam::stepMultiTensor(double lr, double clipNorm) {
+    c10::NoGradGuard noGrad;
+    std::vector<at::Tensor> params, grads, ms, vs;
+    for (auto& [name, p] : m_params) {
+        if (!p.grad().defined())
+            continue;
+        params.push_back(p);
+        grads.push_back(p.grad());
+        ms.push_back(m_m.at(name));
+        vs.push_back(m_v.at(name));
+    }
+    ++m_steps;
+    if (grads.empty())
+        return 0.0;
+    std::vector<at::Tensor> squares;
+    for (const auto& g : grads)
+        squares.push_back(g.pow(2).sum().to(at::kDouble));
+    const double norm = std::sqrt(at::stack(squares).sum().item<double>()); // the step's one host sync
+    const double scale = (std::isfinite(norm) && norm > clipNorm) ? clipNorm / norm : 1.0;
+    constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const double c1 = 1.0 - std::pow(b1, m_steps), c2 = 1.0 - std::pow(b2, m_steps);
+    const auto g = at::_foreach_mul(grads, scale);
+    at::_foreach_mul_(ms, b1);
+    at::_foreach_add_(ms, g, 1.0 - b1);
+    at::_foreach_mul_(vs, b2);
+    at::_foreach_addcmul_(vs, g, g, 1.0 - b2);
+    const auto mHat = at::_foreach_div(ms, c1);
+    auto denominator = at::_foreach_div(vs, c2);
+    at::_foreach_sqrt_(denominator);
+    at::_foreach_add_(denominator, eps);
+    at::_foreach_addcdiv_(params, mHat, denominator, -lr);
+    return norm;
+}
+
 void writeTensors(const std::filesystem::path& path, const ParamMap& tensors,
                   const std::map<std::string, std::string>& metadata) {
     std::vector<RawTensor> raws;
     for (const auto& [name, t] : tensors) {
-        auto owned = std::make_shared<at::Tensor>(t.detach().to(at::kFloat).contiguous().clone());
+        auto owned = std::make_shared<at::Tensor>(t.detach().to(at::kCPU, at::kFloat).contiguous().clone());
         RawTensor r;
         r.name = name;
         r.dtype = DType::F32;
@@ -185,7 +244,7 @@ void copyInto(const SafetensorsCheckpoint& ckpt, const std::string& key, at::Ten
     if (src.sizes() != dst.sizes())
         throw TrainError("checkpoint '" + path.string() + "': tensor '" + key +
                          "' has another shape than the model's (different model options?)");
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     dst.copy_(src);
 }
 } // namespace
@@ -292,7 +351,7 @@ std::string paramsDigest(const ParamMap& params) {
     };
     for (const auto& [name, p] : params) {
         mix(name.data(), name.size());
-        const auto t = p.detach().to(at::kFloat).contiguous();
+        const auto t = p.detach().to(at::kCPU, at::kFloat).contiguous();
         mix(t.data_ptr<float>(), static_cast<std::size_t>(t.numel()) * sizeof(float));
     }
     char hex[17];

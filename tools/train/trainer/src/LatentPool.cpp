@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "LatentPool.h"
+#include <c10/core/GradMode.h>
 
 #include "Workers.h"
 #include "engine/ConditioningClip.h"
@@ -68,7 +69,7 @@ void addObjectMasks(const TrainOptions& o, LatentPool& pool, SampleWorkers& work
     const auto stride = vaeConfig(o.shape).spatialStride();
     pool.objectMasks = emptyObjectMasks(pool);
     workers.run([&](int worker) {
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         for (std::int64_t j = worker; j < pool.size(); j += workers.count())
             pool.objectMasks[j].copy_(latentObjectMask(
                 renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling)
@@ -103,7 +104,7 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
     if (weighted)
         pool.objectMasks = emptyObjectMasks(pool);
     workers.run([&](int worker) {
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         for (std::int64_t j = worker; j < count; j += workers.count()) {
             const auto s =
                 renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling);

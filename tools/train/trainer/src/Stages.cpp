@@ -13,12 +13,14 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -68,6 +70,13 @@ void checkOptions(const TrainOptions& o) {
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
 
+/// The stages other than dit train on the CPU only.
+void requireCpu(const TrainOptions& o, const char* stage) {
+    if (o.device != "cpu")
+        throw TrainError(std::string("--device ") + o.device + ": the " + stage +
+                         " stage trains on the CPU only (the dit stage takes --device)");
+}
+
 /// Linear warm-up over 20 steps, then a cosine decay to `finalLrRatio` of the peak at the last step.
 double learningRate(const TrainOptions& o, int step) {
     constexpr int kWarmup = 20;
@@ -93,9 +102,13 @@ int workerCount(const TrainOptions& o) {
 /// Data parallelism (see Workers.h): sample i of a step runs on worker i % workers. Each sample's gradients
 /// are kept apart and summed in sample order afterwards, the order in which per-sample backward passes on
 /// one thread accumulate, so the weights do not depend on the number of workers.
+///
+/// With `batchLossOf` (the dit stage's batched steps), a step is instead one backward pass of
+/// batchLossOf(dataStep), the sum of the batch's per-sample losses.
 template <typename LossFn>
 std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log,
-                              const char* stage, LossFn&& lossOf) {
+                              const char* stage, LossFn&& lossOf,
+                              const std::function<at::Tensor(int dataStep)>& batchLossOf = {}) {
     if (!(o.resume && adam.load(ckpt)))
         fs::remove(log);
     std::vector<at::Tensor> leaves;
@@ -132,30 +145,39 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
     while (adam.steps() < o.steps) {
         const int step = adam.steps() + 1;
         const int dataStep = o.fixedBatch ? 1 : step;
-        workers.run([&](int worker) { runSamples(worker, dataStep); });
-
         adam.zeroGrad();
         double loss = 0.0;
-        {
-            at::NoGradGuard noGrad;
-            for (std::size_t j = 0; j < leaves.size(); ++j) {
-                at::Tensor sum;
-                for (auto& r : results) {
-                    const auto& g = r.grads[j];
-                    if (!g.defined())
-                        continue;
+        if (batchLossOf) {
+            const at::Tensor batchLoss = batchLossOf(dataStep);
+            const auto grads = torch::autograd::grad({batchLoss}, leaves, {}, /*retain_graph=*/false,
+                                                     /*create_graph=*/false, /*allow_unused=*/true);
+            for (std::size_t j = 0; j < leaves.size(); ++j)
+                if (grads[j].defined())
+                    leaves[j].mutable_grad() = grads[j];
+            loss = batchLoss.item<double>();
+        } else {
+            workers.run([&](int worker) { runSamples(worker, dataStep); });
+            {
+                c10::NoGradGuard noGrad;
+                for (std::size_t j = 0; j < leaves.size(); ++j) {
+                    at::Tensor sum;
+                    for (auto& r : results) {
+                        const auto& g = r.grads[j];
+                        if (!g.defined())
+                            continue;
+                        if (sum.defined())
+                            sum.add_(g);
+                        else
+                            sum = g.clone();
+                    }
                     if (sum.defined())
-                        sum.add_(g);
-                    else
-                        sum = g.clone();
+                        leaves[j].mutable_grad() = sum;
                 }
-                if (sum.defined())
-                    leaves[j].mutable_grad() = sum;
             }
-        }
-        for (auto& r : results) {
-            loss += r.loss;
-            r.grads.clear();
+            for (auto& r : results) {
+                loss += r.loss;
+                r.grads.clear();
+            }
         }
         const double norm = adam.step(learningRate(o, step));
         losses.push_back({step, loss});
@@ -175,6 +197,7 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
 
 void trainTokenizer(const TrainOptions& o) {
     checkOptions(o);
+    requireCpu(o, "tokenizer");
     const auto corpus = o.workDir / "captions.txt";
     {
         std::ofstream out(corpus);
@@ -237,7 +260,7 @@ at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, const 
         return err.mean();
     at::Tensor pixelWeight;
     {
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         pixelWeight = 1.0 + w.object * objectPixels(x);
     }
     return (err * pixelWeight).sum() / (pixelWeight.sum() * x.size(1));
@@ -247,6 +270,7 @@ at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, const 
 
 std::vector<StepLoss> trainVae(const TrainOptions& o) {
     checkOptions(o);
+    requireCpu(o, "vae");
     auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
     Adam adam(vae.params);
     return runLoop(
@@ -286,6 +310,7 @@ void maybeHoldKey(wan21::WanVae& vae, const at::Tensor& video, at::Tensor& mu, s
 
 std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
     checkOptions(o);
+    requireCpu(o, "vae-decoder");
     auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
     loadParams(o.workDir / "vae.safetensors", vae.params);
     // Only the decoder side (post-quant conv + decoder) learns; the encoder, and so the latent space the
@@ -307,7 +332,7 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
                        const auto x = s.video.unsqueeze(0);
                        at::Tensor mu;
                        {
-                           at::NoGradGuard noGrad;
+                           c10::NoGradGuard noGrad;
                            mu = vae.model->encode(x);
                            maybeHoldKey(*vae.model, x, mu, seed, o.keyChunks);
                        }
@@ -329,7 +354,7 @@ LatentStats latentStats(const TrainOptions& o, wan21::WanVae& vae, const std::st
         if (!o.quiet)
             std::cout << "dit: the VAE changed since the latent statistics were computed; recomputing\n";
     }
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     std::vector<at::Tensor> mus;
     for (int i = 0; i < 16; ++i) {
         const auto seed = mixSeed(o.seed, kStatsStage, static_cast<std::uint64_t>(i));
@@ -371,8 +396,27 @@ at::Tensor conditioningMask(std::int64_t frames, at::Generator& gen) {
 
 } // namespace
 
+namespace {
+
+/// Everything one dit training sample draws, on the CPU: the noised latent, the conditioning channels, the
+/// velocity target, the loss weights, the prompt's tokens and the timestep.
+struct DitDraw {
+    at::Tensor xt, y, target, latentWeight;
+    at::Tensor ids, mask; ///< [1, text_len] int64
+    std::int64_t length = 0, t = 0;
+};
+
+} // namespace
+
 std::vector<StepLoss> trainDit(const TrainOptions& o) {
     checkOptions(o);
+    const auto device = trainingDevice(o);
+    const bool batched = o.batchedSteps || !device.is_cpu();
+    if (batched && o.latentPool <= 0)
+        throw TrainError(device.is_cpu() ? "--batched needs --latent-pool"
+                                         : "--device " + o.device +
+                                               " needs --latent-pool (the batched steps "
+                                               "draw their samples from the pool)");
     const auto spiece = o.workDir / "spiece.model";
     if (!fs::exists(spiece))
         throw TrainError("'" + spiece.string() + "' is missing: run the tokenizer stage first");
@@ -383,13 +427,17 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     loadParams(o.workDir / "vae.safetensors", vae.params);
     for (auto& [name, p] : vae.params)
         p.requires_grad_(false);
-    const auto stats = latentStats(o, *vae.model, paramsDigest(vae.params));
+    // The frozen VAE stays on the CPU even when the DiT trains on a GPU: the pool's many small encodes run
+    // faster on the CPU's worker threads (measured on an H100 machine with 16 cores: 32 ms per scene with
+    // the VAE on the GPU), and the pool is then the same on every machine.
+    const auto vaeDigest = paramsDigest(vae.params);
+    const auto stats = latentStats(o, *vae.model, vaeDigest);
     const auto meanT = at::tensor(stats.mean).view({-1, 1, 1, 1}),
                stdT = at::tensor(stats.std).view({-1, 1, 1, 1});
 
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
-    auto dit = buildDit(ditConfig(o.shape), mixSeed(o.seed, kDitStage));
-    auto t5 = buildT5(t5Config(o.shape, vocab), mixSeed(o.seed, kDitStage, 1));
+    auto dit = buildDit(ditConfig(o.shape), mixSeed(o.seed, kDitStage), device);
+    auto t5 = buildT5(t5Config(o.shape, vocab), mixSeed(o.seed, kDitStage, 1), device);
     ParamMap params;
     for (const auto& [name, p] : dit.params)
         params["dit/" + name] = p;
@@ -397,91 +445,128 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         params["text_encoder/" + name] = p;
     Adam adam(params);
     const auto& negative = wan21::defaultNegativePrompt();
+    SampleWorkers workers(workerCount(o), o.intraOpThreads);
     LatentPool pool;
-    if (o.latentPool > 0) {
-        SampleWorkers workers(workerCount(o), o.intraOpThreads);
-        pool = loadOrBuildLatentPool(o, *vae.model, paramsDigest(vae.params), mixSeed(o.seed, kPoolStage),
-                                     workers);
-    }
+    if (o.latentPool > 0)
+        pool = loadOrBuildLatentPool(o, *vae.model, vaeDigest, mixSeed(o.seed, kPoolStage), workers);
 
-    return runLoop(
-        o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", [&](int dataStep, int i) {
-            const auto seed = mixSeed(o.seed, kDitStage, static_cast<std::uint64_t>(dataStep),
-                                      static_cast<std::uint64_t>(i));
-            auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
-            // The clip's raw latents and held-key latents: a pooled scene, or a scene rendered and encoded
-            // for this sample.
-            at::Tensor raw, video;
-            std::string caption;
-            std::int64_t entry = -1;
-            {
-                at::NoGradGuard noGrad;
-                if (pool.size() > 0) {
-                    entry = static_cast<std::int64_t>(mixSeed(seed, 29) %
-                                                      static_cast<std::uint64_t>(pool.size()));
-                    raw = pool.latents[entry];
-                    caption = sceneCaption(scenes::sample(pool.sceneSeed(entry)), seed);
-                } else {
-                    const auto s =
-                        renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-                    video = s.video.unsqueeze(0);
-                    raw = vae.model->encode(video)[0];
-                    caption = s.caption;
-                }
+    // Sample i of step dataStep: every random choice comes from its own generator, in a fixed order.
+    const auto draw = [&](int dataStep, int i) {
+        c10::NoGradGuard noGrad;
+        const auto seed =
+            mixSeed(o.seed, kDitStage, static_cast<std::uint64_t>(dataStep), static_cast<std::uint64_t>(i));
+        auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
+        // The clip's raw latents and held-key latents: a pooled scene, or a scene rendered and encoded for
+        // this sample.
+        at::Tensor raw, video;
+        std::string caption;
+        std::int64_t entry = -1;
+        if (pool.size() > 0) {
+            entry = static_cast<std::int64_t>(mixSeed(seed, 29) % static_cast<std::uint64_t>(pool.size()));
+            raw = pool.latents[entry];
+            caption = sceneCaption(scenes::sample(pool.sceneSeed(entry)), seed);
+        } else {
+            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+            video = s.video.unsqueeze(0);
+            raw = vae.model->encode(video)[0];
+            caption = s.caption;
+        }
+        DitDraw d;
+        // Latent pixels over objects weigh 1 + --object-weight: a small subject is a few latent pixels of a
+        // clip otherwise filled by its background, and would barely count in a plain mean.
+        if (o.objectWeight > 0)
+            d.latentWeight =
+                1.0 + o.objectWeight * (entry >= 0 ? pool.objectMasks[entry]
+                                                   : latentObjectMask(video, vaeCfg.spatialStride()));
+        const auto heldKey = [&](std::int64_t k) {
+            return entry >= 0 ? pool.heldKeys[entry].select(1, k) : keyChunkLatent(*vae.model, video, k)[0];
+        };
+        const auto z0 = ((raw - meanT) / stdT).contiguous();
+        const bool drop = at::rand({1}, gen).item<double>() < o.textDropout;
+        const auto tokens =
+            tokenizer->tokenize(drop ? negative : caption, static_cast<std::size_t>(o.shape.textLen));
+        const auto l = static_cast<std::int64_t>(tokens.ids.size());
+        d.length = static_cast<std::int64_t>(tokens.length);
+        d.ids = at::tensor(tokens.ids, at::kLong).view({1, l});
+        d.mask = at::zeros({1, l}, at::kLong);
+        d.mask.narrow(1, 0, d.length).fill_(1);
+
+        const double u = at::rand({1}, gen).item<double>();
+        const double shifted = o.shift * u / (1.0 + (o.shift - 1.0) * u);
+        d.t = std::clamp<std::int64_t>(std::llround(shifted * 1000.0), 1, 999);
+        const float sigma = static_cast<float>(d.t) / 1000.0f;
+        const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
+        d.xt = (1.0f - sigma) * z0 + sigma * noise;
+        const auto frames = conditioningMask(z0.size(1), gen);
+        const auto frameMask = frames.view({1, -1, 1, 1});
+        auto condition = z0 * frameMask;
+        if (o.heldKeys > 0) {
+            // A key whose latent frame follows an unkeyed one is, at inference, one pixel frame (a Keyframe,
+            // Loop or last frame): the engine conditions on the key held still.
+            const auto keyed = frames.accessor<float, 1>();
+            for (std::int64_t k = 1; k < z0.size(1); ++k) {
+                if (keyed[k] == 0.0f || keyed[k - 1] != 0.0f ||
+                    at::rand({1}, gen).item<double>() >= o.heldKeys)
+                    continue;
+                condition.select(1, k).copy_((heldKey(k) - meanT.select(1, 0)) / stdT.select(1, 0));
             }
-            // Latent pixels over objects weigh 1 + --object-weight: a small subject is a few latent pixels of
-            // a clip otherwise filled by its background, and would barely count in a plain mean.
-            at::Tensor latentWeight;
-            if (o.objectWeight > 0) {
-                at::NoGradGuard noGrad;
-                latentWeight =
-                    1.0 + o.objectWeight * (entry >= 0 ? pool.objectMasks[entry]
-                                                       : latentObjectMask(video, vaeCfg.spatialStride()));
-            }
-            const auto heldKey = [&](std::int64_t k) {
-                return entry >= 0 ? pool.heldKeys[entry].select(1, k)
-                                  : keyChunkLatent(*vae.model, video, k)[0];
+        }
+        d.y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
+        d.target = noise - z0;
+        return d;
+    };
+
+    // One sample's forward and loss (already divided by the batch size), on the CPU.
+    const auto sampleLoss = [&](int dataStep, int i) {
+        const auto d = draw(dataStep, i);
+        const auto hidden = t5.model->forward(d.ids, d.mask)[0].narrow(0, 0, d.length);
+        const auto v = dit.model->forward(d.xt, d.t, dit.model->embedContext(hidden), d.y);
+        const auto err = (v - d.target).pow(2);
+        if (!d.latentWeight.defined())
+            return err.mean() / o.batch;
+        return (err * d.latentWeight).sum() / (d.latentWeight.sum() * err.size(0)) / o.batch;
+    };
+
+    // The whole batch in one forward on the training device: the same draws (made on the workers) and the
+    // sum of the same per-sample losses.
+    std::function<at::Tensor(int)> batchLoss;
+    if (batched)
+        batchLoss = [&](int dataStep) {
+            std::vector<DitDraw> draws(static_cast<std::size_t>(o.batch));
+            workers.run([&](int worker) {
+                for (int i = worker; i < o.batch; i += workers.count())
+                    draws[static_cast<std::size_t>(i)] = draw(dataStep, i);
+            });
+            const auto stack = [&](at::Tensor DitDraw::*field) {
+                std::vector<at::Tensor> parts;
+                for (const auto& d : draws)
+                    parts.push_back(d.*field);
+                return at::stack(parts).to(device);
             };
-            const auto z0 = ((raw - meanT) / stdT).contiguous();
-            const bool drop = at::rand({1}, gen).item<double>() < o.textDropout;
-            const auto tokens =
-                tokenizer->tokenize(drop ? negative : caption, static_cast<std::size_t>(o.shape.textLen));
-            const auto l = static_cast<std::int64_t>(tokens.ids.size());
-            const auto ids = at::tensor(tokens.ids, at::kLong).view({1, l});
-            auto mask = at::zeros({1, l}, at::kLong);
-            mask.narrow(1, 0, static_cast<std::int64_t>(tokens.length)).fill_(1);
-            const auto hidden =
-                t5.model->forward(ids, mask)[0].narrow(0, 0, static_cast<std::int64_t>(tokens.length));
-            const auto context = dit.model->embedContext(hidden);
-
-            const double u = at::rand({1}, gen).item<double>();
-            const double shifted = o.shift * u / (1.0 + (o.shift - 1.0) * u);
-            const std::int64_t t = std::clamp<std::int64_t>(std::llround(shifted * 1000.0), 1, 999);
-            const float sigma = static_cast<float>(t) / 1000.0f;
-            const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
-            const auto xt = (1.0f - sigma) * z0 + sigma * noise;
-            const auto frames = conditioningMask(z0.size(1), gen);
-            const auto frameMask = frames.view({1, -1, 1, 1});
-            auto condition = z0 * frameMask;
-            if (o.heldKeys > 0) {
-                // A key whose latent frame follows an unkeyed one is, at inference, one pixel frame (a
-                // Keyframe, Loop or last frame): the engine conditions on the key held still.
-                at::NoGradGuard noGrad;
-                const auto keyed = frames.accessor<float, 1>();
-                for (std::int64_t k = 1; k < z0.size(1); ++k) {
-                    if (keyed[k] == 0.0f || keyed[k - 1] != 0.0f ||
-                        at::rand({1}, gen).item<double>() >= o.heldKeys)
-                        continue;
-                    condition.select(1, k).copy_((heldKey(k) - meanT.select(1, 0)) / stdT.select(1, 0));
-                }
+            std::vector<std::int64_t> timesteps;
+            std::vector<at::Tensor> ids, masks;
+            for (const auto& d : draws) {
+                timesteps.push_back(d.t);
+                ids.push_back(d.ids);
+                masks.push_back(d.mask);
             }
-            const auto y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
-            const auto v = dit.model->forward(xt, t, context, y);
-            const auto err = (v - (noise - z0)).pow(2);
-            if (!latentWeight.defined())
-                return err.mean() / o.batch;
-            return (err * latentWeight).sum() / (latentWeight.sum() * err.size(0)) / o.batch;
-        });
+            const auto mask =
+                at::cat(masks); // [B, text_len], on the CPU, as the text encoder checks ids there
+            // Text rows past each prompt's end are zero, as embedContext pads a prompt cut to its length.
+            const auto hidden =
+                t5.model->forward(at::cat(ids), mask) * mask.to(device, at::kFloat).unsqueeze(2);
+            const auto v = dit.model->forwardSamples(stack(&DitDraw::xt), timesteps,
+                                                     dit.model->embedContexts(hidden), stack(&DitDraw::y));
+            const auto err = (v - stack(&DitDraw::target)).pow(2);
+            if (!draws.front().latentWeight.defined())
+                return err.mean(); // every sample has as many elements: the mean of per-sample means
+            const auto w = stack(&DitDraw::latentWeight).unsqueeze(1); // [B, 1, F, h, w]
+            const auto perSample = (err * w).sum({1, 2, 3, 4}) / (w.sum({1, 2, 3, 4}) * err.size(1));
+            return perSample.sum() / o.batch;
+        };
+
+    return runLoop(o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", sampleLoss,
+                   batchLoss);
 }
 
 } // namespace kinema::trainer

@@ -36,16 +36,27 @@ wan21::VaeConfig vaeConfig(const ModelShape& shape);
 wan21::DitConfig ditConfig(const ModelShape& shape);
 wan21::T5Config t5Config(const ModelShape& shape, std::int64_t vocab);
 
+/// The models' parameters are drawn on the CPU and live on `device` (same values on every device).
 Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed);
-Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed);
-Trainable<wan21::WanT5> buildT5(const wan21::T5Config& config, std::uint64_t seed);
+Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed,
+                                  at::Device device = at::kCPU);
+Trainable<wan21::WanT5> buildT5(const wan21::T5Config& config, std::uint64_t seed,
+                                at::Device device = at::kCPU);
+
+/// The training device of `options.device`; throws TrainError naming --device when it is malformed or not
+/// available in this build or on this machine.
+at::Device trainingDevice(const TrainOptions& options);
 
 /// Adam with bias correction and global gradient-norm clipping.
 class Adam {
 public:
     explicit Adam(ParamMap params);
-    /// One update with learning rate `lr`; returns the gradient norm before clipping.
+    /// One update with learning rate `lr`; returns the gradient norm before clipping. Parameters on a GPU
+    /// take stepMultiTensor().
     double step(double lr, double clipNorm = 1.0);
+    /// The same update with multi-tensor ops and one host sync, for parameters on a GPU (where one small op
+    /// per parameter would cost more than the update); equal to step() up to float rounding on any device.
+    double stepMultiTensor(double lr, double clipNorm = 1.0);
     void zeroGrad();
     int steps() const { return m_steps; }
     ParamMap& params() { return m_params; }

@@ -37,9 +37,14 @@ std::string shapeOf(const at::Tensor& t) {
 } // namespace
 
 at::Tensor timestepSinusoid(std::int64_t dim, std::int64_t t) {
+    return timestepSinusoids(dim, {t});
+}
+
+at::Tensor timestepSinusoids(std::int64_t dim, const std::vector<std::int64_t>& timesteps) {
     const std::int64_t half = dim / 2;
     const auto opts = at::TensorOptions().dtype(at::kDouble);
-    const auto position = at::full({1}, static_cast<double>(t), opts);
+    const std::vector<double> values(timesteps.begin(), timesteps.end());
+    const auto position = at::tensor(values, opts);
     const auto freqs = at::pow(10000.0, -at::arange(half, opts).div(static_cast<double>(half)));
     const auto sinusoid = at::outer(position, freqs);
     return at::cat({at::cos(sinusoid), at::sin(sinusoid)}, 1).to(at::kFloat);
@@ -256,6 +261,16 @@ at::Tensor WanDit::embedContext(const at::Tensor& text, const at::Tensor& clipFe
     return at::cat({img, ctx}, 1);
 }
 
+at::Tensor WanDit::embedContexts(const at::Tensor& texts) const {
+    const auto& c = m_config;
+    if (c.hasImageInput() || texts.dim() != 3 || texts.size(2) != c.textDim || texts.size(1) > c.textLen)
+        throw RequestError("text contexts have shape " + shapeOf(texts) + ", expected [B, L <= " +
+                           std::to_string(c.textLen) + ", " + std::to_string(c.textDim) + "] (t2v models)");
+    auto padded = at::zeros({texts.size(0), c.textLen, c.textDim}, m_text0.w.options());
+    padded.narrow(1, 0, texts.size(1)).copy_(texts.to(at::kFloat));
+    return linear(gelu(linear(padded, m_text0.w, m_text0.b), true), m_text2.w, m_text2.b);
+}
+
 at::Tensor WanDit::selfAttention(const Block& b, const at::Tensor& x, const at::Tensor& cosTable,
                                  const at::Tensor& sinTable) const {
     const auto n = m_config.numHeads, d = m_config.headDim();
@@ -294,36 +309,67 @@ at::Tensor WanDit::forward(const at::Tensor& x, std::int64_t t, const at::Tensor
     return forwardBatch(x, t, context, y)[0];
 }
 
+at::Tensor WanDit::patchTokens(const at::Tensor& x) const {
+    const auto& c = m_config;
+    const std::int64_t p = c.patchSize[1]; // square spatial patches, one frame deep (validated)
+    if (x.dim() != 5 || x.size(1) != c.inDim || x.size(3) % p != 0 || x.size(4) % p != 0 || x.size(2) < 1)
+        throw RequestError("DiT input has shape " + shapeOf(x[0]) + ", expected [" + std::to_string(c.inDim) +
+                           ", F, H, W] with H and W multiples of " + std::to_string(p));
+    const std::int64_t bs = x.size(0), f = x.size(2), hp = x.size(3) / p, wp = x.size(4) / p;
+    // Patch embedding as a matmul over non-overlapping (1, p, p) patches.
+    return x.view({bs, c.inDim, f, hp, p, wp, p})
+        .permute({0, 2, 3, 5, 1, 4, 6})
+        .reshape({bs, f * hp * wp, c.inDim * p * p});
+}
+
 at::Tensor WanDit::forwardBatch(const at::Tensor& xIn, std::int64_t t, const at::Tensor& context,
                                 const at::Tensor& y) const {
-    const auto& c = m_config;
     const auto device = m_patch.w.device();
     at::Tensor x = xIn.to(device, at::kFloat);
     if (y.defined())
         x = at::cat({x, y.to(device, at::kFloat)}, 0);
-    const std::int64_t p = c.patchSize[1]; // square spatial patches, one frame deep (validated)
-    if (x.dim() != 4 || x.size(0) != c.inDim || x.size(2) % p != 0 || x.size(3) % p != 0 || x.size(1) < 1)
-        throw RequestError("DiT input has shape " + shapeOf(x) + ", expected [" + std::to_string(c.inDim) +
-                           ", F, H, W] with H and W multiples of " + std::to_string(p));
-    const std::int64_t f = x.size(1), hp = x.size(2) / p, wp = x.size(3) / p;
-    const std::int64_t l = f * hp * wp;
-    const std::int64_t dim = c.dim;
-
-    // Patch embedding as a matmul over non-overlapping (1, p, p) patches.
-    auto tokens =
-        x.view({c.inDim, f, hp, p, wp, p}).permute({1, 2, 4, 0, 3, 5}).reshape({1, l, c.inDim * p * p});
+    if (x.dim() != 4)
+        throw RequestError("DiT input has shape " + shapeOf(x) + ", expected [" +
+                           std::to_string(m_config.inDim) + ", F, H, W]");
+    const auto tokens = patchTokens(x.unsqueeze(0));
     if (context.dim() != 3 || context.size(0) < 1)
         throw RequestError("DiT context has shape " + shapeOf(context) + ", expected [B, rows, dim]");
     const std::int64_t bs = context.size(0);
-    // The context may have been embedded while the DiT sat elsewhere (model offloading): bring it along.
-    const auto ctx = context.to(device);
     auto h = linear(tokens, m_patch.w, m_patch.b);
     if (bs > 1)
-        h = h.expand({bs, l, h.size(2)}).contiguous();
+        h = h.expand({bs, h.size(1), h.size(2)}).contiguous();
+    const std::int64_t p = m_config.patchSize[1];
+    // The context may have been embedded while the DiT sat elsewhere (model offloading): bring it along.
+    return transform(h, timestepSinusoid(m_config.freqDim, t), context.to(device), x.size(1), x.size(2) / p,
+                     x.size(3) / p);
+}
 
-    const auto e = linear(at::silu(linear(timestepSinusoid(c.freqDim, t).to(device), m_time0.w, m_time0.b)),
-                          m_time2.w, m_time2.b);                                       // [1, dim]
-    const auto e0 = linear(at::silu(e), m_timeProj.w, m_timeProj.b).view({1, 6, dim}); // [1, 6, dim]
+at::Tensor WanDit::forwardSamples(const at::Tensor& xIn, const std::vector<std::int64_t>& timesteps,
+                                  const at::Tensor& contexts, const at::Tensor& y) const {
+    const auto device = m_patch.w.device();
+    at::Tensor x = xIn.to(device, at::kFloat);
+    if (y.defined())
+        x = at::cat({x, y.to(device, at::kFloat)}, 1);
+    const auto bs = x.dim() == 5 ? x.size(0) : 0;
+    if (bs < 1 || static_cast<std::int64_t>(timesteps.size()) != bs || contexts.dim() != 3 ||
+        contexts.size(0) != bs)
+        throw RequestError("DiT batch: latents " + shapeOf(x) + ", " + std::to_string(timesteps.size()) +
+                           " timesteps and contexts " + shapeOf(contexts) + " disagree on the batch size");
+    const auto tokens = patchTokens(x);
+    const std::int64_t p = m_config.patchSize[1];
+    return transform(linear(tokens, m_patch.w, m_patch.b), timestepSinusoids(m_config.freqDim, timesteps),
+                     contexts.to(device), x.size(2), x.size(3) / p, x.size(4) / p);
+}
+
+at::Tensor WanDit::transform(at::Tensor h, const at::Tensor& sinusoids, const at::Tensor& ctx, std::int64_t f,
+                             std::int64_t hp, std::int64_t wp) const {
+    const auto& c = m_config;
+    const auto device = m_patch.w.device();
+    const std::int64_t dim = c.dim, p = c.patchSize[1];
+    const std::int64_t bs = h.size(0), steps = sinusoids.size(0);
+    const auto e = linear(at::silu(linear(sinusoids.to(device), m_time0.w, m_time0.b)), m_time2.w,
+                          m_time2.b);                                                      // [S, dim]
+    const auto e0 = linear(at::silu(e), m_timeProj.w, m_timeProj.b).view({steps, 6, dim}); // [S, 6, dim]
     auto [cosCpu, sinCpu] = ropeTables(c.headDim(), f, hp, wp);
     const auto cosTable = cosCpu.to(device), sinTable = sinCpu.to(device); // once per forward, not per block
 

@@ -28,6 +28,10 @@ public:
     /// plus for i2v/flf2v the CLIP features [1, 257 or 514, 1280] (clip_tokens, clip_dim) put in front.
     /// Returns [1, rows, dim].
     at::Tensor embedContext(const at::Tensor& text, const at::Tensor& clipFeatures = {}) const;
+    /// Training, t2v models: text features of B prompts [B, L, text_dim] (L <= text_len; rows past each
+    /// prompt's length already zero) -> [B, text_len, dim]; row b equals embedContext(text[b] cut to its
+    /// length).
+    at::Tensor embedContexts(const at::Tensor& texts) const;
 
     /// Velocity prediction for latent x [in_dim - y channels, F, H, W] at integer timestep t.
     /// `y` ([in_dim - C, F, H, W], i2v/flf2v only) is concatenated to x along channels.
@@ -39,6 +43,13 @@ public:
     /// returns [B, out_dim, F, H, W]. Peak activation memory is B times that of forward().
     at::Tensor forwardBatch(const at::Tensor& x, std::int64_t t, const at::Tensor& contexts,
                             const at::Tensor& y = {}) const;
+
+    /// Training: B samples in one forward, each with its own latent x [B, C, F, H, W], timestep
+    /// (`timesteps`, B values), embedded context ([B, rows, dim]) and, for conditioning channels, y
+    /// [B, in_dim - C, F, H, W]. Returns [B, out_dim, F, H, W]; sample i is forward(x[i], timesteps[i],
+    /// contexts[i], y[i]) up to float rounding.
+    at::Tensor forwardSamples(const at::Tensor& x, const std::vector<std::int64_t>& timesteps,
+                              const at::Tensor& contexts, const at::Tensor& y = {}) const;
 
     /// Moves the parameters to `device`, the compute device (with block streaming on, the blocks stay on
     /// the CPU and only the rest moves).
@@ -78,6 +89,13 @@ private:
     at::Tensor crossAttention(const Block& b, const at::Tensor& x, const at::Tensor& context) const;
     /// Attention in the configured precision (bf16 inputs, fp32 result on the bf16 path).
     at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) const;
+    /// Checks x [B, in_dim, F, H, W] (y already concatenated) and returns its patch tokens
+    /// [B, F*H/p*W/p, in_dim*p*p].
+    at::Tensor patchTokens(const at::Tensor& x) const;
+    /// The blocks and the head over patch-embedded tokens h [B, L, dim] of an F x hp x wp grid, with the
+    /// timestep sinusoids [1 or B, freq_dim] and contexts [B, rows, dim]: [B, out_dim, F, hp*p, wp*p].
+    at::Tensor transform(at::Tensor h, const at::Tensor& sinusoids, const at::Tensor& contexts,
+                         std::int64_t f, std::int64_t hp, std::int64_t wp) const;
     /// A block's Linears (the matrices of the bf16 map), and all of its parameters.
     static std::array<Linear*, 12> blockLinears(Block& b);
     static std::vector<at::Tensor*> blockTensors(Block& b);
@@ -106,5 +124,7 @@ at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cosTable, const at::
 
 /// The cos-first timestep sinusoid of width `dim`, computed in float64 and returned as float32 [1, dim].
 at::Tensor timestepSinusoid(std::int64_t dim, std::int64_t t);
+/// The same for several timesteps: [timesteps.size(), dim].
+at::Tensor timestepSinusoids(std::int64_t dim, const std::vector<std::int64_t>& timesteps);
 
 } // namespace kinema::diffusion::wan21

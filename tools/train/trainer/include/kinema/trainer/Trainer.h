@@ -94,6 +94,14 @@ struct TrainOptions {
     /// latents) and kept in work/latent_pool.safetensors, instead of rendering and encoding a scene per
     /// sample (0). A pooled scene gets a new timestep, noise, mask and caption wording at every draw.
     int latentPool = 0;
+    /// dit stage: the device the DiT and the text encoder train on ("cpu", "cuda" or "cuda:N"; the frozen
+    /// VAE that builds the latent pool stays on the CPU). Other than the CPU, steps run batched and need
+    /// --latent-pool. The other stages train on the CPU.
+    std::string device = "cpu";
+    /// dit stage: one forward and backward over the whole batch instead of one per sample: the same draws
+    /// and the same per-sample losses, summed, so the weights match the per-sample steps up to float
+    /// rounding. Needs --latent-pool; always on when `device` is not the CPU.
+    bool batchedSteps = false;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions

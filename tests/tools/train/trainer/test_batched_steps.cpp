@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dit stage's batched steps (--batched, and every step on a GPU) and the multi-tensor Adam update the
+// GPU path uses: both must compute what the per-sample CPU path computes, up to float rounding. CI has no
+// GPU, so these run on the CPU; bench/gpu/run.sh builds kinema-train on a GPU machine.
+#include "TrainerInternal.h"
+
+#include "TestSupport.h"
+#include "TrainerTestSupport.h"
+
+#include <catch2/catch.hpp>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace kinema::trainer;
+using namespace kinema::trainer::detail;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Largest absolute difference between the "param/" tensors of two checkpoints written by Adam::save.
+double largestParamDifference(const fs::path& a, const fs::path& b) {
+    const auto ca = SafetensorsCheckpoint::open(a), cb = SafetensorsCheckpoint::open(b);
+    double largest = 0.0;
+    int compared = 0;
+    for (const auto& raw : ca.files().front().tensors()) {
+        if (raw.name.rfind("param/", 0) != 0)
+            continue;
+        const auto* other = cb.find(raw.name);
+        REQUIRE(other);
+        largest = std::max(largest, (toTensor(raw) - toTensor(*other)).abs().max().item<double>());
+        ++compared;
+    }
+    CHECK(compared > 20);
+    return largest;
+}
+
+} // namespace
+
+TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses and updates", "[trainer]") {
+    kinema::test::TempDir perSampleDir, batchedDir;
+    auto o = test::preparedWork(perSampleDir.path());
+    test::copyWork(perSampleDir.path(), batchedDir.path());
+    o.latentPool = 6;
+    o.batch = 3;
+    o.threads = 2;
+    o.steps = 4;
+    o.heldKeys = 0.5;
+    for (const double objectWeight : {0.0, 4.0}) {
+        INFO("object weight " << objectWeight);
+        o.objectWeight = objectWeight;
+        o.resume = false;
+        o.workDir = perSampleDir.path();
+        o.batchedSteps = false;
+        const auto perSample = trainDit(o);
+        o.workDir = batchedDir.path();
+        o.batchedSteps = true;
+        const auto batched = trainDit(o);
+        REQUIRE(batched.size() == perSample.size());
+        for (std::size_t i = 0; i < batched.size(); ++i) {
+            INFO("step " << batched[i].step);
+            CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
+        }
+        // Four updates later the weights still agree to rounding (a learning rate of 3e-3 moves them by
+        // about 1e-2).
+        CHECK(largestParamDifference(perSampleDir.path() / "dit.safetensors",
+                                     batchedDir.path() / "dit.safetensors") < 1e-4);
+    }
+}
+
+TEST_CASE("trainer: the multi-tensor Adam update equals the per-parameter one", "[trainer]") {
+    auto gen = at::detail::createCPUGenerator(5);
+    const auto makeParams = [&] {
+        auto g = at::detail::createCPUGenerator(6);
+        return ParamMap{{"a", at::randn({7, 5}, g).requires_grad_(true)},
+                        {"b", at::randn({5}, g).requires_grad_(true)},
+                        {"unused", at::randn({3}, g).requires_grad_(true)}};
+    };
+    Adam plain(makeParams()), multi(makeParams());
+    for (int step = 0; step < 3; ++step) {
+        // Gradients large enough for clipping at step 0, small after.
+        const double size = step == 0 ? 3.0 : 0.01;
+        for (const auto& name : {"a", "b"}) {
+            const auto g = at::randn(plain.params().at(name).sizes(), gen) * size;
+            plain.params().at(name).mutable_grad() = g.clone();
+            multi.params().at(name).mutable_grad() = g.clone();
+        }
+        const double lr = 1e-2 * (step + 1);
+        const double normPlain = plain.step(lr), normMulti = multi.stepMultiTensor(lr);
+        CHECK(normMulti == Approx(normPlain).epsilon(1e-6));
+        plain.zeroGrad();
+        multi.zeroGrad();
+    }
+    CHECK(multi.steps() == plain.steps());
+    for (const auto& [name, p] : plain.params()) {
+        INFO(name);
+        CHECK((p - multi.params().at(name)).abs().max().item<double>() < 1e-6);
+    }
+    // A parameter that never had a gradient is left alone.
+    CHECK(at::equal(plain.params().at("unused"), makeParams().at("unused")));
+}
+
+TEST_CASE("trainer: devices and batched steps refuse what they cannot do, by name", "[trainer]") {
+    kinema::test::TempDir dir;
+    auto o = test::tinyOptions(dir.path());
+    o.steps = 1;
+    o.device = "gpu7";
+    CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--device 'gpu7'") && Catch::Contains("cuda:N"));
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--device gpu7") && Catch::Contains("vae stage"));
+    CHECK_THROWS_WITH(trainVaeDecoder(o), Catch::Contains("vae-decoder stage"));
+    CHECK_THROWS_WITH(trainTokenizer(o), Catch::Contains("tokenizer stage"));
+    o.device = "cuda";
+    if (!at::hasCUDA()) {
+        CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--device 'cuda'") && Catch::Contains("without CUDA"));
+    } else {
+        CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--device cuda needs --latent-pool"));
+    }
+    o.device = "cpu";
+    o.batchedSteps = true;
+    CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--batched needs --latent-pool"));
+    CHECK_FALSE(fs::exists(dir.path() / "dit.safetensors"));
+}
