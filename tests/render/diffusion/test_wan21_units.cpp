@@ -127,18 +127,28 @@ TEST_CASE("attention tiled over queries equals the untiled softmax attention", "
     CHECK((whole - expected).abs().max().item<double>() < 1e-5);
 }
 
+namespace {
+
+/// A DiT small enough for unit tests: width 32, 2 heads, 8 text tokens of width 24.
+DitConfig smallDitConfig(const std::string& modelType, std::int64_t inDim) {
+    DitConfig cfg;
+    cfg.modelType = modelType;
+    cfg.inDim = inDim;
+    cfg.dim = 32;
+    cfg.ffnDim = 48;
+    cfg.freqDim = 32;
+    cfg.textDim = 24;
+    cfg.textLen = 8;
+    cfg.numHeads = 2;
+    return cfg;
+}
+
+} // namespace
+
 TEST_CASE("wan21 i2v and flf2v DiT: image cross-attention is used", "[wan21][dit]") {
     for (const std::string type : {"i2v", "flf2v"}) {
         INFO(type);
-        DitConfig cfg;
-        cfg.modelType = type;
-        cfg.inDim = 36;
-        cfg.dim = 32;
-        cfg.ffnDim = 48;
-        cfg.freqDim = 32;
-        cfg.textDim = 24;
-        cfg.textLen = 8;
-        cfg.numHeads = 2;
+        auto cfg = smallDitConfig(type, 36);
         cfg.numLayers = 1;
         auto wm = WeightMap::random(11);
         const WanDit dit(cfg, wm);
@@ -185,16 +195,9 @@ TEST_CASE("wan21 VAE decodes chunk by chunk: 1 frame then 4 per latent frame", "
 }
 
 TEST_CASE("wan21 DiT: a batch of samples in one forward equals one forward per sample", "[wan21][dit]") {
-    DitConfig cfg;
-    cfg.modelType = "t2v";
-    cfg.inDim = 20; // 8 latent channels + 4 mask channels + 8 conditioning channels, as the demo model
+    // 8 latent channels + 4 mask channels + 8 conditioning channels in, 8 out, as the demo model
+    auto cfg = smallDitConfig("t2v", 20);
     cfg.outDim = 8;
-    cfg.dim = 32;
-    cfg.ffnDim = 48;
-    cfg.freqDim = 32;
-    cfg.textDim = 24;
-    cfg.textLen = 8;
-    cfg.numHeads = 2;
     cfg.numLayers = 2;
     cfg.patchSize = {1, 2, 2};
     auto wm = WeightMap::random(21);

@@ -104,11 +104,11 @@ int workerCount(const TrainOptions& o) {
 /// one thread accumulate, so the weights do not depend on the number of workers.
 ///
 /// With `batchLossOf` (the dit stage's batched steps), a step is instead one backward pass of
-/// batchLossOf(dataStep), the sum of the batch's per-sample losses.
+/// batchLossOf(dataStep, workers), the sum of the batch's per-sample losses.
 template <typename LossFn>
-std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log,
-                              const char* stage, LossFn&& lossOf,
-                              const std::function<at::Tensor(int dataStep)>& batchLossOf = {}) {
+std::vector<StepLoss>
+runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log, const char* stage,
+        LossFn&& lossOf, const std::function<at::Tensor(int dataStep, SampleWorkers&)>& batchLossOf = {}) {
     if (!(o.resume && adam.load(ckpt)))
         fs::remove(log);
     std::vector<at::Tensor> leaves;
@@ -148,7 +148,7 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
         adam.zeroGrad();
         double loss = 0.0;
         if (batchLossOf) {
-            const at::Tensor batchLoss = batchLossOf(dataStep);
+            const at::Tensor batchLoss = batchLossOf(dataStep, workers);
             const auto grads = torch::autograd::grad({batchLoss}, leaves, {}, /*retain_graph=*/false,
                                                      /*create_graph=*/false, /*allow_unused=*/true);
             for (std::size_t j = 0; j < leaves.size(); ++j)
@@ -394,10 +394,6 @@ at::Tensor conditioningMask(std::int64_t frames, at::Generator& gen) {
     return mask;
 }
 
-} // namespace
-
-namespace {
-
 /// Everything one dit training sample draws, on the CPU: the noised latent, the conditioning channels, the
 /// velocity target, the loss weights, the prompt's tokens and the timestep.
 struct DitDraw {
@@ -445,10 +441,11 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         params["text_encoder/" + name] = p;
     Adam adam(params);
     const auto& negative = wan21::defaultNegativePrompt();
-    SampleWorkers workers(workerCount(o), o.intraOpThreads);
     LatentPool pool;
-    if (o.latentPool > 0)
+    if (o.latentPool > 0) {
+        SampleWorkers workers(workerCount(o), o.intraOpThreads);
         pool = loadOrBuildLatentPool(o, *vae.model, vaeDigest, mixSeed(o.seed, kPoolStage), workers);
+    }
 
     // Sample i of step dataStep: every random choice comes from its own generator, in a fixed order.
     const auto draw = [&](int dataStep, int i) {
@@ -529,9 +526,9 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
 
     // The whole batch in one forward on the training device: the same draws (made on the workers) and the
     // sum of the same per-sample losses.
-    std::function<at::Tensor(int)> batchLoss;
+    std::function<at::Tensor(int, SampleWorkers&)> batchLoss;
     if (batched)
-        batchLoss = [&](int dataStep) {
+        batchLoss = [&](int dataStep, SampleWorkers& workers) {
             std::vector<DitDraw> draws(static_cast<std::size_t>(o.batch));
             workers.run([&](int worker) {
                 for (int i = worker; i < o.batch; i += workers.count())

@@ -242,9 +242,7 @@ at::Tensor WanDit::embedContext(const at::Tensor& text, const at::Tensor& clipFe
         throw RequestError("text context has shape " + shapeOf(text) + ", expected [L <= " +
                            std::to_string(c.textLen) + ", " + std::to_string(c.textDim) + "]");
     const auto device = m_text0.w.device();
-    auto padded = at::zeros({1, c.textLen, c.textDim}, m_text0.w.options());
-    padded[0].narrow(0, 0, text.size(0)).copy_(text.to(at::kFloat));
-    auto ctx = linear(gelu(linear(padded, m_text0.w, m_text0.b), true), m_text2.w, m_text2.b);
+    auto ctx = embedText(text.unsqueeze(0));
     if (!c.hasImageInput())
         return ctx;
     const std::int64_t rows = c.modelType == "flf2v" ? 2 * c.clipTokens : c.clipTokens;
@@ -266,6 +264,11 @@ at::Tensor WanDit::embedContexts(const at::Tensor& texts) const {
     if (c.hasImageInput() || texts.dim() != 3 || texts.size(2) != c.textDim || texts.size(1) > c.textLen)
         throw RequestError("text contexts have shape " + shapeOf(texts) + ", expected [B, L <= " +
                            std::to_string(c.textLen) + ", " + std::to_string(c.textDim) + "] (t2v models)");
+    return embedText(texts);
+}
+
+at::Tensor WanDit::embedText(const at::Tensor& texts) const {
+    const auto& c = m_config;
     auto padded = at::zeros({texts.size(0), c.textLen, c.textDim}, m_text0.w.options());
     padded.narrow(1, 0, texts.size(1)).copy_(texts.to(at::kFloat));
     return linear(gelu(linear(padded, m_text0.w, m_text0.b), true), m_text2.w, m_text2.b);

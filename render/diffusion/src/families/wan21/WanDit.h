@@ -89,6 +89,9 @@ private:
     at::Tensor crossAttention(const Block& b, const at::Tensor& x, const at::Tensor& context) const;
     /// Attention in the configured precision (bf16 inputs, fp32 result on the bf16 path).
     at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) const;
+    /// The text MLP over texts [B, L <= text_len, text_dim], zero-padded to text_len rows: [B, text_len,
+    /// dim].
+    at::Tensor embedText(const at::Tensor& texts) const;
     /// Checks x [B, in_dim, F, H, W] (y already concatenated) and returns its patch tokens
     /// [B, F*H/p*W/p, in_dim*p*p].
     at::Tensor patchTokens(const at::Tensor& x) const;
