@@ -110,3 +110,57 @@ TEST_CASE("parseCaption reads hand-written captions in the same vocabulary", "[s
     CHECK(parseCaption("").objects.empty());
     CHECK(parseCaption("lorem ipsum 42 %%").objects.empty());
 }
+
+TEST_CASE("a caption of the reversed spec states every direction the other way round", "[scenes]") {
+    int changed = 0, unchanged = 0;
+    for (std::uint64_t seed = 0; seed < 300; ++seed) {
+        const SceneSpec spec = sample(seed);
+        const SceneSpec reversed = withDirectionsReversed(spec);
+        REQUIRE_NOTHROW(validate(reversed));
+        const CaptionFacts truth = factsOf(spec), turned = factsOf(reversed);
+        const Motion m = *truth.objects[0].motion;
+        const bool directional =
+            m != Motion::Still && m != Motion::Bounce && m != Motion::Orbit && m != Motion::Spin;
+        CHECK((*turned.objects[0].motion != m) == directional);
+        CHECK((turned.camera != truth.camera) == (*truth.camera != Camera::Static));
+        const bool sideLight = *truth.light == LightDirection::Left || *truth.light == LightDirection::Right;
+        CHECK((turned.light != truth.light) == sideLight);
+        // Reversing twice gives the spec back; the caption differs only where a direction is stated.
+        CHECK(factsOf(withDirectionsReversed(reversed)).objects[0].motion == truth.objects[0].motion);
+        for (auto style : kAllCaptionStyles) {
+            const std::string text = caption(spec, style, seed), other = caption(reversed, style, seed);
+            const CaptionFacts parsed = parseCaption(other);
+            INFO(text << " | " << other);
+            CHECK(parsed.objects[0].motion == turned.objects[0].motion);
+            CHECK(parsed.objects[0].colour == truth.objects[0].colour);
+            CHECK(parsed.objects[0].shape == truth.objects[0].shape);
+            (text == other ? unchanged : changed) += 1;
+        }
+    }
+    CHECK(changed > 300); // most captions state some direction
+    CHECK(unchanged > 0);
+}
+
+TEST_CASE("reversing directions maps each motion to its opposite", "[scenes]") {
+    SceneSpec spec;
+    SceneObject o;
+    spec.objects.push_back(o);
+    const std::pair<Motion, Motion> pairs[] = {
+        {Motion::Left, Motion::Right},       {Motion::Up, Motion::Down},
+        {Motion::UpLeft, Motion::DownRight}, {Motion::UpRight, Motion::DownLeft},
+        {Motion::Grow, Motion::Shrink},      {Motion::Still, Motion::Still},
+        {Motion::Bounce, Motion::Bounce}};
+    for (const auto& [from, to] : pairs) {
+        spec.objects[0].motion = from;
+        CHECK(withDirectionsReversed(spec).objects[0].motion == to);
+        spec.objects[0].motion = to;
+        CHECK(withDirectionsReversed(spec).objects[0].motion == from);
+    }
+    spec.objects[0].motion = Motion::Orbit;
+    CHECK(withDirectionsReversed(spec).objects[0].clockwise == !spec.objects[0].clockwise);
+    spec.camera = Camera::ZoomIn;
+    spec.lighting.direction = LightDirection::Top;
+    const auto r = withDirectionsReversed(spec);
+    CHECK(r.camera == Camera::ZoomOut);
+    CHECK(r.lighting.direction == LightDirection::Top);
+}

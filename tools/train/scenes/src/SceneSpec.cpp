@@ -466,4 +466,59 @@ double unitArea(Shape shape) {
 }
 } // namespace detail
 
+SceneSpec withDirectionsReversed(SceneSpec spec) {
+    const auto reversed = [](Motion m) {
+        switch (m) {
+        case Motion::Left:
+            return Motion::Right;
+        case Motion::Right:
+            return Motion::Left;
+        case Motion::Up:
+            return Motion::Down;
+        case Motion::Down:
+            return Motion::Up;
+        case Motion::UpLeft:
+            return Motion::DownRight;
+        case Motion::DownRight:
+            return Motion::UpLeft;
+        case Motion::UpRight:
+            return Motion::DownLeft;
+        case Motion::DownLeft:
+            return Motion::UpRight;
+        case Motion::Grow:
+            return Motion::Shrink;
+        case Motion::Shrink:
+            return Motion::Grow;
+        default:
+            return m;
+        }
+    };
+    for (auto& o : spec.objects) {
+        o.motion = reversed(o.motion);
+        if (o.motion == Motion::Orbit || o.motion == Motion::Spin)
+            o.clockwise = !o.clockwise;
+    }
+    switch (spec.camera) {
+    case Camera::PanLeft:
+        spec.camera = Camera::PanRight;
+        break;
+    case Camera::PanRight:
+        spec.camera = Camera::PanLeft;
+        break;
+    case Camera::ZoomIn:
+        spec.camera = Camera::ZoomOut;
+        break;
+    case Camera::ZoomOut:
+        spec.camera = Camera::ZoomIn;
+        break;
+    default:
+        break;
+    }
+    if (spec.lighting.direction == LightDirection::Left)
+        spec.lighting.direction = LightDirection::Right;
+    else if (spec.lighting.direction == LightDirection::Right)
+        spec.lighting.direction = LightDirection::Left;
+    return spec;
+}
+
 } // namespace kinema::scenes

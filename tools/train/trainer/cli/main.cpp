@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <exception>
 #include <iostream>
 
@@ -88,8 +89,20 @@ int main(int argc, char** argv) {
         app.add_subcommand("vae-decoder", "fine-tune the VAE decoder on full-length clips (encoder frozen)");
     auto* dit = app.add_subcommand("dit", "train the DiT and the text encoder");
     auto* exp = app.add_subcommand("export", "write the model folder");
-    for (auto* sub : {tok, vae, dec, dit, exp})
+    auto* gap = app.add_subcommand(
+        "direction-gap", "measure how much the DiT's loss rises when the caption's directions are reversed");
+    for (auto* sub : {tok, vae, dec, dit, exp, gap})
         common(sub);
+    int clips = 48;
+    gap->add_option("--clips", clips, "scenes to measure (captions that state a direction)");
+    for (auto* sub : {dit, gap})
+        sub->add_option("--init-from", o.initFrom,
+                        "model folder written by export to start from when the work directory has no "
+                        "checkpoint (fresh optimiser)");
+    dit->add_option("--direction-contrast", o.directionContrast,
+                    "weight of the hinge that makes the reversed caption's loss exceed the true one's");
+    dit->add_option("--direction-margin", o.directionMargin,
+                    "relative margin of the direction contrast (0.05: 5 % above the true caption's loss)");
     exp->add_option("--out", out, "model folder to write")->required();
     dit->add_option(
         "--device", o.device,
@@ -108,7 +121,14 @@ int main(int argc, char** argv) {
             trainVaeDecoder(o);
         else if (dit->parsed())
             trainDit(o);
-        else if (exp->parsed()) {
+        else if (gap->parsed()) {
+            const auto rows = measureDirectionGap(o, clips);
+            std::printf("timestep  true caption  reversed  negative prompt  reversed/true\n");
+            for (const auto& r : rows)
+                std::printf("%8d  %12.4f  %8.4f  %15.4f  %+12.2f %%\n", r.timestep, r.trueCaption,
+                            r.reversedCaption, r.negativePrompt,
+                            100.0 * (r.reversedCaption / r.trueCaption - 1.0));
+        } else if (exp->parsed()) {
             const auto bytes = exportModel(o, out, commandLine);
             std::cout << "exported " << out << ": " << bytes << " bytes\n";
         }

@@ -266,6 +266,55 @@ bool Adam::load(const std::filesystem::path& path) {
     return true;
 }
 
+void seedWorkDirFrom(const TrainOptions& o) {
+    namespace fs = std::filesystem;
+    if (o.initFrom.empty())
+        return;
+    for (const char* file : {"spiece.model", "Wan2.1_VAE.safetensors", "diffusion_pytorch_model.safetensors",
+                             "models_t5_umt5-xxl-enc-bf16.safetensors"})
+        if (!fs::exists(o.initFrom / file))
+            throw TrainError("--init-from '" + o.initFrom.string() + "': '" + file +
+                             "' is missing (not a model folder written by kinema-train export)");
+    fs::create_directories(o.workDir);
+    if (!fs::exists(o.workDir / "spiece.model"))
+        fs::copy_file(o.initFrom / "spiece.model", o.workDir / "spiece.model");
+    if (!fs::exists(o.workDir / "vae.safetensors")) {
+        const auto source = o.initFrom / "Wan2.1_VAE.safetensors";
+        auto vae = buildVae(vaeConfig(o.shape), 0);
+        const auto ckpt = SafetensorsCheckpoint::open(source);
+        ParamMap named;
+        for (auto& [name, p] : vae.params) {
+            copyInto(ckpt, name, p, source);
+            named["param/" + name] = p;
+        }
+        writeTensors(o.workDir / "vae.safetensors", named, {{"step", "0"}});
+    }
+}
+
+ParamMap ditAndTextEncoder(const ParamMap& dit, const ParamMap& textEncoder) {
+    ParamMap both;
+    for (const auto& [name, p] : dit)
+        both["dit/" + name] = p;
+    for (const auto& [name, p] : textEncoder)
+        both["text_encoder/" + name] = p;
+    return both;
+}
+
+void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& textEncoder) {
+    for (const auto& [file, params] :
+         {std::pair{dir / "diffusion_pytorch_model.safetensors", &dit},
+          std::pair{dir / "models_t5_umt5-xxl-enc-bf16.safetensors", &textEncoder}}) {
+        const auto ckpt = SafetensorsCheckpoint::open(file);
+        for (auto& [name, p] : *params)
+            copyInto(ckpt, name, p, file);
+    }
+}
+
+at::Tensor directionHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin) {
+    const auto hinge = at::relu(margin - (reversed - truth) / truth.detach());
+    return hinge - hinge.detach();
+}
+
 void loadParams(const std::filesystem::path& path, ParamMap& params) {
     if (!std::filesystem::exists(path))
         throw TrainError("checkpoint '" + path.string() + "' does not exist (run its training stage first)");

@@ -83,11 +83,7 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     auto dit = buildDit(ditCfg, 0);
     auto t5 = buildT5(t5Cfg, 0);
     {
-        ParamMap both;
-        for (const auto& [name, p] : dit.params)
-            both["dit/" + name] = p;
-        for (const auto& [name, p] : t5.params)
-            both["text_encoder/" + name] = p;
+        auto both = ditAndTextEncoder(dit.params, t5.params);
         loadParams(o.workDir / "dit.safetensors", both);
     }
 

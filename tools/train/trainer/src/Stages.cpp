@@ -66,6 +66,9 @@ void checkOptions(const TrainOptions& o) {
                              std::to_string(fraction));
     if (o.latentPool < 0)
         throw TrainError("--latent-pool must be 0 or more, got " + std::to_string(o.latentPool));
+    if (!(o.directionContrast >= 0) || !std::isfinite(o.directionContrast) || !(o.directionMargin >= 0) ||
+        !std::isfinite(o.directionMargin))
+        throw TrainError("--direction-contrast and --direction-margin must be 0 or more");
     fs::create_directories(o.workDir);
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
@@ -340,12 +343,10 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
                    });
 }
 
-namespace {
-
 /// Per-channel mean and std of the VAE's raw latents over fixed clips. Computed once per VAE: the file
 /// records the digest of the VAE weights, and a VAE trained further since gets new statistics (the DiT then
 /// continues on the new latents). Files without a digest are kept as they are.
-LatentStats latentStats(const TrainOptions& o, wan21::WanVae& vae, const std::string& vaeDigest) {
+LatentStats detail::latentStats(const TrainOptions& o, wan21::WanVae& vae, const std::string& vaeDigest) {
     const auto path = latentStatsPath(o);
     if (fs::exists(path)) {
         auto stored = readLatentStats(o);
@@ -366,6 +367,8 @@ LatentStats latentStats(const TrainOptions& o, wan21::WanVae& vae, const std::st
                  {{"vae_digest", vaeDigest}});
     return readLatentStats(o);
 }
+
+namespace {
 
 /// Latent-frame conditioning mask of one training sample: none, first, first+last, random keyframes or
 /// the first K frames, chosen uniformly.
@@ -400,7 +403,13 @@ struct DitDraw {
     at::Tensor xt, y, target, latentWeight;
     at::Tensor ids, mask; ///< [1, text_len] int64
     std::int64_t length = 0, t = 0;
+    /// The caption with its directions reversed, when the sample takes part in the direction contrast.
+    at::Tensor reversedIds, reversedMask;
+    std::int64_t reversedLength = 0;
 };
+
+/// Timesteps from which the direction contrast applies: below, the noised latent still shows the motion.
+constexpr std::int64_t kContrastMinTimestep = 500;
 
 } // namespace
 
@@ -413,6 +422,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                                          : "--device " + o.device +
                                                " needs --latent-pool (the batched steps "
                                                "draw their samples from the pool)");
+    seedWorkDirFrom(o);
     const auto spiece = o.workDir / "spiece.model";
     if (!fs::exists(spiece))
         throw TrainError("'" + spiece.string() + "' is missing: run the tokenizer stage first");
@@ -434,12 +444,9 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
     auto dit = buildDit(ditConfig(o.shape), mixSeed(o.seed, kDitStage), device);
     auto t5 = buildT5(t5Config(o.shape, vocab), mixSeed(o.seed, kDitStage, 1), device);
-    ParamMap params;
-    for (const auto& [name, p] : dit.params)
-        params["dit/" + name] = p;
-    for (const auto& [name, p] : t5.params)
-        params["text_encoder/" + name] = p;
-    Adam adam(params);
+    if (!o.initFrom.empty() && !(o.resume && fs::exists(o.workDir / "dit.safetensors")))
+        loadExportedDit(o.initFrom, dit.params, t5.params);
+    Adam adam(ditAndTextEncoder(dit.params, t5.params));
     const auto& negative = wan21::defaultNegativePrompt();
     LatentPool pool;
     if (o.latentPool > 0) {
@@ -458,10 +465,12 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         at::Tensor raw, video;
         std::string caption;
         std::int64_t entry = -1;
+        std::uint64_t sceneSeed = seed;
         if (pool.size() > 0) {
             entry = static_cast<std::int64_t>(mixSeed(seed, 29) % static_cast<std::uint64_t>(pool.size()));
             raw = pool.latents[entry];
-            caption = sceneCaption(scenes::sample(pool.sceneSeed(entry)), seed);
+            sceneSeed = pool.sceneSeed(entry);
+            caption = sceneCaption(scenes::sample(sceneSeed), seed);
         } else {
             const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
             video = s.video.unsqueeze(0);
@@ -510,18 +519,39 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         }
         d.y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
         d.target = noise - z0;
+        if (o.directionContrast > 0 && !drop && d.t >= kContrastMinTimestep &&
+            frames.narrow(0, 1, frames.size(0) - 1).sum().item<float>() == 0.0f) {
+            const auto reversed =
+                sceneCaption(scenes::withDirectionsReversed(scenes::sample(sceneSeed)), seed);
+            if (reversed != caption) {
+                const auto rt = tokenizer->tokenize(reversed, static_cast<std::size_t>(o.shape.textLen));
+                const auto rl = static_cast<std::int64_t>(rt.ids.size());
+                d.reversedLength = static_cast<std::int64_t>(rt.length);
+                d.reversedIds = at::tensor(rt.ids, at::kLong).view({1, rl});
+                d.reversedMask = at::zeros({1, rl}, at::kLong);
+                d.reversedMask.narrow(1, 0, d.reversedLength).fill_(1);
+            }
+        }
         return d;
     };
 
     // One sample's forward and loss (already divided by the batch size), on the CPU.
     const auto sampleLoss = [&](int dataStep, int i) {
         const auto d = draw(dataStep, i);
-        const auto hidden = t5.model->forward(d.ids, d.mask)[0].narrow(0, 0, d.length);
-        const auto v = dit.model->forward(d.xt, d.t, dit.model->embedContext(hidden), d.y);
-        const auto err = (v - d.target).pow(2);
-        if (!d.latentWeight.defined())
-            return err.mean() / o.batch;
-        return (err * d.latentWeight).sum() / (d.latentWeight.sum() * err.size(0)) / o.batch;
+        const auto lossWith = [&](const at::Tensor& ids, const at::Tensor& mask, std::int64_t length) {
+            const auto hidden = t5.model->forward(ids, mask)[0].narrow(0, 0, length);
+            const auto v = dit.model->forward(d.xt, d.t, dit.model->embedContext(hidden), d.y);
+            const auto err = (v - d.target).pow(2);
+            if (!d.latentWeight.defined())
+                return err.mean();
+            return (err * d.latentWeight).sum() / (d.latentWeight.sum() * err.size(0));
+        };
+        auto loss = lossWith(d.ids, d.mask, d.length);
+        if (d.reversedIds.defined())
+            loss = loss + o.directionContrast *
+                              directionHinge(loss, lossWith(d.reversedIds, d.reversedMask, d.reversedLength),
+                                             o.directionMargin);
+        return loss / o.batch;
     };
 
     // The whole batch in one forward on the training device: the same draws (made on the workers) and the
@@ -534,6 +564,17 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                 for (int i = worker; i < o.batch; i += workers.count())
                     draws[static_cast<std::size_t>(i)] = draw(dataStep, i);
             });
+            // Direction contrast: each sample with a reversed caption is run again as an extra row.
+            std::vector<std::int64_t> contrasted;
+            for (std::size_t i = 0; i < static_cast<std::size_t>(o.batch); ++i)
+                if (draws[i].reversedIds.defined()) {
+                    contrasted.push_back(static_cast<std::int64_t>(i));
+                    DitDraw extra = draws[i];
+                    extra.ids = extra.reversedIds;
+                    extra.mask = extra.reversedMask;
+                    extra.length = extra.reversedLength;
+                    draws.push_back(std::move(extra));
+                }
             const auto stack = [&](at::Tensor DitDraw::*field) {
                 std::vector<at::Tensor> parts;
                 for (const auto& d : draws)
@@ -555,11 +596,24 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             const auto v = dit.model->forwardSamples(stack(&DitDraw::xt), timesteps,
                                                      dit.model->embedContexts(hidden), stack(&DitDraw::y));
             const auto err = (v - stack(&DitDraw::target)).pow(2);
-            if (!draws.front().latentWeight.defined())
+            if (!draws.front().latentWeight.defined() && contrasted.empty())
                 return err.mean(); // every sample has as many elements: the mean of per-sample means
-            const auto w = stack(&DitDraw::latentWeight).unsqueeze(1); // [B, 1, F, h, w]
-            const auto perSample = (err * w).sum({1, 2, 3, 4}) / (w.sum({1, 2, 3, 4}) * err.size(1));
-            return perSample.sum() / o.batch;
+            at::Tensor perSample;
+            if (draws.front().latentWeight.defined()) {
+                const auto w = stack(&DitDraw::latentWeight).unsqueeze(1); // [B, 1, F, h, w]
+                perSample = (err * w).sum({1, 2, 3, 4}) / (w.sum({1, 2, 3, 4}) * err.size(1));
+            } else {
+                perSample = err.mean({1, 2, 3, 4});
+            }
+            auto loss = perSample.narrow(0, 0, o.batch).sum();
+            if (!contrasted.empty()) {
+                const auto rows = at::tensor(contrasted, at::kLong).to(device);
+                loss = loss + o.directionContrast * directionHinge(perSample.index_select(0, rows),
+                                                                   perSample.narrow(0, o.batch, rows.size(0)),
+                                                                   o.directionMargin)
+                                                        .sum();
+            }
+            return loss / o.batch;
         };
 
     return runLoop(o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", sampleLoss,

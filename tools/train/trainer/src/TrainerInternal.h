@@ -116,4 +116,22 @@ struct LatentStats {
 };
 LatentStats readLatentStats(const TrainOptions& options);
 
+/// The latent statistics of the work directory, computed from fixed clips with `vae` when the file is
+/// missing or was computed with other VAE weights (`vaeDigest`).
+LatentStats latentStats(const TrainOptions& options, wan21::WanVae& vae, const std::string& vaeDigest);
+
+/// The dit checkpoint's naming: the DiT's tensors under "dit/", the text encoder's under "text_encoder/"
+/// (the same tensors, not copies).
+ParamMap ditAndTextEncoder(const ParamMap& dit, const ParamMap& textEncoder);
+
+/// Copies a model folder's tokenizer and VAE into the work directory where it has none (--init-from).
+void seedWorkDirFrom(const TrainOptions& options);
+/// Loads the DiT and text encoder weights of the model folder `dir` (as export writes them) into `dit` and
+/// `textEncoder`.
+void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& textEncoder);
+/// The direction contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
+/// denominator taken as a constant, as a term whose value is 0 and whose gradient is the hinge's: added to
+/// a loss, it changes the update but not the logged value.
+at::Tensor directionHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin);
+
 } // namespace kinema::trainer::detail

@@ -146,6 +146,14 @@ constexpr std::uint64_t splitMix64(std::uint64_t x) {
 /// The same seed gives the same spec on every platform.
 SceneSpec sample(std::uint64_t seed);
 
+/// The spec with every direction a caption can state turned round: each object's motion runs the other way
+/// (left <-> right, up <-> down, diagonals to the opposite corner, grow <-> shrink, orbit and spin the other
+/// way round), the camera pans and zooms the other way, and side light comes from the other side. Anchors
+/// are mid-clip positions, so a reversed linear motion crosses the same point. Everything else is kept: a
+/// caption of the result with the caption seed of the original differs only in direction words, which is
+/// what the trainer's direction contrast (--direction-contrast) compares against.
+SceneSpec withDirectionsReversed(SceneSpec spec);
+
 /// Throws SceneError when a spec breaks the grammar (no objects, more than three, a spin of a
 /// rotationally symmetric shape, an anchor outside the frame).
 void validate(const SceneSpec& spec);

@@ -102,6 +102,18 @@ struct TrainOptions {
     /// and the same per-sample losses, summed, so the weights match the per-sample steps up to float
     /// rounding. Needs --latent-pool; always on when `device` is not the CPU.
     bool batchedSteps = false;
+    /// dit stage: weight of the direction contrast (0: off). A sample whose caption states a direction
+    /// (scenes::withDirectionsReversed changes its caption), drawn at timestep >= 500 with no key after the
+    /// first latent frame (nothing in the noise or the conditioning then shows the direction), is run a
+    /// second time with the reversed caption; the hinge max(0, margin - (L_reversed - L_true) / L_true) on
+    /// the two flow-matching losses, times this weight, is added to the gradient. The logged loss stays the
+    /// plain flow-matching loss.
+    double directionContrast = 0.0;
+    double directionMargin = 0.05; ///< relative margin of the direction contrast
+    /// dit stage: a model folder written by export (the same ModelShape) to start from when the work
+    /// directory has no checkpoint of its own: its tokenizer and VAE seed the work directory, and the DiT and
+    /// text encoder start from its weights with a fresh optimiser (steps count from 0).
+    std::filesystem::path initFrom;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions
@@ -134,6 +146,17 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& options);
 
 /// Same for the DiT and text encoder (needs work/vae.safetensors and work/spiece.model).
 std::vector<StepLoss> trainDit(const TrainOptions& options);
+
+/// How much a model's flow-matching loss rises when a caption's directions are reversed, per timestep.
+struct DirectionGapRow {
+    int timestep = 0;
+    double trueCaption = 0.0, reversedCaption = 0.0, negativePrompt = 0.0; ///< mean losses over the clips
+};
+/// Measures the DiT of the work directory (or of options.initFrom when the work directory has no dit
+/// checkpoint) on `clips` scenes that no training stage draws, whose captions state a direction: with no
+/// conditioning and the same noise, the loss (object-weighted as in training) with the true caption, the
+/// caption of scenes::withDirectionsReversed and the default negative prompt, at timesteps 100 to 900.
+std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& options, int clips);
 
 /// Writes the model folder `outDir` from the work directory's checkpoints. Returns its total size in bytes.
 std::uint64_t exportModel(const TrainOptions& options, const std::filesystem::path& outDir,

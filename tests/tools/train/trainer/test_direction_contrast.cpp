@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dit stage's direction contrast (--direction-contrast; its batched form is tested with the batched
+// steps), starting from an exported model (--init-from) and the direction-gap measure.
+#include "TrainerInternal.h"
+
+#include "TestSupport.h"
+#include "TrainerTestSupport.h"
+
+#include <catch2/catch.hpp>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace kinema::trainer;
+using namespace kinema::trainer::detail;
+namespace fs = std::filesystem;
+
+TEST_CASE("trainer: the direction hinge adds a gradient and no value", "[trainer]") {
+    const auto truth = at::tensor({1.0f}).requires_grad_(true);
+    const auto reversed = at::tensor({1.02f}).requires_grad_(true);
+    const auto term = directionHinge(truth, reversed, 0.05);
+    CHECK(term.item<double>() == 0.0);
+    term.sum().backward();
+    // d/d(reversed) of 0.05 - (reversed - truth) / truth: -1 (the reversed caption's loss is pushed up) and
+    // +1 for the true one (held constant in the denominator).
+    CHECK(reversed.grad().item<double>() == Approx(-1.0));
+    CHECK(truth.grad().item<double>() == Approx(1.0));
+    // Past the margin, nothing.
+    const auto far = at::tensor({1.2f}).requires_grad_(true);
+    directionHinge(truth.detach(), far, 0.05).sum().backward();
+    CHECK(far.grad().item<double>() == 0.0);
+}
+
+TEST_CASE("trainer: --init-from starts from an exported model; direction-gap measures it", "[trainer]") {
+    kinema::test::TempDir work, folder, fresh;
+    auto o = test::preparedWork(work.path());
+    o.steps = 2;
+    trainDit(o);
+    REQUIRE(exportModel(o, folder.path()) > 0);
+    const auto own = measureDirectionGap(o, 3);
+    REQUIRE(own.size() == 5);
+    for (const auto& row : own) {
+        INFO("timestep " << row.timestep);
+        CHECK(std::isfinite(row.trueCaption));
+        CHECK(row.trueCaption > 0.0);
+        CHECK(row.reversedCaption > 0.0);
+        CHECK(row.negativePrompt > 0.0);
+    }
+    CHECK(own.front().timestep == 100);
+    CHECK(own.back().timestep == 900);
+
+    // A work directory seeded from the folder holds the same model: the same measure, to rounding.
+    auto seeded = o;
+    seeded.workDir = fresh.path();
+    seeded.initFrom = folder.path();
+    const auto fromFolder = measureDirectionGap(seeded, 3);
+    REQUIRE(fromFolder.size() == own.size());
+    for (std::size_t i = 0; i < own.size(); ++i) {
+        CHECK(fromFolder[i].trueCaption == Approx(own[i].trueCaption).epsilon(1e-5));
+        CHECK(fromFolder[i].reversedCaption == Approx(own[i].reversedCaption).epsilon(1e-5));
+    }
+    CHECK(fs::exists(fresh.path() / "spiece.model"));
+    CHECK(fs::exists(fresh.path() / "vae.safetensors"));
+
+    // The dit stage continues from the folder's weights with a fresh optimiser.
+    seeded.steps = 1;
+    const auto steps = trainDit(seeded);
+    REQUIRE(steps.size() == 1);
+    CHECK(steps[0].step == 1);
+    CHECK(fs::exists(fresh.path() / "dit.safetensors"));
+
+    seeded.initFrom = fresh.path() / "no-such-model";
+    seeded.workDir = fresh.path() / "other";
+    CHECK_THROWS_WITH(trainDit(seeded), Catch::Contains("--init-from") && Catch::Contains("spiece.model"));
+}

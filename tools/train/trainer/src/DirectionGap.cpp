@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// kinema-train direction-gap: does the DiT read the caption's direction words?
+//
+// A model that follows "moving left" must predict a clip moving left, so the flow-matching loss of a clip
+// moving left is lower with its own caption than with the caption that says "moving right". The measure
+// takes scenes no training stage draws (their own seed stream), keeps those whose caption changes when
+// every direction is reversed (scenes::withDirectionsReversed), and compares, on the same noise and with no
+// conditioning, the loss with the true caption, the reversed caption and the default negative prompt. The
+// relative gap between the first two is what the dit stage's --direction-contrast trains up.
+#include "TrainerInternal.h"
+#include "families/wan21/WanModelFolder.h"
+#include "text/PromptTokenizers.h"
+
+#include <kinema/diffusion/Tokenizer.h>
+#include <kinema/scenes/SceneSpec.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
+
+#include <array>
+
+namespace kinema::trainer {
+
+using namespace detail;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::uint64_t kDirectionGapStage = 7; ///< seed stream of the measured scenes
+constexpr std::array<int, 5> kTimesteps{100, 300, 500, 700, 900};
+} // namespace
+
+std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clips) {
+    if (clips < 1)
+        throw TrainError("--clips must be 1 or more, got " + std::to_string(clips));
+    if (o.workDir.empty())
+        throw TrainError("no work directory given");
+    at::set_num_threads(std::max(1, o.threads > 0 ? o.threads : o.intraOpThreads));
+    seedWorkDirFrom(o);
+    const auto spiece = o.workDir / "spiece.model";
+    if (!fs::exists(spiece))
+        throw TrainError("'" + spiece.string() + "' is missing: train a model or give --init-from");
+    const auto vocab =
+        static_cast<std::int64_t>(UnigramTokenizer::fromSentencePieceModel(spiece).vocabSize());
+    const auto vaeCfg = vaeConfig(o.shape);
+    auto vae = buildVae(vaeCfg, 0);
+    loadParams(o.workDir / "vae.safetensors", vae.params);
+    const auto stats = latentStats(o, *vae.model, paramsDigest(vae.params));
+    const auto meanT = at::tensor(stats.mean).view({-1, 1, 1, 1}),
+               stdT = at::tensor(stats.std).view({-1, 1, 1, 1});
+    const auto tokenizer = makeUmt5Tokenizer(o.workDir);
+    auto dit = buildDit(ditConfig(o.shape), 0);
+    auto t5 = buildT5(t5Config(o.shape, vocab), 0);
+    if (fs::exists(o.workDir / "dit.safetensors")) {
+        auto both = ditAndTextEncoder(dit.params, t5.params);
+        loadParams(o.workDir / "dit.safetensors", both);
+    } else if (!o.initFrom.empty()) {
+        loadExportedDit(o.initFrom, dit.params, t5.params);
+    } else {
+        throw TrainError("'" + (o.workDir / "dit.safetensors").string() +
+                         "' is missing: run the dit stage or give --init-from");
+    }
+
+    c10::NoGradGuard noGrad;
+    const auto context = [&](const std::string& prompt) {
+        const auto tokens = tokenizer->tokenize(prompt, static_cast<std::size_t>(o.shape.textLen));
+        const auto l = static_cast<std::int64_t>(tokens.ids.size());
+        const auto length = static_cast<std::int64_t>(tokens.length);
+        auto mask = at::zeros({1, l}, at::kLong);
+        mask.narrow(1, 0, length).fill_(1);
+        const auto hidden = t5.model->forward(at::tensor(tokens.ids, at::kLong).view({1, l}), mask);
+        return dit.model->embedContext(hidden[0].narrow(0, 0, length));
+    };
+    const auto negative = context(wan21::defaultNegativePrompt());
+
+    std::vector<DirectionGapRow> rows;
+    for (int t : kTimesteps)
+        rows.push_back({t});
+    int measured = 0;
+    for (std::uint64_t i = 0; measured < clips; ++i) {
+        if (i > 100u * static_cast<std::uint64_t>(clips))
+            throw TrainError("direction-gap: too few scenes whose caption states a direction");
+        const auto seed = mixSeed(o.seed, kDirectionGapStage, i);
+        const auto spec = scenes::sample(seed);
+        const auto caption = sceneCaption(spec, seed);
+        const auto reversed = sceneCaption(scenes::withDirectionsReversed(spec), seed);
+        if (caption == reversed)
+            continue;
+        ++measured;
+        const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+        const auto video = s.video.unsqueeze(0);
+        const auto z0 = ((vae.model->encode(video)[0] - meanT) / stdT).contiguous();
+        at::Tensor weight;
+        if (o.objectWeight > 0)
+            weight = 1.0 + o.objectWeight * latentObjectMask(video, vaeCfg.spatialStride());
+        auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
+        const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
+        const auto y = at::zeros({4 + z0.size(0), z0.size(1), z0.size(2), z0.size(3)}, at::kFloat);
+        const std::array contexts{context(caption), context(reversed), negative};
+        for (auto& row : rows) {
+            const float sigma = static_cast<float>(row.timestep) / 1000.0f;
+            const auto xt = (1.0f - sigma) * z0 + sigma * noise;
+            const auto target = noise - z0;
+            std::array<double, 3> losses{};
+            for (std::size_t c = 0; c < contexts.size(); ++c) {
+                const auto err = (dit.model->forward(xt, row.timestep, contexts[c], y) - target).pow(2);
+                losses[c] =
+                    (weight.defined() ? (err * weight).sum() / (weight.sum() * err.size(0)) : err.mean())
+                        .item<double>();
+            }
+            row.trueCaption += losses[0] / clips;
+            row.reversedCaption += losses[1] / clips;
+            row.negativePrompt += losses[2] / clips;
+        }
+    }
+    return rows;
+}
+
+} // namespace kinema::trainer
