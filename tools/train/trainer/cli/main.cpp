@@ -123,10 +123,11 @@ int main(int argc, char** argv) {
             trainDit(o);
         else if (gap->parsed()) {
             const auto rows = measureDirectionGap(o, clips);
-            std::printf("timestep  true caption  reversed  negative prompt  reversed/true\n");
+            std::printf(
+                "subject motion  clips  timestep  true caption  reversed  negative prompt  reversed/true\n");
             for (const auto& r : rows)
-                std::printf("%8d  %12.4f  %8.4f  %15.4f  %+12.2f %%\n", r.timestep, r.trueCaption,
-                            r.reversedCaption, r.negativePrompt,
+                std::printf("%-14s  %5d  %8d  %12.4f  %8.4f  %15.4f  %+12.2f %%\n", r.group.c_str(), r.clips,
+                            r.timestep, r.trueCaption, r.reversedCaption, r.negativePrompt,
                             100.0 * (r.reversedCaption / r.trueCaption - 1.0));
         } else if (exp->parsed()) {
             const auto bytes = exportModel(o, out, commandLine);

@@ -28,6 +28,28 @@ namespace fs = std::filesystem;
 namespace {
 constexpr std::uint64_t kDirectionGapStage = 7; ///< seed stream of the measured scenes
 constexpr std::array<int, 5> kTimesteps{100, 300, 500, 700, 900};
+
+std::string motionGroup(scenes::Motion m) {
+    using scenes::Motion;
+    switch (m) {
+    case Motion::Left:
+    case Motion::Right:
+        return "left/right";
+    case Motion::Up:
+    case Motion::Down:
+        return "up/down";
+    case Motion::UpLeft:
+    case Motion::UpRight:
+    case Motion::DownLeft:
+    case Motion::DownRight:
+        return "diagonal";
+    case Motion::Grow:
+    case Motion::Shrink:
+        return "grow/shrink";
+    default:
+        return "other";
+    }
+}
 } // namespace
 
 std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clips) {
@@ -73,9 +95,16 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
     };
     const auto negative = context(wan21::defaultNegativePrompt());
 
+    // Sums per group and timestep; "all" first, the groups in the order met.
     std::vector<DirectionGapRow> rows;
-    for (int t : kTimesteps)
-        rows.push_back({t});
+    const auto rowsOf = [&](const std::string& group) {
+        for (std::size_t r = 0; r < rows.size(); r += kTimesteps.size())
+            if (rows[r].group == group)
+                return r;
+        for (int t : kTimesteps)
+            rows.push_back({group, 0, t});
+        return rows.size() - kTimesteps.size();
+    };
     int measured = 0;
     for (std::uint64_t i = 0; measured < clips; ++i) {
         if (i > 100u * static_cast<std::uint64_t>(clips))
@@ -97,21 +126,31 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
         const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
         const auto y = at::zeros({4 + z0.size(0), z0.size(1), z0.size(2), z0.size(3)}, at::kFloat);
         const std::array contexts{context(caption), context(reversed), negative};
-        for (auto& row : rows) {
-            const float sigma = static_cast<float>(row.timestep) / 1000.0f;
+        const std::size_t all = rowsOf("all"), own = rowsOf(motionGroup(spec.objects.front().motion));
+        for (std::size_t k = 0; k < kTimesteps.size(); ++k) {
+            const int timestep = kTimesteps[k];
+            const float sigma = static_cast<float>(timestep) / 1000.0f;
             const auto xt = (1.0f - sigma) * z0 + sigma * noise;
             const auto target = noise - z0;
             std::array<double, 3> losses{};
             for (std::size_t c = 0; c < contexts.size(); ++c) {
-                const auto err = (dit.model->forward(xt, row.timestep, contexts[c], y) - target).pow(2);
+                const auto err = (dit.model->forward(xt, timestep, contexts[c], y) - target).pow(2);
                 losses[c] =
                     (weight.defined() ? (err * weight).sum() / (weight.sum() * err.size(0)) : err.mean())
                         .item<double>();
             }
-            row.trueCaption += losses[0] / clips;
-            row.reversedCaption += losses[1] / clips;
-            row.negativePrompt += losses[2] / clips;
+            for (auto* row : {&rows[all + k], &rows[own + k]}) {
+                row->clips += 1;
+                row->trueCaption += losses[0];
+                row->reversedCaption += losses[1];
+                row->negativePrompt += losses[2];
+            }
         }
+    }
+    for (auto& row : rows) {
+        row.trueCaption /= row.clips;
+        row.reversedCaption /= row.clips;
+        row.negativePrompt /= row.clips;
     }
     return rows;
 }

@@ -149,13 +149,18 @@ std::vector<StepLoss> trainDit(const TrainOptions& options);
 
 /// How much a model's flow-matching loss rises when a caption's directions are reversed, per timestep.
 struct DirectionGapRow {
+    /// "all", or the subject's motion: "left/right", "up/down", "diagonal", "grow/shrink", or "other" (the
+    /// caption changes only in the camera's or the light's direction, or in an orbit's or spin's).
+    std::string group = "all";
+    int clips = 0;
     int timestep = 0;
     double trueCaption = 0.0, reversedCaption = 0.0, negativePrompt = 0.0; ///< mean losses over the clips
 };
 /// Measures the DiT of the work directory (or of options.initFrom when the work directory has no dit
 /// checkpoint) on `clips` scenes that no training stage draws, whose captions state a direction: with no
 /// conditioning and the same noise, the loss (object-weighted as in training) with the true caption, the
-/// caption of scenes::withDirectionsReversed and the default negative prompt, at timesteps 100 to 900.
+/// caption of scenes::withDirectionsReversed and the default negative prompt, at timesteps 100 to 900: the
+/// rows of all clips first, then those of each group of subject motion that has clips.
 std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& options, int clips);
 
 /// Writes the model folder `outDir` from the work directory's checkpoints. Returns its total size in bytes.
