@@ -455,14 +455,9 @@ private:
     }
 
     at::Tensor encodeText(const std::string& text) const {
-        const auto tokens =
-            m_tokenizer->tokenize(text, static_cast<std::size_t>(m_folder.textEncoder.textLen));
-        const auto l = static_cast<std::int64_t>(tokens.ids.size());
-        const auto ids = at::tensor(tokens.ids, at::kLong).view({1, l});
-        auto mask = at::zeros({1, l}, at::kLong);
-        mask.narrow(1, 0, static_cast<std::int64_t>(tokens.length)).fill_(1);
-        const auto hidden = m_t5->forward(ids, mask);
-        return hidden[0].narrow(0, 0, static_cast<std::int64_t>(tokens.length));
+        const auto prompt =
+            promptIds(m_tokenizer->tokenize(text, static_cast<std::size_t>(m_folder.textEncoder.textLen)));
+        return m_t5->forward(prompt.ids, prompt.mask)[0].narrow(0, 0, prompt.length);
     }
 
     /// Loads (or reloads) the DiT in fp32 and puts it where the current placement wants it; returns the

@@ -2,7 +2,11 @@
 #include "TrainerInternal.h"
 #include <c10/core/GradMode.h>
 
+#include "families/wan21/WanModelFolder.h"
 #include "io/SafetensorsReader.h"
+
+#include <kinema/diffusion/Errors.h>
+#include <kinema/diffusion/Tokenizer.h>
 
 #include <kinema/diffusion/SafetensorsWriter.h>
 #include <kinema/scenes/Analyser.h>
@@ -266,20 +270,30 @@ bool Adam::load(const std::filesystem::path& path) {
     return true;
 }
 
+namespace {
+/// The model folder of --init-from, its files found as the diffusion core finds them.
+wan21::ModelFolder initFolder(const std::filesystem::path& dir) {
+    if (!std::filesystem::exists(dir / "spiece.model"))
+        throw TrainError("--init-from '" + dir.string() +
+                         "': 'spiece.model' is missing (not a model folder written by kinema-train export)");
+    try {
+        return wan21::resolveModelFolder(dir);
+    } catch (const ModelError& e) {
+        throw TrainError(std::string("--init-from: ") + e.what());
+    }
+}
+} // namespace
+
 void seedWorkDirFrom(const TrainOptions& o) {
     namespace fs = std::filesystem;
     if (o.initFrom.empty())
         return;
-    for (const char* file : {"spiece.model", "Wan2.1_VAE.safetensors", "diffusion_pytorch_model.safetensors",
-                             "models_t5_umt5-xxl-enc-bf16.safetensors"})
-        if (!fs::exists(o.initFrom / file))
-            throw TrainError("--init-from '" + o.initFrom.string() + "': '" + file +
-                             "' is missing (not a model folder written by kinema-train export)");
+    const auto folder = initFolder(o.initFrom);
     fs::create_directories(o.workDir);
     if (!fs::exists(o.workDir / "spiece.model"))
         fs::copy_file(o.initFrom / "spiece.model", o.workDir / "spiece.model");
     if (!fs::exists(o.workDir / "vae.safetensors")) {
-        const auto source = o.initFrom / "Wan2.1_VAE.safetensors";
+        const auto& source = folder.vaeWeights;
         auto vae = buildVae(vaeConfig(o.shape), 0);
         const auto ckpt = SafetensorsCheckpoint::open(source);
         ParamMap named;
@@ -301,13 +315,27 @@ ParamMap ditAndTextEncoder(const ParamMap& dit, const ParamMap& textEncoder) {
 }
 
 void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& textEncoder) {
+    const auto folder = initFolder(dir);
     for (const auto& [file, params] :
-         {std::pair{dir / "diffusion_pytorch_model.safetensors", &dit},
-          std::pair{dir / "models_t5_umt5-xxl-enc-bf16.safetensors", &textEncoder}}) {
+         {std::pair{folder.ditWeights, &dit}, std::pair{folder.textEncoderWeights, &textEncoder}}) {
         const auto ckpt = SafetensorsCheckpoint::open(file);
         for (auto& [name, p] : *params)
             copyInto(ckpt, name, p, file);
     }
+}
+
+std::int64_t tokenizerVocab(const TrainOptions& o) {
+    const auto spiece = o.workDir / "spiece.model";
+    if (!std::filesystem::exists(spiece))
+        throw TrainError("'" + spiece.string() + "' is missing: run the tokenizer stage first");
+    return static_cast<std::int64_t>(UnigramTokenizer::fromSentencePieceModel(spiece).vocabSize());
+}
+
+at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at::Tensor& weight) {
+    const auto err = (v - target).pow(2);
+    if (!weight.defined())
+        return err.mean();
+    return (err * weight).sum() / (weight.sum() * err.size(0));
 }
 
 at::Tensor directionHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin) {

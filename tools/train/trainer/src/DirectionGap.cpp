@@ -11,7 +11,6 @@
 #include "families/wan21/WanModelFolder.h"
 #include "text/PromptTokenizers.h"
 
-#include <kinema/diffusion/Tokenizer.h>
 #include <kinema/scenes/SceneSpec.h>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -59,11 +58,7 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
         throw TrainError("no work directory given");
     at::set_num_threads(std::max(1, o.threads > 0 ? o.threads : o.intraOpThreads));
     seedWorkDirFrom(o);
-    const auto spiece = o.workDir / "spiece.model";
-    if (!fs::exists(spiece))
-        throw TrainError("'" + spiece.string() + "' is missing: train a model or give --init-from");
-    const auto vocab =
-        static_cast<std::int64_t>(UnigramTokenizer::fromSentencePieceModel(spiece).vocabSize());
+    const auto vocab = tokenizerVocab(o);
     const auto vaeCfg = vaeConfig(o.shape);
     auto vae = buildVae(vaeCfg, 0);
     loadParams(o.workDir / "vae.safetensors", vae.params);
@@ -84,14 +79,11 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
     }
 
     c10::NoGradGuard noGrad;
-    const auto context = [&](const std::string& prompt) {
-        const auto tokens = tokenizer->tokenize(prompt, static_cast<std::size_t>(o.shape.textLen));
-        const auto l = static_cast<std::int64_t>(tokens.ids.size());
-        const auto length = static_cast<std::int64_t>(tokens.length);
-        auto mask = at::zeros({1, l}, at::kLong);
-        mask.narrow(1, 0, length).fill_(1);
-        const auto hidden = t5.model->forward(at::tensor(tokens.ids, at::kLong).view({1, l}), mask);
-        return dit.model->embedContext(hidden[0].narrow(0, 0, length));
+    const auto context = [&](const std::string& text) {
+        const auto prompt =
+            wan21::promptIds(tokenizer->tokenize(text, static_cast<std::size_t>(o.shape.textLen)));
+        return dit.model->embedContext(
+            t5.model->forward(prompt.ids, prompt.mask)[0].narrow(0, 0, prompt.length));
     };
     const auto negative = context(wan21::defaultNegativePrompt());
 
@@ -133,12 +125,9 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
             const auto xt = (1.0f - sigma) * z0 + sigma * noise;
             const auto target = noise - z0;
             std::array<double, 3> losses{};
-            for (std::size_t c = 0; c < contexts.size(); ++c) {
-                const auto err = (dit.model->forward(xt, timestep, contexts[c], y) - target).pow(2);
-                losses[c] =
-                    (weight.defined() ? (err * weight).sum() / (weight.sum() * err.size(0)) : err.mean())
-                        .item<double>();
-            }
+            for (std::size_t c = 0; c < contexts.size(); ++c)
+                losses[c] = velocityLoss(dit.model->forward(xt, timestep, contexts[c], y), target, weight)
+                                .item<double>();
             for (auto* row : {&rows[all + k], &rows[own + k]}) {
                 row->clips += 1;
                 row->trueCaption += losses[0];

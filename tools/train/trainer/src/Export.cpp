@@ -4,8 +4,6 @@
 
 #include "io/SafetensorsReader.h"
 
-#include <kinema/diffusion/Tokenizer.h>
-
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -53,11 +51,8 @@ nlohmann::json lossSummary(const fs::path& path, int window = 20) {
 } // namespace
 
 std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const std::string& commandLine) {
+    const auto vocab = tokenizerVocab(o);
     const auto spiece = o.workDir / "spiece.model";
-    if (!fs::exists(spiece))
-        throw TrainError("'" + spiece.string() + "' is missing: run the tokenizer stage first");
-    const auto vocab =
-        static_cast<std::int64_t>(UnigramTokenizer::fromSentencePieceModel(spiece).vocabSize());
     fs::create_directories(outDir);
 
     auto vaeCfg = vaeConfig(o.shape);

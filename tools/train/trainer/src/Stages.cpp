@@ -401,11 +401,11 @@ at::Tensor conditioningMask(std::int64_t frames, at::Generator& gen) {
 /// velocity target, the loss weights, the prompt's tokens and the timestep.
 struct DitDraw {
     at::Tensor xt, y, target, latentWeight;
-    at::Tensor ids, mask; ///< [1, text_len] int64
-    std::int64_t length = 0, t = 0;
-    /// The caption with its directions reversed, when the sample takes part in the direction contrast.
-    at::Tensor reversedIds, reversedMask;
-    std::int64_t reversedLength = 0;
+    wan21::PromptIds prompt;
+    /// The caption with its directions reversed, when the sample takes part in the direction contrast
+    /// (else its ids are undefined).
+    wan21::PromptIds reversed;
+    std::int64_t t = 0;
 };
 
 /// Timesteps from which the direction contrast applies: below, the noised latent still shows the motion.
@@ -423,11 +423,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                                                " needs --latent-pool (the batched steps "
                                                "draw their samples from the pool)");
     seedWorkDirFrom(o);
-    const auto spiece = o.workDir / "spiece.model";
-    if (!fs::exists(spiece))
-        throw TrainError("'" + spiece.string() + "' is missing: run the tokenizer stage first");
-    const auto vocab =
-        static_cast<std::int64_t>(UnigramTokenizer::fromSentencePieceModel(spiece).vocabSize());
+    const auto vocab = tokenizerVocab(o);
     auto vaeCfg = vaeConfig(o.shape);
     auto vae = buildVae(vaeCfg, mixSeed(o.seed, kVaeStage));
     loadParams(o.workDir / "vae.safetensors", vae.params);
@@ -489,13 +485,8 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         };
         const auto z0 = ((raw - meanT) / stdT).contiguous();
         const bool drop = at::rand({1}, gen).item<double>() < o.textDropout;
-        const auto tokens =
-            tokenizer->tokenize(drop ? negative : caption, static_cast<std::size_t>(o.shape.textLen));
-        const auto l = static_cast<std::int64_t>(tokens.ids.size());
-        d.length = static_cast<std::int64_t>(tokens.length);
-        d.ids = at::tensor(tokens.ids, at::kLong).view({1, l});
-        d.mask = at::zeros({1, l}, at::kLong);
-        d.mask.narrow(1, 0, d.length).fill_(1);
+        const auto textLen = static_cast<std::size_t>(o.shape.textLen);
+        d.prompt = wan21::promptIds(tokenizer->tokenize(drop ? negative : caption, textLen));
 
         const double u = at::rand({1}, gen).item<double>();
         const double shifted = o.shift * u / (1.0 + (o.shift - 1.0) * u);
@@ -523,14 +514,8 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             frames.narrow(0, 1, frames.size(0) - 1).sum().item<float>() == 0.0f) {
             const auto reversed =
                 sceneCaption(scenes::withDirectionsReversed(scenes::sample(sceneSeed)), seed);
-            if (reversed != caption) {
-                const auto rt = tokenizer->tokenize(reversed, static_cast<std::size_t>(o.shape.textLen));
-                const auto rl = static_cast<std::int64_t>(rt.ids.size());
-                d.reversedLength = static_cast<std::int64_t>(rt.length);
-                d.reversedIds = at::tensor(rt.ids, at::kLong).view({1, rl});
-                d.reversedMask = at::zeros({1, rl}, at::kLong);
-                d.reversedMask.narrow(1, 0, d.reversedLength).fill_(1);
-            }
+            if (reversed != caption)
+                d.reversed = wan21::promptIds(tokenizer->tokenize(reversed, textLen));
         }
         return d;
     };
@@ -538,19 +523,14 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     // One sample's forward and loss (already divided by the batch size), on the CPU.
     const auto sampleLoss = [&](int dataStep, int i) {
         const auto d = draw(dataStep, i);
-        const auto lossWith = [&](const at::Tensor& ids, const at::Tensor& mask, std::int64_t length) {
-            const auto hidden = t5.model->forward(ids, mask)[0].narrow(0, 0, length);
+        const auto lossWith = [&](const wan21::PromptIds& prompt) {
+            const auto hidden = t5.model->forward(prompt.ids, prompt.mask)[0].narrow(0, 0, prompt.length);
             const auto v = dit.model->forward(d.xt, d.t, dit.model->embedContext(hidden), d.y);
-            const auto err = (v - d.target).pow(2);
-            if (!d.latentWeight.defined())
-                return err.mean();
-            return (err * d.latentWeight).sum() / (d.latentWeight.sum() * err.size(0));
+            return velocityLoss(v, d.target, d.latentWeight);
         };
-        auto loss = lossWith(d.ids, d.mask, d.length);
-        if (d.reversedIds.defined())
-            loss = loss + o.directionContrast *
-                              directionHinge(loss, lossWith(d.reversedIds, d.reversedMask, d.reversedLength),
-                                             o.directionMargin);
+        auto loss = lossWith(d.prompt);
+        if (d.reversed.ids.defined())
+            loss = loss + o.directionContrast * directionHinge(loss, lossWith(d.reversed), o.directionMargin);
         return loss / o.batch;
     };
 
@@ -567,12 +547,10 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             // Direction contrast: each sample with a reversed caption is run again as an extra row.
             std::vector<std::int64_t> contrasted;
             for (std::size_t i = 0; i < static_cast<std::size_t>(o.batch); ++i)
-                if (draws[i].reversedIds.defined()) {
+                if (draws[i].reversed.ids.defined()) {
                     contrasted.push_back(static_cast<std::int64_t>(i));
                     DitDraw extra = draws[i];
-                    extra.ids = extra.reversedIds;
-                    extra.mask = extra.reversedMask;
-                    extra.length = extra.reversedLength;
+                    extra.prompt = extra.reversed;
                     draws.push_back(std::move(extra));
                 }
             const auto stack = [&](at::Tensor DitDraw::*field) {
@@ -585,8 +563,8 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             std::vector<at::Tensor> ids, masks;
             for (const auto& d : draws) {
                 timesteps.push_back(d.t);
-                ids.push_back(d.ids);
-                masks.push_back(d.mask);
+                ids.push_back(d.prompt.ids);
+                masks.push_back(d.prompt.mask);
             }
             const auto mask =
                 at::cat(masks); // [B, text_len], on the CPU, as the text encoder checks ids there

@@ -120,11 +120,21 @@ LatentStats readLatentStats(const TrainOptions& options);
 /// missing or was computed with other VAE weights (`vaeDigest`).
 LatentStats latentStats(const TrainOptions& options, wan21::WanVae& vae, const std::string& vaeDigest);
 
+/// The vocabulary size of the work directory's tokenizer; throws TrainError naming spiece.model when the
+/// tokenizer stage has not run.
+std::int64_t tokenizerVocab(const TrainOptions& options);
+
+/// The dit stage's loss of one sample, from the predicted and the target velocity [C, F, h, w]: their mean
+/// squared difference, or with `weight` [F, h, w] (latent pixels over objects, --object-weight) its
+/// weighted mean.
+at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at::Tensor& weight);
+
 /// The dit checkpoint's naming: the DiT's tensors under "dit/", the text encoder's under "text_encoder/"
 /// (the same tensors, not copies).
 ParamMap ditAndTextEncoder(const ParamMap& dit, const ParamMap& textEncoder);
 
-/// Copies a model folder's tokenizer and VAE into the work directory where it has none (--init-from).
+/// Copies a model folder's tokenizer and VAE into the work directory where it has none (--init-from); throws
+/// TrainError naming --init-from when the folder is not a model folder.
 void seedWorkDirFrom(const TrainOptions& options);
 /// Loads the DiT and text encoder weights of the model folder `dir` (as export writes them) into `dit` and
 /// `textEncoder`.

@@ -69,6 +69,16 @@ void WanT5::to(at::Device device) {
     nn::moveTensors(tensors, device);
 }
 
+PromptIds promptIds(const PromptTokenizer::Tokens& tokens) {
+    const auto l = static_cast<std::int64_t>(tokens.ids.size());
+    PromptIds p;
+    p.length = static_cast<std::int64_t>(tokens.length);
+    p.ids = at::tensor(tokens.ids, at::kLong).view({1, l});
+    p.mask = at::zeros({1, l}, at::kLong);
+    p.mask.narrow(1, 0, p.length).fill_(1);
+    return p;
+}
+
 at::Tensor WanT5::forward(const at::Tensor& ids, const at::Tensor& mask) const {
     const auto& c = m_config;
     if (ids.dim() != 2 || mask.sizes() != ids.sizes() || ids.scalar_type() != at::kLong)

@@ -5,11 +5,21 @@
 #include "families/wan21/WanConfig.h"
 #include "tensor/WeightMap.h"
 
+#include <kinema/diffusion/Session.h>
+
 #include <ATen/ATen.h>
 
 #include <vector>
 
 namespace kinema::diffusion::wan21 {
+
+/// What WanT5::forward takes for one tokenised prompt: ids and mask [1, L] int64 (mask 1 on the prompt's
+/// tokens, 0 on the padding), and the prompt's length in tokens (</s> included).
+struct PromptIds {
+    at::Tensor ids, mask;
+    std::int64_t length = 0;
+};
+PromptIds promptIds(const PromptTokenizer::Tokens& tokens);
 
 class WanT5 {
 public:
