@@ -164,3 +164,49 @@ TEST_CASE("reversing directions maps each motion to its opposite", "[scenes]") {
     CHECK(r.camera == Camera::ZoomOut);
     CHECK(r.lighting.direction == LightDirection::Top);
 }
+
+TEST_CASE("a caption of the recoloured or reshaped spec changes only the subject's colour or shape",
+          "[scenes]") {
+    std::set<Colour> newColours;
+    std::set<Shape> newShapes;
+    for (std::uint64_t seed = 0; seed < 300; ++seed) {
+        const SceneSpec spec = sample(seed);
+        const SceneSpec recoloured = withSubjectRecoloured(spec, seed * 7);
+        const SceneSpec reshaped = withSubjectReshaped(spec, seed * 7);
+        REQUIRE_NOTHROW(validate(recoloured));
+        REQUIRE_NOTHROW(validate(reshaped)); // a spinning subject never becomes a circle or a ring
+        const auto& subject = spec.objects[0];
+        // The new colour is one no object of the scene has; the new shape is another one.
+        for (const auto& o : spec.objects)
+            CHECK(recoloured.objects[0].colour != o.colour);
+        CHECK(reshaped.objects[0].shape != subject.shape);
+        CHECK(reshaped.objects[0].colour == subject.colour);
+        CHECK(recoloured.objects[0].shape == subject.shape);
+        for (std::size_t k = 1; k < spec.objects.size(); ++k) {
+            CHECK(recoloured.objects[k].colour == spec.objects[k].colour);
+            CHECK(reshaped.objects[k].shape == spec.objects[k].shape);
+        }
+        newColours.insert(recoloured.objects[0].colour);
+        newShapes.insert(reshaped.objects[0].shape);
+        for (auto style : kAllCaptionStyles) {
+            const std::string text = caption(spec, style, seed);
+            const std::string colourText = caption(recoloured, style, seed),
+                              shapeText = caption(reshaped, style, seed);
+            INFO(text << " | " << colourText << " | " << shapeText);
+            CHECK(colourText != text);
+            CHECK(shapeText != text);
+            const CaptionFacts byColour = parseCaption(colourText), byShape = parseCaption(shapeText);
+            REQUIRE(!byColour.objects.empty());
+            REQUIRE(!byShape.objects.empty());
+            CHECK(byColour.objects[0].colour == recoloured.objects[0].colour);
+            CHECK(byColour.objects[0].shape == subject.shape);
+            CHECK(byColour.objects[0].motion == subject.motion);
+            CHECK(byShape.objects[0].shape == reshaped.objects[0].shape);
+            CHECK(byShape.objects[0].colour == subject.colour);
+            CHECK(byShape.objects[0].motion == subject.motion);
+        }
+    }
+    // The pick reaches every colour and shape.
+    CHECK(newColours.size() == kAllColours.size());
+    CHECK(newShapes.size() == kAllShapes.size());
+}

@@ -70,37 +70,53 @@ TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses a
     }
 }
 
-TEST_CASE("trainer: the direction contrast changes the update, not the logged loss, batched or not",
+TEST_CASE("trainer: the caption contrasts change the update, not the logged loss, batched or not",
           "[trainer]") {
-    kinema::test::TempDir plainDir, perSampleDir, batchedDir;
+    kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2]; // per sample, batched
     auto o = test::preparedWork(plainDir.path());
-    test::copyWork(plainDir.path(), perSampleDir.path());
-    test::copyWork(plainDir.path(), batchedDir.path());
+    for (auto* dirs : {directionDirs, subjectDirs})
+        for (int k = 0; k < 2; ++k)
+            test::copyWork(plainDir.path(), dirs[k].path());
     o.latentPool = 6;
     o.batch = 4;
     o.threads = 2;
     o.steps = 4;
     o.objectWeight = 4.0;
     const auto plain = trainDit(o);
-    o.directionContrast = 1.0;
-    o.directionMargin = 0.5; // far above what an untrained model shows: every contrasted sample pushes
-    o.workDir = perSampleDir.path();
-    const auto perSample = trainDit(o);
-    o.workDir = batchedDir.path();
-    o.batchedSteps = true;
-    const auto batched = trainDit(o);
-    REQUIRE(plain.size() == perSample.size());
-    REQUIRE(batched.size() == perSample.size());
-    // The first step starts from the same weights: the logged loss is the plain flow-matching loss.
-    CHECK(perSample[0].loss == Approx(plain[0].loss).epsilon(1e-6));
-    // The contrast moved the weights (some of the 16 samples take part) ...
-    CHECK(largestParamDifference(plainDir.path() / "dit.safetensors",
-                                 perSampleDir.path() / "dit.safetensors") > 1e-3);
-    // ... the same way in one batched forward as per sample.
-    for (std::size_t i = 0; i < batched.size(); ++i)
-        CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
-    CHECK(largestParamDifference(perSampleDir.path() / "dit.safetensors",
-                                 batchedDir.path() / "dit.safetensors") < 1e-4);
+    // Margins far above what an untrained model shows: every contrasted sample pushes.
+    const auto directionOnly = [](TrainOptions& c) {
+        c.directionContrast = 1.0;
+        c.directionMargin = 0.5;
+    };
+    const auto colourAndShape = [](TrainOptions& c) {
+        c.colourContrast = 1.0;
+        c.shapeContrast = 0.5;
+        c.subjectMargin = 0.5;
+    };
+    for (int run = 0; run < 2; ++run) {
+        INFO((run == 0 ? "direction" : "colour and shape") << " contrast");
+        const auto& perSampleDir = (run == 0 ? directionDirs : subjectDirs)[0];
+        const auto& batchedDir = (run == 0 ? directionDirs : subjectDirs)[1];
+        auto c = o;
+        (run == 0 ? directionOnly : colourAndShape)(c);
+        c.workDir = perSampleDir.path();
+        const auto perSample = trainDit(c);
+        c.workDir = batchedDir.path();
+        c.batchedSteps = true;
+        const auto batched = trainDit(c);
+        REQUIRE(plain.size() == perSample.size());
+        REQUIRE(batched.size() == perSample.size());
+        // The first step starts from the same weights: the logged loss is the plain flow-matching loss.
+        CHECK(perSample[0].loss == Approx(plain[0].loss).epsilon(1e-6));
+        // The contrast moved the weights (some of the 16 samples take part) ...
+        CHECK(largestParamDifference(plainDir.path() / "dit.safetensors",
+                                     perSampleDir.path() / "dit.safetensors") > 1e-3);
+        // ... the same way in one batched forward as per sample.
+        for (std::size_t i = 0; i < batched.size(); ++i)
+            CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
+        CHECK(largestParamDifference(perSampleDir.path() / "dit.safetensors",
+                                     batchedDir.path() / "dit.safetensors") < 1e-4);
+    }
 }
 
 TEST_CASE("trainer: the multi-tensor Adam update equals the per-parameter one", "[trainer]") {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The dit stage's direction contrast (--direction-contrast; its batched form is tested with the batched
-// steps), starting from an exported model (--init-from) and the direction-gap measure.
+// steps), starting from an exported model (--init-from) and the caption-gap measure.
 #include "TrainerInternal.h"
 
 #include "TestSupport.h"
 #include "TrainerTestSupport.h"
+
+#include <kinema/scenes/SceneSpec.h>
 
 #include <catch2/catch.hpp>
 
@@ -20,7 +22,7 @@ namespace fs = std::filesystem;
 TEST_CASE("trainer: the direction hinge adds a gradient and no value", "[trainer]") {
     const auto truth = at::tensor({1.0f}).requires_grad_(true);
     const auto reversed = at::tensor({1.02f}).requires_grad_(true);
-    const auto term = directionHinge(truth, reversed, 0.05);
+    const auto term = contrastHinge(truth, reversed, 0.05);
     CHECK(term.item<double>() == 0.0);
     term.sum().backward();
     // d/d(reversed) of 0.05 - (reversed - truth) / truth: -1 (the reversed caption's loss is pushed up) and
@@ -29,17 +31,17 @@ TEST_CASE("trainer: the direction hinge adds a gradient and no value", "[trainer
     CHECK(truth.grad().item<double>() == Approx(1.0));
     // Past the margin, nothing.
     const auto far = at::tensor({1.2f}).requires_grad_(true);
-    directionHinge(truth.detach(), far, 0.05).sum().backward();
+    contrastHinge(truth.detach(), far, 0.05).sum().backward();
     CHECK(far.grad().item<double>() == 0.0);
 }
 
-TEST_CASE("trainer: --init-from starts from an exported model; direction-gap measures it", "[trainer]") {
+TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measures it", "[trainer]") {
     kinema::test::TempDir work, folder, fresh;
     auto o = test::preparedWork(work.path());
     o.steps = 2;
     trainDit(o);
     REQUIRE(exportModel(o, folder.path()) > 0);
-    const auto own = measureDirectionGap(o, 3);
+    const auto own = measureCaptionGap(o, 3);
     // The five rows of all clips, then five per group of subject motion; the groups share out the clips.
     REQUIRE(own.size() >= 10);
     REQUIRE(own.size() % 5 == 0);
@@ -51,7 +53,7 @@ TEST_CASE("trainer: --init-from starts from an exported model; direction-gap mea
         CHECK((row.group == "all") == (i < 5));
         CHECK(std::isfinite(row.trueCaption));
         CHECK(row.trueCaption > 0.0);
-        CHECK(row.reversedCaption > 0.0);
+        CHECK(row.changedCaption > 0.0);
         CHECK(row.negativePrompt > 0.0);
         if (i < 5)
             CHECK(row.clips == 3);
@@ -59,16 +61,31 @@ TEST_CASE("trainer: --init-from starts from an exported model; direction-gap mea
             grouped += row.clips;
     }
     CHECK(grouped == 3);
+    // Recoloured and reshaped captions: grouped by the subject's own colour or shape.
+    for (auto change : {CaptionChange::Colour, CaptionChange::Shape}) {
+        const auto rows = measureCaptionGap(o, 2, change);
+        REQUIRE(rows.size() >= 10);
+        for (std::size_t i = 5; i < rows.size(); ++i) {
+            const auto& g = rows[i].group;
+            INFO(g);
+            if (change == CaptionChange::Colour)
+                CHECK_NOTHROW(kinema::scenes::enumFromString<kinema::scenes::Colour>(g, "colour"));
+            else
+                CHECK_NOTHROW(kinema::scenes::enumFromString<kinema::scenes::Shape>(g, "shape"));
+        }
+        CHECK(rows[4].clips == 2);
+        CHECK(rows[4].changedCaption > 0.0);
+    }
 
     // A work directory seeded from the folder holds the same model: the same measure, to rounding.
     auto seeded = o;
     seeded.workDir = fresh.path();
     seeded.initFrom = folder.path();
-    const auto fromFolder = measureDirectionGap(seeded, 3);
+    const auto fromFolder = measureCaptionGap(seeded, 3);
     REQUIRE(fromFolder.size() == own.size());
     for (std::size_t i = 0; i < own.size(); ++i) {
         CHECK(fromFolder[i].trueCaption == Approx(own[i].trueCaption).epsilon(1e-5));
-        CHECK(fromFolder[i].reversedCaption == Approx(own[i].reversedCaption).epsilon(1e-5));
+        CHECK(fromFolder[i].changedCaption == Approx(own[i].changedCaption).epsilon(1e-5));
     }
     CHECK(fs::exists(fresh.path() / "spiece.model"));
     CHECK(fs::exists(fresh.path() / "vae.safetensors"));

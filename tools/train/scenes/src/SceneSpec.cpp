@@ -521,4 +521,32 @@ SceneSpec withDirectionsReversed(SceneSpec spec) {
     return spec;
 }
 
+SceneSpec withSubjectRecoloured(SceneSpec spec, std::uint64_t pick) {
+    if (spec.objects.empty())
+        return spec;
+    std::vector<Colour> free;
+    for (Colour c : kAllColours) {
+        bool used = false;
+        for (const auto& o : spec.objects)
+            used = used || o.colour == c;
+        if (!used)
+            free.push_back(c);
+    }
+    if (!free.empty())
+        spec.objects.front().colour = free[pick % free.size()];
+    return spec;
+}
+
+SceneSpec withSubjectReshaped(SceneSpec spec, std::uint64_t pick) {
+    if (spec.objects.empty())
+        return spec;
+    auto& subject = spec.objects.front();
+    std::vector<Shape> others;
+    for (Shape s : kAllShapes)
+        if (s != subject.shape && !(subject.motion == Motion::Spin && rotationallySymmetric(s)))
+            others.push_back(s);
+    subject.shape = others[pick % others.size()];
+    return spec;
+}
+
 } // namespace kinema::scenes

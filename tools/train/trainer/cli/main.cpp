@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <map>
 
 int main(int argc, char** argv) {
     using namespace kinema::trainer;
@@ -89,12 +90,20 @@ int main(int argc, char** argv) {
         app.add_subcommand("vae-decoder", "fine-tune the VAE decoder on full-length clips (encoder frozen)");
     auto* dit = app.add_subcommand("dit", "train the DiT and the text encoder");
     auto* exp = app.add_subcommand("export", "write the model folder");
-    auto* gap = app.add_subcommand(
-        "direction-gap", "measure how much the DiT's loss rises when the caption's directions are reversed");
+    auto* gap =
+        app.add_subcommand("caption-gap", "measure how much the DiT's loss rises when the caption's "
+                                          "directions are reversed or its subject recoloured or reshaped");
+    gap->alias("direction-gap");
     for (auto* sub : {tok, vae, dec, dit, exp, gap})
         common(sub);
     int clips = 48;
-    gap->add_option("--clips", clips, "scenes to measure (captions that state a direction)");
+    gap->add_option("--clips", clips, "scenes to measure (captions that the change alters)");
+    CaptionChange change = CaptionChange::Direction;
+    gap->add_option("--change", change, "what changes in the caption: direction, colour or shape")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, CaptionChange>{{"direction", CaptionChange::Direction},
+                                                 {"colour", CaptionChange::Colour},
+                                                 {"shape", CaptionChange::Shape}}));
     for (auto* sub : {dit, gap})
         sub->add_option("--init-from", o.initFrom,
                         "model folder written by export to start from when the work directory has no "
@@ -103,6 +112,11 @@ int main(int argc, char** argv) {
                     "weight of the hinge that makes the reversed caption's loss exceed the true one's");
     dit->add_option("--direction-margin", o.directionMargin,
                     "relative margin of the direction contrast (0.05: 5 % above the true caption's loss)");
+    dit->add_option("--colour-contrast", o.colourContrast,
+                    "weight of the hinge that makes the caption with the subject recoloured cost more");
+    dit->add_option("--shape-contrast", o.shapeContrast,
+                    "weight of the hinge that makes the caption with the subject reshaped cost more");
+    dit->add_option("--subject-margin", o.subjectMargin, "relative margin of the colour and shape contrasts");
     exp->add_option("--out", out, "model folder to write")->required();
     dit->add_option(
         "--device", o.device,
@@ -122,13 +136,15 @@ int main(int argc, char** argv) {
         else if (dit->parsed())
             trainDit(o);
         else if (gap->parsed()) {
-            const auto rows = measureDirectionGap(o, clips);
-            std::printf(
-                "subject motion  clips  timestep  true caption  reversed  negative prompt  reversed/true\n");
+            const auto rows = measureCaptionGap(o, clips, change);
+            std::printf("%-14s  clips  timestep  true caption  %8s  negative prompt  %8s/true\n",
+                        change == CaptionChange::Direction ? "subject motion" : "subject",
+                        change == CaptionChange::Direction ? "reversed" : "changed",
+                        change == CaptionChange::Direction ? "reversed" : "changed");
             for (const auto& r : rows)
                 std::printf("%-14s  %5d  %8d  %12.4f  %8.4f  %15.4f  %+12.2f %%\n", r.group.c_str(), r.clips,
-                            r.timestep, r.trueCaption, r.reversedCaption, r.negativePrompt,
-                            100.0 * (r.reversedCaption / r.trueCaption - 1.0));
+                            r.timestep, r.trueCaption, r.changedCaption, r.negativePrompt,
+                            100.0 * (r.changedCaption / r.trueCaption - 1.0));
         } else if (exp->parsed()) {
             const auto bytes = exportModel(o, out, commandLine);
             std::cout << "exported " << out << ": " << bytes << " bytes\n";

@@ -338,7 +338,7 @@ at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at:
     return (err * weight).sum() / (weight.sum() * err.size(0));
 }
 
-at::Tensor directionHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin) {
+at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin) {
     const auto hinge = at::relu(margin - (reversed - truth) / truth.detach());
     return hinge - hinge.detach();
 }

@@ -66,9 +66,13 @@ void checkOptions(const TrainOptions& o) {
                              std::to_string(fraction));
     if (o.latentPool < 0)
         throw TrainError("--latent-pool must be 0 or more, got " + std::to_string(o.latentPool));
-    if (!(o.directionContrast >= 0) || !std::isfinite(o.directionContrast) || !(o.directionMargin >= 0) ||
-        !std::isfinite(o.directionMargin))
-        throw TrainError("--direction-contrast and --direction-margin must be 0 or more");
+    for (const auto& [flag, value] :
+         {std::pair{"--direction-contrast", o.directionContrast},
+          std::pair{"--direction-margin", o.directionMargin},
+          std::pair{"--colour-contrast", o.colourContrast}, std::pair{"--shape-contrast", o.shapeContrast},
+          std::pair{"--subject-margin", o.subjectMargin}})
+        if (!(value >= 0) || !std::isfinite(value))
+            throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(value));
     fs::create_directories(o.workDir);
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
@@ -402,13 +406,19 @@ at::Tensor conditioningMask(std::int64_t frames, at::Generator& gen) {
 struct DitDraw {
     at::Tensor xt, y, target, latentWeight;
     wan21::PromptIds prompt;
-    /// The caption with its directions reversed, when the sample takes part in the direction contrast
-    /// (else its ids are undefined).
-    wan21::PromptIds reversed;
+    /// A caption the sample's clip must cost more with than with its own (a caption contrast), and the
+    /// hinge's weight and relative margin.
+    struct Contrast {
+        wan21::PromptIds prompt;
+        double weight = 0.0, margin = 0.0;
+    };
+    /// The direction contrast first when the sample takes part in it, then the colour or shape contrast.
+    std::vector<Contrast> contrasts;
     std::int64_t t = 0;
 };
 
-/// Timesteps from which the direction contrast applies: below, the noised latent still shows the motion.
+/// Timesteps from which the caption contrasts apply: below, the noised latent still shows the motion, the
+/// colour and the shape.
 constexpr std::int64_t kContrastMinTimestep = 500;
 
 } // namespace
@@ -510,12 +520,29 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         }
         d.y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
         d.target = noise - z0;
-        if (o.directionContrast > 0 && !drop && d.t >= kContrastMinTimestep &&
+        // Caption contrasts: none of them draws from `gen`, so every draw is the same with them on or off.
+        const bool contrasting = o.directionContrast > 0 || o.colourContrast > 0 || o.shapeContrast > 0;
+        if (contrasting && !drop && d.t >= kContrastMinTimestep &&
             frames.narrow(0, 1, frames.size(0) - 1).sum().item<float>() == 0.0f) {
-            const auto reversed =
-                sceneCaption(scenes::withDirectionsReversed(scenes::sample(sceneSeed)), seed);
-            if (reversed != caption)
-                d.reversed = wan21::promptIds(tokenizer->tokenize(reversed, textLen));
+            const auto spec = scenes::sample(sceneSeed);
+            const auto contrast = [&](const scenes::SceneSpec& changed, double weight, double margin) {
+                const auto text = sceneCaption(changed, seed);
+                if (text != caption)
+                    d.contrasts.push_back(
+                        {wan21::promptIds(tokenizer->tokenize(text, textLen)), weight, margin});
+            };
+            if (o.directionContrast > 0)
+                contrast(scenes::withDirectionsReversed(spec), o.directionContrast, o.directionMargin);
+            // A first-frame key shows the subject's colour and shape.
+            if (frames[0].item<float>() == 0.0f) {
+                const bool colour =
+                    o.colourContrast > 0 && (o.shapeContrast <= 0 || mixSeed(seed, 31) % 2 == 0);
+                const auto pick = mixSeed(seed, 37);
+                if (colour)
+                    contrast(scenes::withSubjectRecoloured(spec, pick), o.colourContrast, o.subjectMargin);
+                else if (o.shapeContrast > 0)
+                    contrast(scenes::withSubjectReshaped(spec, pick), o.shapeContrast, o.subjectMargin);
+            }
         }
         return d;
     };
@@ -528,10 +555,11 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             const auto v = dit.model->forward(d.xt, d.t, dit.model->embedContext(hidden), d.y);
             return velocityLoss(v, d.target, d.latentWeight);
         };
-        auto loss = lossWith(d.prompt);
-        if (d.reversed.ids.defined())
-            loss = loss + o.directionContrast * directionHinge(loss, lossWith(d.reversed), o.directionMargin);
-        return loss / o.batch;
+        const auto loss = lossWith(d.prompt);
+        auto total = loss;
+        for (const auto& c : d.contrasts)
+            total = total + c.weight * contrastHinge(loss, lossWith(c.prompt), c.margin);
+        return total / o.batch;
     };
 
     // The whole batch in one forward on the training device: the same draws (made on the workers) and the
@@ -544,13 +572,14 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                 for (int i = worker; i < o.batch; i += workers.count())
                     draws[static_cast<std::size_t>(i)] = draw(dataStep, i);
             });
-            // Direction contrast: each sample with a reversed caption is run again as an extra row.
-            std::vector<std::int64_t> contrasted;
+            // Caption contrasts: each contrasting caption runs its sample again as an extra row.
+            std::vector<std::pair<std::int64_t, DitDraw::Contrast>> contrasted; // (sample row, contrast)
             for (std::size_t i = 0; i < static_cast<std::size_t>(o.batch); ++i)
-                if (draws[i].reversed.ids.defined()) {
-                    contrasted.push_back(static_cast<std::int64_t>(i));
+                for (const auto& c : draws[i].contrasts) {
+                    contrasted.emplace_back(static_cast<std::int64_t>(i), c);
                     DitDraw extra = draws[i];
-                    extra.prompt = extra.reversed;
+                    extra.prompt = c.prompt;
+                    extra.contrasts.clear();
                     draws.push_back(std::move(extra));
                 }
             const auto stack = [&](at::Tensor DitDraw::*field) {
@@ -584,12 +613,11 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                 perSample = err.mean({1, 2, 3, 4});
             }
             auto loss = perSample.narrow(0, 0, o.batch).sum();
-            if (!contrasted.empty()) {
-                const auto rows = at::tensor(contrasted, at::kLong).to(device);
-                loss = loss + o.directionContrast * directionHinge(perSample.index_select(0, rows),
-                                                                   perSample.narrow(0, o.batch, rows.size(0)),
-                                                                   o.directionMargin)
-                                                        .sum();
+            for (std::size_t j = 0; j < contrasted.size(); ++j) {
+                const auto& [row, c] = contrasted[j];
+                loss = loss + c.weight * contrastHinge(perSample[row],
+                                                       perSample[o.batch + static_cast<std::int64_t>(j)],
+                                                       c.margin);
             }
             return loss / o.batch;
         };

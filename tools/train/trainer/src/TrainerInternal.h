@@ -139,9 +139,9 @@ void seedWorkDirFrom(const TrainOptions& options);
 /// Loads the DiT and text encoder weights of the model folder `dir` (as export writes them) into `dit` and
 /// `textEncoder`.
 void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& textEncoder);
-/// The direction contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
+/// A caption contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
 /// denominator taken as a constant, as a term whose value is 0 and whose gradient is the hinge's: added to
 /// a loss, it changes the update but not the logged value.
-at::Tensor directionHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin);
+at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin);
 
 } // namespace kinema::trainer::detail

@@ -154,6 +154,16 @@ SceneSpec sample(std::uint64_t seed);
 /// what the trainer's direction contrast (--direction-contrast) compares against.
 SceneSpec withDirectionsReversed(SceneSpec spec);
 
+/// The spec with the subject (objects[0]) in another colour: one no object of the scene has, the
+/// `pick`-th of those (modulo their count). A caption of the result with the original's caption seed
+/// differs only in the subject's colour words: the trainer's colour contrast (--colour-contrast).
+SceneSpec withSubjectRecoloured(SceneSpec spec, std::uint64_t pick);
+
+/// The spec with the subject in another shape: the `pick`-th (modulo their count) of the shapes other than
+/// its own, leaving out circle and ring when it spins (a spin needs a shape that shows it). For the
+/// trainer's shape contrast (--shape-contrast), as withSubjectRecoloured.
+SceneSpec withSubjectReshaped(SceneSpec spec, std::uint64_t pick);
+
 /// Throws SceneError when a spec breaks the grammar (no objects, more than three, a spin of a
 /// rotationally symmetric shape, an anchor outside the frame).
 void validate(const SceneSpec& spec);

@@ -110,6 +110,13 @@ struct TrainOptions {
     /// plain flow-matching loss.
     double directionContrast = 0.0;
     double directionMargin = 0.05; ///< relative margin of the direction contrast
+    /// dit stage: weights of the colour and shape contrasts (0: off), the same hinge with the caption of
+    /// scenes::withSubjectRecoloured or withSubjectReshaped (the other value picked from the sample's seed),
+    /// for samples at timestep >= 500 with no key at all (a key shows the subject). When both are on, a
+    /// sample takes one of them, half the samples each; either may come with a direction contrast.
+    double colourContrast = 0.0;
+    double shapeContrast = 0.0;
+    double subjectMargin = 0.05; ///< relative margin of the colour and shape contrasts
     /// dit stage: a model folder written by export (the same ModelShape) to start from when the work
     /// directory has no checkpoint of its own: its tokenizer and VAE seed the work directory, and the DiT and
     /// text encoder start from its weights with a fresh optimiser (steps count from 0).
@@ -147,21 +154,27 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& options);
 /// Same for the DiT and text encoder (needs work/vae.safetensors and work/spiece.model).
 std::vector<StepLoss> trainDit(const TrainOptions& options);
 
-/// How much a model's flow-matching loss rises when a caption's directions are reversed, per timestep.
-struct DirectionGapRow {
-    /// "all", or the subject's motion: "left/right", "up/down", "diagonal", "grow/shrink", or "other" (the
-    /// caption changes only in the camera's or the light's direction, or in an orbit's or spin's).
+/// What a caption gap changes in the caption: every direction (scenes::withDirectionsReversed), the
+/// subject's colour (withSubjectRecoloured) or its shape (withSubjectReshaped), as the dit stage's contrasts.
+enum class CaptionChange { Direction, Colour, Shape };
+
+/// How much a model's flow-matching loss rises when its caption is changed, per timestep.
+struct CaptionGapRow {
+    /// "all", or a group of clips: for directions the subject's motion ("left/right", "up/down",
+    /// "diagonal", "grow/shrink", or "other": the caption changes only in the camera's or the light's
+    /// direction, or in an orbit's or spin's); for colours and shapes the subject's own colour or shape.
     std::string group = "all";
     int clips = 0;
     int timestep = 0;
-    double trueCaption = 0.0, reversedCaption = 0.0, negativePrompt = 0.0; ///< mean losses over the clips
+    double trueCaption = 0.0, changedCaption = 0.0, negativePrompt = 0.0; ///< mean losses over the clips
 };
 /// Measures the DiT of the work directory (or of options.initFrom when the work directory has no dit
-/// checkpoint) on `clips` scenes that no training stage draws, whose captions state a direction: with no
+/// checkpoint) on `clips` scenes that no training stage draws, whose captions the change alters: with no
 /// conditioning and the same noise, the loss (object-weighted as in training) with the true caption, the
-/// caption of scenes::withDirectionsReversed and the default negative prompt, at timesteps 100 to 900: the
-/// rows of all clips first, then those of each group of subject motion that has clips.
-std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& options, int clips);
+/// changed caption and the default negative prompt, at timesteps 100 to 900: the rows of all clips first,
+/// then those of each group that has clips.
+std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& options, int clips,
+                                             CaptionChange change = CaptionChange::Direction);
 
 /// Writes the model folder `outDir` from the work directory's checkpoints. Returns its total size in bytes.
 std::uint64_t exportModel(const TrainOptions& options, const std::filesystem::path& outDir,

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// kinema-train direction-gap: does the DiT read the caption's direction words?
+// kinema-train caption-gap (alias direction-gap): does the DiT read the caption's direction, colour and
+// shape words?
 //
 // A model that follows "moving left" must predict a clip moving left, so the flow-matching loss of a clip
-// moving left is lower with its own caption than with the caption that says "moving right". The measure
-// takes scenes no training stage draws (their own seed stream), keeps those whose caption changes when
-// every direction is reversed (scenes::withDirectionsReversed), and compares, on the same noise and with no
-// conditioning, the loss with the true caption, the reversed caption and the default negative prompt. The
-// relative gap between the first two is what the dit stage's --direction-contrast trains up.
+// moving left is lower with its own caption than with the caption that says "moving right"; the same holds
+// for "a red star" against "a blue star" or "a red ring". The measure takes scenes no training stage draws
+// (their own seed stream), keeps those whose caption the change alters (every direction reversed, or the
+// subject recoloured or reshaped), and compares, on the same noise and with no conditioning, the loss with
+// the true caption, the changed caption and the default negative prompt. The relative gap between the
+// first two is what the dit stage's --direction-contrast, --colour-contrast and --shape-contrast train up.
 #include "TrainerInternal.h"
 #include "families/wan21/WanModelFolder.h"
 #include "text/PromptTokenizers.h"
@@ -25,7 +27,7 @@ using namespace detail;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::uint64_t kDirectionGapStage = 7; ///< seed stream of the measured scenes
+constexpr std::uint64_t kCaptionGapStage = 7; ///< seed stream of the measured scenes
 constexpr std::array<int, 5> kTimesteps{100, 300, 500, 700, 900};
 
 std::string motionGroup(scenes::Motion m) {
@@ -49,9 +51,32 @@ std::string motionGroup(scenes::Motion m) {
         return "other";
     }
 }
+
+scenes::SceneSpec changed(const scenes::SceneSpec& spec, CaptionChange change, std::uint64_t seed) {
+    switch (change) {
+    case CaptionChange::Colour:
+        return scenes::withSubjectRecoloured(spec, mixSeed(seed, 37));
+    case CaptionChange::Shape:
+        return scenes::withSubjectReshaped(spec, mixSeed(seed, 37));
+    default:
+        return scenes::withDirectionsReversed(spec);
+    }
+}
+
+std::string groupOf(const scenes::SceneSpec& spec, CaptionChange change) {
+    const auto& subject = spec.objects.front();
+    switch (change) {
+    case CaptionChange::Colour:
+        return std::string(scenes::toString(subject.colour));
+    case CaptionChange::Shape:
+        return std::string(scenes::toString(subject.shape));
+    default:
+        return motionGroup(subject.motion);
+    }
+}
 } // namespace
 
-std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clips) {
+std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, CaptionChange change) {
     if (clips < 1)
         throw TrainError("--clips must be 1 or more, got " + std::to_string(clips));
     if (o.workDir.empty())
@@ -88,7 +113,7 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
     const auto negative = context(wan21::defaultNegativePrompt());
 
     // Sums per group and timestep; "all" first, the groups in the order met.
-    std::vector<DirectionGapRow> rows;
+    std::vector<CaptionGapRow> rows;
     const auto rowsOf = [&](const std::string& group) {
         for (std::size_t r = 0; r < rows.size(); r += kTimesteps.size())
             if (rows[r].group == group)
@@ -100,12 +125,12 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
     int measured = 0;
     for (std::uint64_t i = 0; measured < clips; ++i) {
         if (i > 100u * static_cast<std::uint64_t>(clips))
-            throw TrainError("direction-gap: too few scenes whose caption states a direction");
-        const auto seed = mixSeed(o.seed, kDirectionGapStage, i);
+            throw TrainError("caption-gap: too few scenes whose caption the change alters");
+        const auto seed = mixSeed(o.seed, kCaptionGapStage, i);
         const auto spec = scenes::sample(seed);
         const auto caption = sceneCaption(spec, seed);
-        const auto reversed = sceneCaption(scenes::withDirectionsReversed(spec), seed);
-        if (caption == reversed)
+        const auto other = sceneCaption(changed(spec, change, seed), seed);
+        if (caption == other)
             continue;
         ++measured;
         const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
@@ -117,8 +142,8 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
         auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
         const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
         const auto y = at::zeros({4 + z0.size(0), z0.size(1), z0.size(2), z0.size(3)}, at::kFloat);
-        const std::array contexts{context(caption), context(reversed), negative};
-        const std::size_t all = rowsOf("all"), own = rowsOf(motionGroup(spec.objects.front().motion));
+        const std::array contexts{context(caption), context(other), negative};
+        const std::size_t all = rowsOf("all"), own = rowsOf(groupOf(spec, change));
         for (std::size_t k = 0; k < kTimesteps.size(); ++k) {
             const int timestep = kTimesteps[k];
             const float sigma = static_cast<float>(timestep) / 1000.0f;
@@ -131,14 +156,14 @@ std::vector<DirectionGapRow> measureDirectionGap(const TrainOptions& o, int clip
             for (auto* row : {&rows[all + k], &rows[own + k]}) {
                 row->clips += 1;
                 row->trueCaption += losses[0];
-                row->reversedCaption += losses[1];
+                row->changedCaption += losses[1];
                 row->negativePrompt += losses[2];
             }
         }
     }
     for (auto& row : rows) {
         row.trueCaption /= row.clips;
-        row.reversedCaption /= row.clips;
+        row.changedCaption /= row.clips;
         row.negativePrompt /= row.clips;
     }
     return rows;
