@@ -51,6 +51,10 @@ inline void writeText(const std::filesystem::path& path, const std::string& text
 struct TinyGeometry {
     int vaeDownsamples = 3;
     int ditPatch = 2;
+    /// A t2v DiT with the demo model's conditioning channels (in_dim = 2 * z_dim + 4, no CLIP branch).
+    bool conditioningChannels = false;
+    /// kinema.json "unkeyed_condition" when not empty.
+    std::string unkeyedCondition;
 };
 
 /// Writes config.json, kinema.json and the weights files of a tiny model into `dir`: T2V by default, or
@@ -62,7 +66,9 @@ inline void writeTinyWanModel(const std::filesystem::path& dir, std::uint64_t se
     const std::string dit =
         R"({"_class_name":"WanModel","model_type":")" + modelType +
         R"(","dim":32,"ffn_dim":64,"freq_dim":32,)" +
-        (image ? R"("in_dim":36,"clip_dim":32,"clip_tokens":5,)" : R"("in_dim":16,)") +
+        (image                           ? R"("in_dim":36,"clip_dim":32,"clip_tokens":5,)"
+         : geometry.conditioningChannels ? R"("in_dim":36,)"
+                                         : R"("in_dim":16,)") +
         R"("out_dim":16,"num_heads":2,"num_layers":2,"text_len":16,"text_dim":24,"eps":1e-06,)" +
         R"("patch_size":[1,)" + std::to_string(geometry.ditPatch) + "," + std::to_string(geometry.ditPatch) +
         "]}";
@@ -75,9 +81,13 @@ inline void writeTinyWanModel(const std::filesystem::path& dir, std::uint64_t se
     const std::string t5 = R"({"vocab":64,"dim":24,"dim_attn":24,"dim_ffn":32,"num_heads":2,"num_layers":1,)"
                            R"("num_buckets":8,"max_distance":16,"text_len":16})";
     writeText(dir / "config.json", dit);
-    writeText(dir / "kinema.json", R"({"family":"wan2.1","tokenizer":"bytes","vae":)" + vae +
-                                       R"(,"text_encoder":)" + t5 +
-                                       (image ? R"(,"clip":)" + clip : std::string()) + "}");
+    writeText(dir / "kinema.json",
+              R"({"family":"wan2.1","tokenizer":"bytes","vae":)" + vae + R"(,"text_encoder":)" + t5 +
+                  (image ? R"(,"clip":)" + clip : std::string()) +
+                  (geometry.unkeyedCondition.empty()
+                       ? std::string()
+                       : R"(,"unkeyed_condition":")" + geometry.unkeyedCondition + "\"") +
+                  "}");
     if (image) {
         auto wm = WeightMap::random(seed + 3);
         wan21::WanClipVision model(wan21::parseClipConfig(clip, "tiny clip"), wm);

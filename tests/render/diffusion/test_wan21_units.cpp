@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Wan 2.1 building blocks against the constants published in the model specification.
+#include "engine/ConditioningClip.h"
 #include "families/wan21/WanDit.h"
 #include "families/wan21/WanKeys.h"
 #include "families/wan21/WanT5.h"
@@ -192,6 +193,33 @@ TEST_CASE("wan21 VAE decodes chunk by chunk: 1 frame then 4 per latent frame", "
     CHECK((vae.denormalize(vae.normalize(mu)) - mu).abs().max().item<double>() < 1e-5);
     CHECK_THROWS_AS(vae.encode(at::zeros({1, 3, 5, 12, 16})), RequestError);
     CHECK_THROWS_AS(vae.decode(at::zeros({1, 5, 1, 2, 2})), RequestError);
+}
+
+TEST_CASE("the grey clip's latent is marked at the frame's edges and uniform inside", "[wan21][vae]") {
+    VaeConfig cfg;
+    cfg.dim = 4;
+    cfg.zDim = 4;
+    cfg.dimMult = {1, 2, 2}; // stride 4, as the demo model's VAE
+    cfg.temporalDownsample = {true, true};
+    cfg.numResBlocks = 1;
+    cfg.latentsMean = {0.f, 0.f, 0.f, 0.f};
+    cfg.latentsStd = {1.f, 1.f, 1.f, 1.f};
+    auto wm = WeightMap::random(23);
+    const WanVae vae(cfg, wm, true, true);
+    const auto z = kinema::diffusion::greyClipLatent(vae, 9, 128, 96); // [4, 3, 32, 24]
+    REQUIRE(z.sizes() == at::IntArrayRef{4, 3, 32, 24});
+    CHECK((z - vae.encode(at::zeros({1, 3, 9, 128, 96}))[0]).abs().max().item<double>() == 0.0);
+    const auto column = [&](std::int64_t w) { return z.select(3, w); };
+    const auto row = [&](std::int64_t h) { return z.select(2, h); };
+    // Far from the edges every latent pixel is the same; at each edge the zero padding shows.
+    CHECK((column(11) - column(12)).abs().max().item<double>() < 1e-5);
+    CHECK((row(15) - row(16)).abs().max().item<double>() < 1e-5);
+    for (std::int64_t edge : {std::int64_t{0}, std::int64_t{23}})
+        CHECK((column(edge) - column(12)).abs().max().item<double>() > 1e-3);
+    for (std::int64_t edge : {std::int64_t{0}, std::int64_t{31}})
+        CHECK((row(edge) - row(16)).abs().max().item<double>() > 1e-3);
+    // The two sides differ from each other: a token can tell left from right.
+    CHECK((column(0) - column(23)).abs().max().item<double>() > 1e-3);
 }
 
 TEST_CASE("wan21 DiT: a batch of samples in one forward equals one forward per sample", "[wan21][dit]") {

@@ -24,4 +24,9 @@ at::Tensor conditioningClip(std::int64_t index, const std::map<int, at::Tensor>&
     return at::stack(slots, 1).unsqueeze(0);
 }
 
+at::Tensor greyClipLatent(const wan21::WanVae& vae, std::int64_t frames, std::int64_t height,
+                          std::int64_t width) {
+    return vae.encode(at::zeros({1, 3, frames, height, width}, at::kFloat))[0];
+}
+
 } // namespace kinema::diffusion

@@ -2,6 +2,8 @@
 #pragma once
 /// The pixel clip the engine encodes for the conditioning latent of one latent frame. Shared by the
 /// session (at inference) and the demo-model trainer (which must train on the same latents).
+#include "families/wan21/WanVae.h"
+
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -15,5 +17,13 @@ namespace kinema::diffusion {
 /// frame's own group (`group`, not empty). A single key at 4·index gives the key held still.
 at::Tensor conditioningClip(std::int64_t index, const std::map<int, at::Tensor>& group,
                             const std::map<int, at::Tensor>& given);
+
+/// The VAE latent [C, F, h, w] (not normalised) of a mid-grey clip of `frames` frames: zeros in the VAE's
+/// [-1, 1] pixel space, as the Wan 2.1 reference's image-to-video fills the frames after its key before
+/// encoding them. Not uniform: the encoder's zero padding marks the latent's outer rows and columns, so a
+/// model that sees it in the conditioning channels of its unkeyed latent frames (kinema.json
+/// "unkeyed_condition": "grey") can tell where in the frame each token lies.
+at::Tensor greyClipLatent(const wan21::WanVae& vae, std::int64_t frames, std::int64_t height,
+                          std::int64_t width);
 
 } // namespace kinema::diffusion

@@ -25,6 +25,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/GradMode.h>
 
+#include <array>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -241,6 +242,9 @@ public:
         // current noise level, before every step and in the final result.
         const auto cond = m_clip ? std::vector<std::pair<std::int64_t, at::Tensor>>{}
                                  : conditioningLatents(request, channels, lh, lw);
+        const auto unkeyedLatent = !m_clip && m_folder.unkeyedCondition == "grey"
+                                       ? greyLatent(request.frames, request.height, request.width)
+                                       : at::Tensor();
         auto applyConditioning = [&](at::Tensor x, float sigma) {
             for (const auto& [index, latent] : cond)
                 x.select(1, index).copy_((1.0f - sigma) * latent + sigma * noise.select(1, index));
@@ -267,10 +271,13 @@ public:
         };
         // Models with image-to-video conditioning channels but no CLIP branch (in_dim = 2 * z_dim + 4, like
         // the embedded demo model) also see y = [4 mask channels, conditioning latent]: the mask is 1 on
-        // every conditioned latent frame, the latent channels hold the clean conditioning latents.
+        // every conditioned latent frame, the latent channels hold the clean conditioning latents, and the
+        // unkeyed frames zeros or the grey clip's latent (ModelFolder::unkeyedCondition).
         at::Tensor y = image.y;
         if (!m_clip && m_folder.dit.inDim == 2 * channels + 4) {
             y = at::zeros({4 + channels, latentFrames, lh, lw}, noise.options());
+            if (m_folder.unkeyedCondition == "grey")
+                y.narrow(0, 4, channels).copy_(unkeyedLatent);
             for (const auto& [index, latent] : cond) {
                 y.narrow(0, 0, 4).select(1, index).fill_(1.0f);
                 y.narrow(0, 4, channels).select(1, index).copy_(latent);
@@ -390,6 +397,15 @@ private:
         for (auto& [index, latent] : byIndex)
             latent = latent.to(m_device);
         return {byIndex.begin(), byIndex.end()};
+    }
+
+    /// The normalised latent of a mid-grey clip of this size (greyClipLatent), on the device; encoded once
+    /// per size.
+    at::Tensor greyLatent(std::int64_t frames, std::int64_t height, std::int64_t width) {
+        auto& latent = m_greyLatents[{frames, height, width}];
+        if (!latent.defined())
+            latent = m_vae->normalize(greyClipLatent(*m_vae, frames, height, width).unsqueeze(0))[0];
+        return latent.to(m_device);
     }
 
     /// The key images of an i2v (frame 0) or flf2v (frames 0 and last) request, [3, H, W] each.
@@ -516,6 +532,7 @@ private:
     std::unique_ptr<WanVae> m_vae;
     std::unique_ptr<WanClipVision> m_clip; // i2v / flf2v only
     std::unique_ptr<PromptTokenizer> m_tokenizer;
+    std::map<std::array<std::int64_t, 3>, at::Tensor> m_greyLatents; // (frames, height, width) -> latent
 };
 
 } // namespace

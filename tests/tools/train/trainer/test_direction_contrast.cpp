@@ -6,6 +6,8 @@
 #include "TestSupport.h"
 #include "TrainerTestSupport.h"
 
+#include "families/wan21/WanModelFolder.h"
+
 #include <kinema/scenes/SceneSpec.h>
 
 #include <catch2/catch.hpp>
@@ -100,4 +102,27 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
     seeded.initFrom = fresh.path() / "no-such-model";
     seeded.workDir = fresh.path() / "other";
     CHECK_THROWS_WITH(trainDit(seeded), Catch::Contains("--init-from") && Catch::Contains("spiece.model"));
+}
+
+TEST_CASE("trainer: --unkeyed-condition grey trains, measures and exports the grey conditioning",
+          "[trainer]") {
+    kinema::test::TempDir work, folder;
+    auto o = test::preparedWork(work.path());
+    o.steps = 2;
+    o.unkeyedCondition = "grey";
+    trainDit(o);
+    REQUIRE(exportModel(o, folder.path()) > 0);
+    // The engine reads the choice from the exported folder's kinema.json.
+    CHECK(kinema::diffusion::wan21::resolveModelFolder(folder.path()).unkeyedCondition == "grey");
+    // The measure feeds the same weights the grey latent or zeros at the unkeyed frames.
+    const auto grey = measureCaptionGap(o, 1);
+    auto zero = o;
+    zero.unkeyedCondition = "zero";
+    const auto plain = measureCaptionGap(zero, 1);
+    REQUIRE(grey.size() == plain.size());
+    CHECK(std::abs(grey[4].trueCaption - plain[4].trueCaption) > 1e-6);
+
+    o.unkeyedCondition = "blue";
+    CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--unkeyed-condition"));
+    CHECK_THROWS_WITH(exportModel(o, folder.path()), Catch::Contains("--unkeyed-condition"));
 }

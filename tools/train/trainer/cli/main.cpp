@@ -117,6 +117,12 @@ int main(int argc, char** argv) {
     dit->add_option("--shape-contrast", o.shapeContrast,
                     "weight of the hinge that makes the caption with the subject reshaped cost more");
     dit->add_option("--subject-margin", o.subjectMargin, "relative margin of the colour and shape contrasts");
+    for (auto* sub : {dit, exp, gap})
+        sub->add_option(
+               "--unkeyed-condition", o.unkeyedCondition,
+               "conditioning latent of unkeyed latent frames: zero, or grey (a mid-grey clip's latent, "
+               "which marks the frame's edges)")
+            ->check(CLI::IsMember({"zero", "grey"}));
     exp->add_option("--out", out, "model folder to write")->required();
     dit->add_option(
         "--device", o.device,

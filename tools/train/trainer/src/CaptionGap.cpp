@@ -90,6 +90,7 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
     const auto stats = latentStats(o, *vae.model, paramsDigest(vae.params));
     const auto meanT = at::tensor(stats.mean).view({-1, 1, 1, 1}),
                stdT = at::tensor(stats.std).view({-1, 1, 1, 1});
+    const auto grey = unkeyedLatent(o, *vae.model, meanT, stdT);
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
     auto dit = buildDit(ditConfig(o.shape), 0);
     auto t5 = buildT5(t5Config(o.shape, vocab), 0);
@@ -141,7 +142,9 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
             weight = 1.0 + o.objectWeight * latentObjectMask(video, vaeCfg.spatialStride());
         auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
         const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
-        const auto y = at::zeros({4 + z0.size(0), z0.size(1), z0.size(2), z0.size(3)}, at::kFloat);
+        auto y = at::zeros({4 + z0.size(0), z0.size(1), z0.size(2), z0.size(3)}, at::kFloat);
+        if (grey.defined())
+            y.narrow(0, 4, z0.size(0)).copy_(grey);
         const std::array contexts{context(caption), context(other), negative};
         const std::size_t all = rowsOf("all"), own = rowsOf(groupOf(spec, change));
         for (std::size_t k = 0; k < kTimesteps.size(); ++k) {

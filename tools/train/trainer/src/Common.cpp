@@ -2,6 +2,7 @@
 #include "TrainerInternal.h"
 #include <c10/core/GradMode.h>
 
+#include "engine/ConditioningClip.h"
 #include "families/wan21/WanModelFolder.h"
 #include "io/SafetensorsReader.h"
 
@@ -336,6 +337,20 @@ at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at:
     if (!weight.defined())
         return err.mean();
     return (err * weight).sum() / (weight.sum() * err.size(0));
+}
+
+void checkUnkeyedCondition(const TrainOptions& o) {
+    if (o.unkeyedCondition != "zero" && o.unkeyedCondition != "grey")
+        throw TrainError("--unkeyed-condition must be zero or grey, got '" + o.unkeyedCondition + "'");
+}
+
+at::Tensor unkeyedLatent(const TrainOptions& o, const wan21::WanVae& vae, const at::Tensor& mean,
+                         const at::Tensor& std) {
+    checkUnkeyedCondition(o);
+    if (o.unkeyedCondition != "grey")
+        return {};
+    c10::NoGradGuard noGrad;
+    return ((greyClipLatent(vae, o.frames, o.height, o.width) - mean) / std).contiguous();
 }
 
 at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin) {

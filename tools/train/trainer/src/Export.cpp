@@ -51,6 +51,7 @@ nlohmann::json lossSummary(const fs::path& path, int window = 20) {
 } // namespace
 
 std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const std::string& commandLine) {
+    checkUnkeyedCondition(o);
     const auto vocab = tokenizerVocab(o);
     const auto spiece = o.workDir / "spiece.model";
     fs::create_directories(outDir);
@@ -105,6 +106,8 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     kinema["tokenizer"] = "umt5";
     kinema["pixel_encoding"] = "acescct-linear-rec709";
     kinema["sizes"] = {{o.width, o.height}};
+    if (o.unkeyedCondition != "zero")
+        kinema["unkeyed_condition"] = o.unkeyedCondition;
     kinema["vae"] = {{"dim", vaeCfg.dim},
                      {"z_dim", vaeCfg.zDim},
                      {"dim_mult", vaeCfg.dimMult},
@@ -130,8 +133,10 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
                            "VAE; umT5-style text encoder; Unigram tokenizer)";
     card["pixel_encoding"] = "v = 2 * ACEScct(scene-linear) - 1; decoded frames are scene-linear after the "
                              "inverse (values above 1.0 are real highlights)";
-    card["conditioning"] = "in_dim = z_dim (noisy latent) + 4 (mask of conditioned latent frames) + z_dim "
-                           "(clean conditioning latent)";
+    card["conditioning"] =
+        std::string("in_dim = z_dim (noisy latent) + 4 (mask of conditioned latent frames) + "
+                    "z_dim (clean conditioning latent") +
+        (o.unkeyedCondition == "grey" ? "; at unkeyed latent frames the latent of a mid-grey clip)" : ")");
     card["resolution"] = {o.width, o.height};
     card["frames"] = o.frames;
     card["fps"] = 16;

@@ -73,6 +73,7 @@ void checkOptions(const TrainOptions& o) {
           std::pair{"--subject-margin", o.subjectMargin}})
         if (!(value >= 0) || !std::isfinite(value))
             throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(value));
+    checkUnkeyedCondition(o);
     fs::create_directories(o.workDir);
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
@@ -447,6 +448,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     const auto meanT = at::tensor(stats.mean).view({-1, 1, 1, 1}),
                stdT = at::tensor(stats.std).view({-1, 1, 1, 1});
 
+    const auto grey = unkeyedLatent(o, *vae.model, meanT, stdT);
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
     auto dit = buildDit(ditConfig(o.shape), mixSeed(o.seed, kDitStage), device);
     auto t5 = buildT5(t5Config(o.shape, vocab), mixSeed(o.seed, kDitStage, 1), device);
@@ -507,6 +509,8 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         const auto frames = conditioningMask(z0.size(1), gen);
         const auto frameMask = frames.view({1, -1, 1, 1});
         auto condition = z0 * frameMask;
+        if (grey.defined())
+            condition = condition + grey * (1.0f - frameMask);
         if (o.heldKeys > 0) {
             // A key whose latent frame follows an unkeyed one is, at inference, one pixel frame (a Keyframe,
             // Loop or last frame): the engine conditions on the key held still.

@@ -142,6 +142,13 @@ void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& 
 /// A caption contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
 /// denominator taken as a constant, as a term whose value is 0 and whose gradient is the hinge's: added to
 /// a loss, it changes the update but not the logged value.
+/// Throws TrainError naming --unkeyed-condition unless it is "zero" or "grey".
+void checkUnkeyedCondition(const TrainOptions& options);
+/// The DiT's conditioning latent at unkeyed latent frames, normalised with the latent statistics `mean` and
+/// `std` ([C, 1, 1, 1]): undefined for --unkeyed-condition zero, else the grey clip's latent [C, F, h, w]
+/// of the options' frame size and count (diffusion::greyClipLatent, as the engine computes it).
+at::Tensor unkeyedLatent(const TrainOptions& options, const wan21::WanVae& vae, const at::Tensor& mean,
+                         const at::Tensor& std);
 at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin);
 
 } // namespace kinema::trainer::detail

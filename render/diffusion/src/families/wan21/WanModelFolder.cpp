@@ -156,6 +156,13 @@ ModelFolder resolveModelFolder(const fs::path& dir) {
                     "': \"pixel_encoding\" must be \"rec709-video\" or \"acescct-linear-rec709\"");
             folder.pixelEncoding = j["pixel_encoding"].get<std::string>();
         }
+        if (j.contains("unkeyed_condition")) {
+            if (!j["unkeyed_condition"].is_string() ||
+                (j["unkeyed_condition"] != "zero" && j["unkeyed_condition"] != "grey"))
+                throw ModelError("'" + overridesPath.string() +
+                                 "': \"unkeyed_condition\" must be \"zero\" or \"grey\"");
+            folder.unkeyedCondition = j["unkeyed_condition"].get<std::string>();
+        }
     }
     folder.vae.validate(dir.string());
     if (folder.textEncoder.dim != folder.dit.textDim)

@@ -117,6 +117,11 @@ struct TrainOptions {
     double colourContrast = 0.0;
     double shapeContrast = 0.0;
     double subjectMargin = 0.05; ///< relative margin of the colour and shape contrasts
+    /// dit stage, export and caption-gap: what the DiT's conditioning latent holds at unkeyed latent frames:
+    /// "zero" or "grey", the latent of a mid-grey clip (diffusion::greyClipLatent), which the VAE's zero
+    /// padding marks at the frame's edges, so that the DiT can tell where a token lies even at high noise.
+    /// Export writes "grey" into kinema.json ("unkeyed_condition"), where the engine reads it.
+    std::string unkeyedCondition = "zero";
     /// dit stage: a model folder written by export (the same ModelShape) to start from when the work
     /// directory has no checkpoint of its own: its tokenizer and VAE seed the work directory, and the DiT and
     /// text encoder start from its weights with a fresh optimiser (steps count from 0).
