@@ -122,6 +122,15 @@ TEST_CASE("trainer: --unkeyed-condition grey trains, measures and exports the gr
     REQUIRE(grey.size() == plain.size());
     CHECK(std::abs(grey[4].trueCaption - plain[4].trueCaption) > 1e-6);
 
+    // A work directory started from the grey folder must keep the grey conditioning.
+    kinema::test::TempDir other;
+    auto from = zero;
+    from.workDir = other.path();
+    from.initFrom = folder.path();
+    CHECK_THROWS_WITH(trainDit(from), Catch::Contains("--unkeyed-condition grey"));
+    from.unkeyedCondition = "grey";
+    CHECK(measureCaptionGap(from, 1)[4].trueCaption == Approx(grey[4].trueCaption).epsilon(1e-5));
+
     o.unkeyedCondition = "blue";
     CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--unkeyed-condition"));
     CHECK_THROWS_WITH(exportModel(o, folder.path()), Catch::Contains("--unkeyed-condition"));

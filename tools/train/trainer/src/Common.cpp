@@ -290,6 +290,13 @@ void seedWorkDirFrom(const TrainOptions& o) {
     if (o.initFrom.empty())
         return;
     const auto folder = initFolder(o.initFrom);
+    // A DiT trained on the grey conditioning has never seen zeros at unkeyed frames (the other way round is
+    // how a model moves to the grey conditioning).
+    if (folder.unkeyedCondition == "grey" && o.unkeyedCondition != "grey")
+        throw TrainError(
+            "--init-from '" + o.initFrom.string() +
+            "' was trained with grey conditioning (kinema.json \"unkeyed_condition\": \"grey\"): "
+            "give --unkeyed-condition grey");
     fs::create_directories(o.workDir);
     if (!fs::exists(o.workDir / "spiece.model"))
         fs::copy_file(o.initFrom / "spiece.model", o.workDir / "spiece.model");
