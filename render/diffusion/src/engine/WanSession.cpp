@@ -242,7 +242,8 @@ public:
         // current noise level, before every step and in the final result.
         const auto cond = m_clip ? std::vector<std::pair<std::int64_t, at::Tensor>>{}
                                  : conditioningLatents(request, channels, lh, lw);
-        const auto unkeyedLatent = !m_clip && m_folder.unkeyedCondition == "grey"
+        const bool conditioningChannels = !m_clip && m_folder.dit.inDim == 2 * channels + 4;
+        const auto unkeyedLatent = conditioningChannels && m_folder.unkeyedCondition == "grey"
                                        ? greyLatent(request.frames, request.height, request.width)
                                        : at::Tensor();
         auto applyConditioning = [&](at::Tensor x, float sigma) {
@@ -274,9 +275,9 @@ public:
         // every conditioned latent frame, the latent channels hold the clean conditioning latents, and the
         // unkeyed frames zeros or the grey clip's latent (ModelFolder::unkeyedCondition).
         at::Tensor y = image.y;
-        if (!m_clip && m_folder.dit.inDim == 2 * channels + 4) {
+        if (conditioningChannels) {
             y = at::zeros({4 + channels, latentFrames, lh, lw}, noise.options());
-            if (m_folder.unkeyedCondition == "grey")
+            if (unkeyedLatent.defined())
                 y.narrow(0, 4, channels).copy_(unkeyedLatent);
             for (const auto& [index, latent] : cond) {
                 y.narrow(0, 0, 4).select(1, index).fill_(1.0f);
