@@ -143,10 +143,10 @@ int main(int argc, char** argv) {
             trainDit(o);
         else if (gap->parsed()) {
             const auto rows = measureCaptionGap(o, clips, change);
+            const bool direction = change == CaptionChange::Direction;
+            const char* other = direction ? "reversed" : "changed";
             std::printf("%-14s  clips  timestep  true caption  %8s  negative prompt  %8s/true\n",
-                        change == CaptionChange::Direction ? "subject motion" : "subject",
-                        change == CaptionChange::Direction ? "reversed" : "changed",
-                        change == CaptionChange::Direction ? "reversed" : "changed");
+                        direction ? "subject motion" : "subject", other, other);
             for (const auto& r : rows)
                 std::printf("%-14s  %5d  %8d  %12.4f  %8.4f  %15.4f  %+12.2f %%\n", r.group.c_str(), r.clips,
                             r.timestep, r.trueCaption, r.changedCaption, r.negativePrompt,

@@ -52,17 +52,6 @@ std::string motionGroup(scenes::Motion m) {
     }
 }
 
-scenes::SceneSpec changed(const scenes::SceneSpec& spec, CaptionChange change, std::uint64_t seed) {
-    switch (change) {
-    case CaptionChange::Colour:
-        return scenes::withSubjectRecoloured(spec, mixSeed(seed, 37));
-    case CaptionChange::Shape:
-        return scenes::withSubjectReshaped(spec, mixSeed(seed, 37));
-    default:
-        return scenes::withDirectionsReversed(spec);
-    }
-}
-
 std::string groupOf(const scenes::SceneSpec& spec, CaptionChange change) {
     const auto& subject = spec.objects.front();
     switch (change) {
@@ -130,7 +119,7 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
         const auto seed = mixSeed(o.seed, kCaptionGapStage, i);
         const auto spec = scenes::sample(seed);
         const auto caption = sceneCaption(spec, seed);
-        const auto other = sceneCaption(changed(spec, change, seed), seed);
+        const auto other = sceneCaption(changedSpec(spec, change, seed), seed);
         if (caption == other)
             continue;
         ++measured;

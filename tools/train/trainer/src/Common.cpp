@@ -360,6 +360,17 @@ at::Tensor unkeyedLatent(const TrainOptions& o, const wan21::WanVae& vae, const 
     return ((greyClipLatent(vae, o.frames, o.height, o.width) - mean) / std).contiguous();
 }
 
+scenes::SceneSpec changedSpec(const scenes::SceneSpec& spec, CaptionChange change, std::uint64_t seed) {
+    switch (change) {
+    case CaptionChange::Colour:
+        return scenes::withSubjectRecoloured(spec, mixSeed(seed, 37));
+    case CaptionChange::Shape:
+        return scenes::withSubjectReshaped(spec, mixSeed(seed, 37));
+    default:
+        return scenes::withDirectionsReversed(spec);
+    }
+}
+
 at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin) {
     const auto hinge = at::relu(margin - (reversed - truth) / truth.detach());
     return hinge - hinge.detach();

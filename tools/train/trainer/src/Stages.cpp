@@ -529,23 +529,22 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         if (contrasting && !drop && d.t >= kContrastMinTimestep &&
             frames.narrow(0, 1, frames.size(0) - 1).sum().item<float>() == 0.0f) {
             const auto spec = scenes::sample(sceneSeed);
-            const auto contrast = [&](const scenes::SceneSpec& changed, double weight, double margin) {
-                const auto text = sceneCaption(changed, seed);
+            const auto contrast = [&](CaptionChange change, double weight, double margin) {
+                const auto text = sceneCaption(changedSpec(spec, change, seed), seed);
                 if (text != caption)
                     d.contrasts.push_back(
                         {wan21::promptIds(tokenizer->tokenize(text, textLen)), weight, margin});
             };
             if (o.directionContrast > 0)
-                contrast(scenes::withDirectionsReversed(spec), o.directionContrast, o.directionMargin);
+                contrast(CaptionChange::Direction, o.directionContrast, o.directionMargin);
             // A first-frame key shows the subject's colour and shape.
             if (frames[0].item<float>() == 0.0f) {
                 const bool colour =
                     o.colourContrast > 0 && (o.shapeContrast <= 0 || mixSeed(seed, 31) % 2 == 0);
-                const auto pick = mixSeed(seed, 37);
                 if (colour)
-                    contrast(scenes::withSubjectRecoloured(spec, pick), o.colourContrast, o.subjectMargin);
+                    contrast(CaptionChange::Colour, o.colourContrast, o.subjectMargin);
                 else if (o.shapeContrast > 0)
-                    contrast(scenes::withSubjectReshaped(spec, pick), o.shapeContrast, o.subjectMargin);
+                    contrast(CaptionChange::Shape, o.shapeContrast, o.subjectMargin);
             }
         }
         return d;

@@ -149,6 +149,9 @@ void checkUnkeyedCondition(const TrainOptions& options);
 /// of the options' frame size and count (diffusion::greyClipLatent, as the engine computes it).
 at::Tensor unkeyedLatent(const TrainOptions& options, const wan21::WanVae& vae, const at::Tensor& mean,
                          const at::Tensor& std);
+/// The spec a caption contrast or caption-gap compares against: every direction reversed, or the subject
+/// recoloured or reshaped with the other value picked from the sample's `seed`.
+scenes::SceneSpec changedSpec(const scenes::SceneSpec& spec, CaptionChange change, std::uint64_t seed);
 at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin);
 
 } // namespace kinema::trainer::detail
