@@ -2,6 +2,7 @@
 // kinema::eval: measures and targets from cases, and short evaluations of the shipped demo model
 // (resources/models/kinema-demo): case plan, determinism, the extension overlap, clear errors.
 #include <kinema/eval/Evaluation.h>
+#include <kinema/scenes/Analyser.h>
 
 #include "TestSupport.h"
 
@@ -29,7 +30,7 @@ CaseResult textCase(bool colour, bool shape, bool motion, double seconds) {
     c.score.shape = shape;
     c.score.motion = motion;
     c.seconds = seconds;
-    c.keyframePsnr = c.seam = std::numeric_limits<double>::quiet_NaN();
+    c.keyframePsnr = c.seam = c.seamJump = std::numeric_limits<double>::quiet_NaN();
     return c;
 }
 
@@ -107,6 +108,11 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
             c.task == Task::FirstFrame || c.task == Task::FirstLast || c.task == Task::Keyframes;
         CHECK(std::isfinite(c.keyframePsnr) == (keyed || c.task == Task::Reconstruction));
         CHECK(std::isfinite(c.seam) == (c.task == Task::Loop || c.task == Task::Extension));
+        CHECK(std::isfinite(c.seamJump) == std::isfinite(c.seam));
+        if (c.task == Task::Loop) // the jump from the loop's last frame back to its first
+            CHECK(c.seamJump == kinema::scenes::frameDifference(c.clip, c.clip.frames - 1, c.clip, 0));
+        if (c.task == Task::Extension) // the jump from the source's last frame into the continuation
+            CHECK(c.seamJump == kinema::scenes::frameDifference(c.clip, 16, c.clip, 17));
         // The analyser's reading of the subject comes with every case where it found one.
         CHECK(c.subject.has_value() == c.subjectFound);
         if (c.subject)

@@ -16,6 +16,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 using namespace kinema::trainer;
 using namespace kinema::trainer::detail;
@@ -91,6 +94,28 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
     }
     CHECK(fs::exists(fresh.path() / "spiece.model"));
     CHECK(fs::exists(fresh.path() / "vae.safetensors"));
+    CHECK(fs::exists(fresh.path() / "latent_stats.safetensors")); // the folder's kinema.json statistics
+
+    // A decoder-only round exports the folder's DiT and text encoder unchanged, with its own decoder.
+    {
+        kinema::test::TempDir decoderWork, decoderFolder;
+        auto decoderOnly = seeded;
+        decoderOnly.workDir = decoderWork.path();
+        decoderOnly.steps = 1;
+        trainVaeDecoder(decoderOnly);
+        REQUIRE(exportModel(decoderOnly, decoderFolder.path()) > 0);
+        const auto bytes = [](const fs::path& p) {
+            std::ifstream in(p, std::ios::binary);
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        };
+        for (const char* file :
+             {"diffusion_pytorch_model.safetensors", "models_t5_umt5-xxl-enc-bf16.safetensors"})
+            CHECK(bytes(decoderFolder.path() / file) == bytes(folder.path() / file));
+        CHECK(bytes(decoderFolder.path() / "Wan2.1_VAE.safetensors") !=
+              bytes(folder.path() / "Wan2.1_VAE.safetensors"));
+        decoderOnly.initFrom.clear();
+        CHECK_THROWS_WITH(exportModel(decoderOnly, decoderFolder.path()), Catch::Contains("dit.safetensors"));
+    }
 
     // The dit stage continues from the folder's weights with a fresh optimiser.
     seeded.steps = 1;

@@ -77,6 +77,38 @@ TEST_CASE("trainer: the decoder stage trains on keyframe conditioning latents wh
     CHECK(mean(keyed, 25, 30) < 0.7 * mean(keyed, 0, 3));
 }
 
+TEST_CASE("trainer: the decoder stage trains on the DiT's sampled latents when asked", "[trainer]") {
+    kinema::test::TempDir plainDir, sampledDir, noDitDir;
+    auto o = preparedWork(plainDir.path());
+    copyWork(plainDir.path(), noDitDir.path());
+    o.steps = 2;
+    trainDit(o);
+    copyWork(plainDir.path(), sampledDir.path());
+    fs::remove(sampledDir.path() / "vae_decoder.safetensors");
+    fs::remove(sampledDir.path() / "vae_decoder_loss.csv");
+    o.fixedBatch = true;
+    o.steps = 1;
+    const auto plain = trainVaeDecoder(o);
+
+    o.workDir = sampledDir.path();
+    o.sampledLatents = 1.0;
+    o.sampledStrength = 0.8;
+    o.steps = 30;
+    const auto sampled = trainVaeDecoder(o);
+    REQUIRE(sampled.size() == 30);
+    // The same clip and decoder: the DiT's denoised latent is not the encoder's, so the first loss differs.
+    CHECK(sampled[0].loss != plain[0].loss);
+    for (const auto& l : sampled)
+        CHECK(std::isfinite(l.loss));
+    CHECK(mean(sampled, 25, 30) < 0.7 * mean(sampled, 0, 3));
+
+    // Without a DiT to sample with, the stage names the missing checkpoint; a fraction above 1 is refused.
+    o.workDir = noDitDir.path();
+    CHECK_THROWS_WITH(trainVaeDecoder(o), Catch::Contains("dit.safetensors"));
+    o.sampledLatents = 1.5;
+    CHECK_THROWS_WITH(trainVaeDecoder(o), Catch::Contains("--sampled-latents"));
+}
+
 TEST_CASE(
     "trainer: the chroma- and temporal-weighted VAE losses differ from the plain MSE; cropped frames train",
     "[trainer]") {

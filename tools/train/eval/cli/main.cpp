@@ -58,6 +58,7 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                          {"light", optionalJson(c.score.light)},
                          {"keyframe_psnr", numberJson(c.keyframePsnr)},
                          {"seam", numberJson(c.seam)},
+                         {"seam_jump", numberJson(c.seamJump)},
                          {"seconds", c.seconds}});
     json measures = json::array();
     for (const auto& m : report.measures)

@@ -147,6 +147,7 @@ public:
         r.sceneSeed = sceneSeed;
         r.keyframePsnr = kNaN;
         r.seam = kNaN;
+        r.seamJump = kNaN;
         const ks::SceneSpec spec = ks::sample(sceneSeed);
         r.caption = ks::caption(spec, styleOf(index), ks::splitMix64(sceneSeed));
         const int n = m_settings.frames;
@@ -215,6 +216,7 @@ public:
             generated.frames = n - 1; // frame n-1 repeats frame 0
             generated.rgb.resize(generated.frameFloats() * static_cast<std::size_t>(n - 1));
             r.seam = ks::loopSeam(generated);
+            r.seamJump = ks::frameDifference(generated, n - 2, generated, 0);
         } else if (task == Task::Extension) {
             ks::Clip joined = truth;
             joined.frames = 2 * n - overlap;
@@ -223,6 +225,7 @@ public:
                                   static_cast<std::ptrdiff_t>(generated.frameFloats() * overlap),
                               generated.rgb.end());
             r.seam = ks::extensionSeam(joined, n);
+            r.seamJump = ks::frameDifference(joined, n - 1, joined, n);
             generated = std::move(joined);
         } else if (task == Task::Reconstruction) {
             std::vector<int> all(static_cast<std::size_t>(n));

@@ -104,10 +104,16 @@ int main(int argc, char** argv) {
             std::map<std::string, CaptionChange>{{"direction", CaptionChange::Direction},
                                                  {"colour", CaptionChange::Colour},
                                                  {"shape", CaptionChange::Shape}}));
-    for (auto* sub : {dit, gap})
+    dec->add_option("--sampled-latents", o.sampledLatents,
+                    "fraction of samples whose latent the trained DiT first denoises from part-way noised "
+                    "(video-to-video with the caption), so the decoder learns the DiT's latents (0 to 1)");
+    dec->add_option("--sampled-strength", o.sampledStrength,
+                    "largest video-to-video strength of --sampled-latents (drawn uniformly up to it)");
+    for (auto* sub : {dec, dit, exp, gap})
         sub->add_option("--init-from", o.initFrom,
                         "model folder written by export to start from when the work directory has no "
-                        "checkpoint (fresh optimiser)");
+                        "checkpoint (fresh optimiser); export takes its DiT and text encoder when the work "
+                        "directory has no dit checkpoint");
     dit->add_option("--direction-contrast", o.directionContrast,
                     "weight of the hinge that makes the reversed caption's loss exceed the true one's");
     dit->add_option("--direction-margin", o.directionMargin,

@@ -11,7 +11,6 @@
 // first two is what the dit stage's --direction-contrast, --colour-contrast and --shape-contrast train up.
 #include "TrainerInternal.h"
 #include "families/wan21/WanModelFolder.h"
-#include "text/PromptTokenizers.h"
 
 #include <kinema/scenes/SceneSpec.h>
 
@@ -72,34 +71,15 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
         throw TrainError("no work directory given");
     at::set_num_threads(std::max(1, o.threads > 0 ? o.threads : o.intraOpThreads));
     seedWorkDirFrom(o);
-    const auto vocab = tokenizerVocab(o);
     const auto vaeCfg = vaeConfig(o.shape);
     auto vae = buildVae(vaeCfg, 0);
     loadParams(o.workDir / "vae.safetensors", vae.params);
-    const auto stats = latentStats(o, *vae.model, paramsDigest(vae.params));
-    const auto meanT = at::tensor(stats.mean).view({-1, 1, 1, 1}),
-               stdT = at::tensor(stats.std).view({-1, 1, 1, 1});
-    const auto grey = unkeyedLatent(o, *vae.model, meanT, stdT);
-    const auto tokenizer = makeUmt5Tokenizer(o.workDir);
-    auto dit = buildDit(ditConfig(o.shape), 0);
-    auto t5 = buildT5(t5Config(o.shape, vocab), 0);
-    if (fs::exists(o.workDir / "dit.safetensors")) {
-        auto both = ditAndTextEncoder(dit.params, t5.params);
-        loadParams(o.workDir / "dit.safetensors", both);
-    } else if (!o.initFrom.empty()) {
-        loadExportedDit(o.initFrom, dit.params, t5.params);
-    } else {
-        throw TrainError("'" + (o.workDir / "dit.safetensors").string() +
-                         "' is missing: run the dit stage or give --init-from");
-    }
+    const auto frozen = loadFrozenDit(o, *vae.model, paramsDigest(vae.params));
+    const auto& meanT = frozen.mean;
+    const auto& stdT = frozen.std;
 
     c10::NoGradGuard noGrad;
-    const auto context = [&](const std::string& text) {
-        const auto prompt =
-            wan21::promptIds(tokenizer->tokenize(text, static_cast<std::size_t>(o.shape.textLen)));
-        return dit.model->embedContext(
-            t5.model->forward(prompt.ids, prompt.mask)[0].narrow(0, 0, prompt.length));
-    };
+    const auto context = [&](const std::string& text) { return frozen.context(text); };
     const auto negative = context(wan21::defaultNegativePrompt());
 
     // Sums per group and timestep; "all" first, the groups in the order met.
@@ -131,9 +111,7 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
             weight = 1.0 + o.objectWeight * latentObjectMask(video, vaeCfg.spatialStride());
         auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
         const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
-        auto y = at::zeros({4 + z0.size(0), z0.size(1), z0.size(2), z0.size(3)}, at::kFloat);
-        if (grey.defined())
-            y.narrow(0, 4, z0.size(0)).copy_(grey);
+        const auto y = frozen.conditioning(z0);
         const std::array contexts{context(caption), context(other), negative};
         const std::size_t all = rowsOf("all"), own = rowsOf(groupOf(spec, change));
         for (std::size_t k = 0; k < kTimesteps.size(); ++k) {
@@ -143,8 +121,9 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
             const auto target = noise - z0;
             std::array<double, 3> losses{};
             for (std::size_t c = 0; c < contexts.size(); ++c)
-                losses[c] = velocityLoss(dit.model->forward(xt, timestep, contexts[c], y), target, weight)
-                                .item<double>();
+                losses[c] =
+                    velocityLoss(frozen.dit.model->forward(xt, timestep, contexts[c], y), target, weight)
+                        .item<double>();
             for (auto* row : {&rows[all + k], &rows[own + k]}) {
                 row->clips += 1;
                 row->trueCaption += losses[0];

@@ -310,6 +310,13 @@ void seedWorkDirFrom(const TrainOptions& o) {
             named["param/" + name] = p;
         }
         writeTensors(o.workDir / "vae.safetensors", named, {{"step", "0"}});
+        // The latent statistics the folder's DiT was trained with, tied to this VAE like computed ones.
+        const auto& c = folder.vae;
+        if (!fs::exists(latentStatsPath(o)) && !c.latentsMean.empty() &&
+            c.latentsMean.size() == c.latentsStd.size())
+            writeTensors(latentStatsPath(o),
+                         {{"mean", at::tensor(c.latentsMean)}, {"std", at::tensor(c.latentsStd)}},
+                         {{"vae_digest", paramsDigest(vae.params)}});
     }
 }
 

@@ -52,6 +52,7 @@ nlohmann::json lossSummary(const fs::path& path, int window = 20) {
 
 std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const std::string& commandLine) {
     checkUnkeyedCondition(o);
+    seedWorkDirFrom(o);
     const auto vocab = tokenizerVocab(o);
     const auto spiece = o.workDir / "spiece.model";
     fs::create_directories(outDir);
@@ -78,9 +79,12 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     }
     auto dit = buildDit(ditCfg, 0);
     auto t5 = buildT5(t5Cfg, 0);
-    {
+    // A round that trained only the decoder exports the DiT and text encoder it started from.
+    if (fs::exists(o.workDir / "dit.safetensors") || o.initFrom.empty()) {
         auto both = ditAndTextEncoder(dit.params, t5.params);
         loadParams(o.workDir / "dit.safetensors", both);
+    } else {
+        loadExportedDit(o.initFrom, dit.params, t5.params);
     }
 
     const std::map<std::string, std::string> meta{{"format", "pt"}, {"producer", "kinema-train"}};

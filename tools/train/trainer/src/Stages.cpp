@@ -23,6 +23,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 namespace kinema::trainer {
@@ -60,7 +61,9 @@ void checkOptions(const TrainOptions& o) {
         if (!(weight >= 0) || !std::isfinite(weight))
             throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(weight));
     for (const auto& [flag, fraction] :
-         {std::pair{"--key-chunks", o.keyChunks}, std::pair{"--held-keys", o.heldKeys}})
+         {std::pair{"--key-chunks", o.keyChunks}, std::pair{"--held-keys", o.heldKeys},
+          std::pair{"--sampled-latents", o.sampledLatents},
+          std::pair{"--sampled-strength", o.sampledStrength}})
         if (!(fraction >= 0.0 && fraction <= 1.0))
             throw TrainError(std::string(flag) + " must be a fraction from 0 to 1, got " +
                              std::to_string(fraction));
@@ -302,12 +305,17 @@ std::vector<StepLoss> trainVae(const TrainOptions& o) {
 
 namespace {
 
+/// A number in [0, 1) drawn from `seed`.
+double uniformDraw(std::uint64_t seed) {
+    return static_cast<double>(seed % 1000000) / 1e6;
+}
+
 /// With probability `fraction` (drawn from `seed`), puts the held key of a random latent frame after the
 /// first in place of that frame's latent in `mu` (the vae-decoder stage's --key-chunks).
 void maybeHoldKey(wan21::WanVae& vae, const at::Tensor& video, at::Tensor& mu, std::uint64_t seed,
                   double fraction) {
     const auto chunks = mu.size(2);
-    const double draw = static_cast<double>(mixSeed(seed, 19) % 1000000) / 1e6;
+    const double draw = uniformDraw(mixSeed(seed, 19));
     if (chunks < 2 || draw >= fraction)
         return;
     const auto chunk = 1 + static_cast<std::int64_t>(mixSeed(seed, 23) % (chunks - 1));
@@ -319,8 +327,14 @@ void maybeHoldKey(wan21::WanVae& vae, const at::Tensor& video, at::Tensor& mu, s
 std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
     checkOptions(o);
     requireCpu(o, "vae-decoder");
+    seedWorkDirFrom(o);
     auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
     loadParams(o.workDir / "vae.safetensors", vae.params);
+    // The DiT samples latents with the encoder as it is (the statistics are the encoder's alone); the
+    // vae-decoder stage's own checkpoint never changes the encoder.
+    std::optional<FrozenDit> sampler;
+    if (o.sampledLatents > 0)
+        sampler.emplace(loadFrozenDit(o, *vae.model, paramsDigest(vae.params)));
     // Only the decoder side (post-quant conv + decoder) learns; the encoder, and so the latent space the
     // DiT is trained on, stays as the vae stage left it.
     ParamMap decoder;
@@ -342,7 +356,14 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
                        {
                            c10::NoGradGuard noGrad;
                            mu = vae.model->encode(x);
-                           maybeHoldKey(*vae.model, x, mu, seed, o.keyChunks);
+                           if (sampler && uniformDraw(mixSeed(seed, 29)) < o.sampledLatents) {
+                               const double strength = o.sampledStrength * uniformDraw(mixSeed(seed, 31));
+                               mu =
+                                   sampler->sampleFrom(mu[0], s.caption, strength, mixSeed(seed, 37), o.shift)
+                                       .unsqueeze(0);
+                           } else {
+                               maybeHoldKey(*vae.model, x, mu, seed, o.keyChunks);
+                           }
                        }
                        return reconstructionLoss(vae.model->decode(mu), x, weightsOf(o)) / o.batch;
                    });

@@ -9,6 +9,8 @@
 #include "families/wan21/WanVae.h"
 #include "tensor/WeightMap.h"
 
+#include <kinema/diffusion/Session.h>
+
 #include <kinema/scenes/SceneSpec.h>
 
 #include <ATen/ATen.h>
@@ -133,15 +135,13 @@ at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at:
 /// (the same tensors, not copies).
 ParamMap ditAndTextEncoder(const ParamMap& dit, const ParamMap& textEncoder);
 
-/// Copies a model folder's tokenizer and VAE into the work directory where it has none (--init-from); throws
-/// TrainError naming --init-from when the folder is not a model folder.
+/// Copies a model folder's tokenizer and VAE (with the latent statistics of its kinema.json) into the work
+/// directory where it has none (--init-from); throws TrainError naming --init-from when the folder is not a
+/// model folder.
 void seedWorkDirFrom(const TrainOptions& options);
 /// Loads the DiT and text encoder weights of the model folder `dir` (as export writes them) into `dit` and
 /// `textEncoder`.
 void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& textEncoder);
-/// A caption contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
-/// denominator taken as a constant, as a term whose value is 0 and whose gradient is the hinge's: added to
-/// a loss, it changes the update but not the logged value.
 /// Throws TrainError naming --unkeyed-condition unless it is "zero" or "grey".
 void checkUnkeyedCondition(const TrainOptions& options);
 /// The DiT's conditioning latent at unkeyed latent frames, normalised with the latent statistics `mean` and
@@ -152,6 +152,31 @@ at::Tensor unkeyedLatent(const TrainOptions& options, const wan21::WanVae& vae, 
 /// The spec a caption contrast or caption-gap compares against: every direction reversed, or the subject
 /// recoloured or reshaped with the other value picked from the sample's `seed`.
 scenes::SceneSpec changedSpec(const scenes::SceneSpec& spec, CaptionChange change, std::uint64_t seed);
+/// A trained DiT and text encoder held for inference (no gradients), with what sampling needs: the
+/// tokenizer, the latent statistics ([C, 1, 1, 1]) and the unkeyed conditioning latent (undefined for zero).
+struct FrozenDit {
+    Trainable<wan21::WanDit> dit;
+    Trainable<wan21::WanT5> textEncoder;
+    std::unique_ptr<PromptTokenizer> tokenizer;
+    at::Tensor mean, std, grey;
+    std::int64_t textLen = 0;
+    /// The DiT's embedded context of `text`.
+    at::Tensor context(const std::string& text) const;
+    /// The conditioning channels of an unkeyed sample of latent `z0`'s shape: mask 0, the unkeyed latent.
+    at::Tensor conditioning(const at::Tensor& z0) const;
+    /// The engine's video-to-video on raw latent `rawLatent` [C, F, h, w] at `strength` (0 to 1) with
+    /// `caption`: noised with a noise drawn from `seed`, denoised with 20 UniPC steps at guidance 5 and
+    /// `shift`, no keys. Returns the raw (not normalised) latent.
+    at::Tensor sampleFrom(const at::Tensor& rawLatent, const std::string& caption, double strength,
+                          std::uint64_t seed, double shift) const;
+};
+/// The DiT and text encoder of the work directory's dit checkpoint, or of the options' --init-from folder
+/// when there is none (TrainError naming the missing checkpoint otherwise), with the latent statistics of
+/// `vae` (whose weights' digest is `vaeDigest`).
+FrozenDit loadFrozenDit(const TrainOptions& options, wan21::WanVae& vae, const std::string& vaeDigest);
+/// A caption contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
+/// denominator taken as a constant, as a term whose value is 0 and whose gradient is the hinge's: added to
+/// a loss, it changes the update but not the logged value.
 at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, double margin);
 
 } // namespace kinema::trainer::detail

@@ -65,7 +65,10 @@ struct CaseResult {
     std::optional<scenes::ObjectMeasurement> subject;
     /// dB: conditioning tasks with keys at their keys, reconstruction over every frame; NaN otherwise.
     double keyframePsnr = 0.0;
-    double seam = 0.0;    ///< loop or extension seam; NaN otherwise
+    double seam = 0.0; ///< loop or extension seam; NaN otherwise
+    /// The seam's own frame difference (mean absolute ACEScct difference across it), before dividing by
+    /// the mean step between the other frames; NaN for other tasks.
+    double seamJump = 0.0;
     double seconds = 0.0; ///< generation time (Session::generate, decode included)
     scenes::Clip clip;    ///< the generated clip, scene-linear (loop: frames 0..N-1; extension:
                           ///< source + continuation)

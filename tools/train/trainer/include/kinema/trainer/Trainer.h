@@ -86,6 +86,13 @@ struct TrainOptions {
     /// latent the engine conditions on for a keyframe at its last pixel frame (the key held still), so that
     /// the decoder learns to lead from the frames before into a key (0: plain latents only).
     double keyChunks = 0.0;
+    /// vae-decoder stage: fraction of samples whose latent is first run through the trained DiT (the work
+    /// directory's dit checkpoint or --init-from's): noised to a strength drawn uniformly up to
+    /// `sampledStrength` and denoised with the clip's caption as the engine's video-to-video does, so the
+    /// decoder learns to turn the DiT's latents (blurred, washed out, speckled) into the clip's pixels
+    /// (0: the encoder's latents only).
+    double sampledLatents = 0.0;
+    double sampledStrength = 0.5; ///< largest video-to-video strength of --sampled-latents (0 to 1)
     /// dit stage: fraction of keyed latent frames (after the first, following an unkeyed one) conditioned on
     /// the key's held-still latent, as the engine builds it for a single keyframe, instead of the clip's own
     /// latent (0: the clip's own latents only).
@@ -122,9 +129,10 @@ struct TrainOptions {
     /// padding marks at the frame's edges, so that the DiT can tell where a token lies even at high noise.
     /// Export writes "grey" into kinema.json ("unkeyed_condition"), where the engine reads it.
     std::string unkeyedCondition = "zero";
-    /// dit stage: a model folder written by export (the same ModelShape) to start from when the work
-    /// directory has no checkpoint of its own: its tokenizer and VAE seed the work directory, and the DiT and
-    /// text encoder start from its weights with a fresh optimiser (steps count from 0).
+    /// dit and vae-decoder stages, export and caption-gap: a model folder written by export (the same
+    /// ModelShape) to start from when the work directory has no checkpoint of its own: its tokenizer and VAE
+    /// seed the work directory, and the DiT and text encoder start from its weights with a fresh optimiser
+    /// (steps count from 0); export takes its DiT and text encoder when the work directory has none.
     std::filesystem::path initFrom;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
