@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -64,6 +65,12 @@ inline std::filesystem::path resourcesDir() {
 }
 inline std::filesystem::path sourceDir() {
     return KINEMA_SOURCE_DIR;
+}
+
+/// The whole content of the file at `path`, byte for byte (empty when it cannot be read).
+inline std::string readFileBytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 /// Exit code (-1 when the program did not exit normally) and stdout + stderr of a program run.

@@ -18,11 +18,6 @@ using kinema::test::TempDir;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 void spit(const fs::path& p, const std::string& bytes) {
     std::ofstream(p, std::ios::binary | std::ios::trunc)
         .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -86,7 +81,7 @@ TEST_CASE("corrupt-file sweep: truncations and byte flips give errors or valid d
     const auto start = std::chrono::steady_clock::now();
     SweepStats total;
     for (const auto& ref : refs) {
-        const std::string original = slurp(ref);
+        const std::string original = kinema::test::readFileBytes(ref);
         REQUIRE(original.size() > 64);
         SweepStats stats;
         const auto fileStart = std::chrono::steady_clock::now();

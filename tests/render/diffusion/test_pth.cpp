@@ -38,11 +38,6 @@ void writeFile(const std::filesystem::path& path, const std::string& bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-std::string readAll(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 const RawTensor& byName(const TorchCheckpoint& checkpoint, const std::string& name) {
     for (const auto& t : checkpoint.tensors)
         if (t.name == name)
@@ -220,7 +215,7 @@ TEST_CASE("pth: conversion to safetensors keeps names, dtypes, shapes and bytes"
     writeFile(in, makeZip(checkpointItems(stateDictPickle(s.refs), s.storages), true));
     CHECK(convertCheckpointToSafetensors(in, out) == 6);
 
-    const auto file = readAll(out);
+    const auto file = kinema::test::readFileBytes(out);
     std::uint64_t headerLength = 0;
     for (int i = 0; i < 8; ++i)
         headerLength |= std::uint64_t(static_cast<unsigned char>(file[i])) << (8 * i);

@@ -31,11 +31,6 @@ RawTensor makeTensor(std::string name, DType dtype, std::vector<std::int64_t> sh
     return tensor;
 }
 
-std::string readAll(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::size_t countEntries(const std::filesystem::path& directory) {
     return static_cast<std::size_t>(
         std::distance(std::filesystem::directory_iterator(directory), std::filesystem::directory_iterator()));
@@ -55,7 +50,7 @@ TEST_CASE("safetensors writer: round trip parsed independently", "[safetensors_w
     const auto path = dir / "model.safetensors";
     writeSafetensors(path, tensors, metadata);
 
-    const std::string file = readAll(path);
+    const std::string file = kinema::test::readFileBytes(path);
     REQUIRE(file.size() >= 8);
     std::uint64_t headerLength = 0;
     for (int i = 0; i < 8; ++i)
@@ -111,9 +106,9 @@ TEST_CASE("safetensors writer: replaces an existing file", "[safetensors_writer]
     TempDir dir("st-writer");
     const auto path = dir / "w.safetensors";
     writeSafetensors(path, {makeTensor("a", DType::F32, {4}, 1)});
-    const auto first = readAll(path);
+    const auto first = kinema::test::readFileBytes(path);
     writeSafetensors(path, {makeTensor("b", DType::F32, {8}, 2)});
-    const auto second = readAll(path);
+    const auto second = kinema::test::readFileBytes(path);
     CHECK(first != second);
     CHECK(second.find("\"b\"") != std::string::npos);
     CHECK(countEntries(dir.path()) == 1);
@@ -124,7 +119,7 @@ TEST_CASE("safetensors writer: invalid tensors are rejected and leave the file u
     TempDir dir("st-writer");
     const auto path = dir / "w.safetensors";
     writeSafetensors(path, {makeTensor("keep", DType::F32, {2}, 1)});
-    const auto before = readAll(path);
+    const auto before = kinema::test::readFileBytes(path);
 
     auto expectFailure = [&](std::vector<RawTensor> tensors, const std::string& fragment) {
         try {
@@ -136,7 +131,7 @@ TEST_CASE("safetensors writer: invalid tensors are rejected and leave the file u
             CHECK(message.find(fragment) != std::string::npos);
             CHECK(message.find(path.string()) != std::string::npos);
         }
-        CHECK(readAll(path) == before);
+        CHECK(kinema::test::readFileBytes(path) == before);
         CHECK(countEntries(dir.path()) == 1);
     };
 

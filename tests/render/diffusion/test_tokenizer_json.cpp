@@ -2,6 +2,7 @@
 // tokenizer.json (HuggingFace Unigram) reading, model-folder discovery and malformed tokenizer files.
 #include "kinema/diffusion/Tokenizer.h"
 
+#include "TestSupport.h"
 #include "test_tokenizer_support.h"
 #include "tokenizer/ProtoReader.h"
 
@@ -36,16 +37,11 @@ std::string base64(const std::string& bytes) {
     return out;
 }
 
-std::string readAll(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 /// A tokenizer.json laid out like the one HuggingFace's converter writes for T5/umT5, built from a
 /// sentencepiece model: same pieces and scores, the model's precompiled character map, WhitespaceSplit +
 /// Metaspace pre-tokenisation, special pieces listed as added tokens.
 nlohmann::json tokenizerJsonFromModel(const std::filesystem::path& modelPath, bool newerConverter = false) {
-    const std::string data = readAll(modelPath);
+    const std::string data = kinema::test::readFileBytes(modelPath);
     const std::string context = modelPath.string();
     kinema::diffusion::tokenizer::ProtoReader model(data, context);
     nlohmann::json vocab = nlohmann::json::array();
@@ -268,8 +264,8 @@ TEST_CASE("tokenizer model: malformed sentencepiece files are reported", "[token
     run(shellQuote(findProgram("spm_train")->string()) + " --input=" + shellQuote(corpus.string()) +
         " --model_prefix=" + shellQuote(bpe.string()) +
         " --model_type=bpe --vocab_size=20 --hard_vocab_limit=false --minloglevel=2 > /dev/null 2>&1");
-    check(readAll(bpe.string() + ".model"), "not a Unigram model");
-    const auto model = readAll(trainedModel("nfkc_bytes", "--byte_fallback=true"));
+    check(kinema::test::readFileBytes(bpe.string() + ".model"), "not a Unigram model");
+    const auto model = kinema::test::readFileBytes(trainedModel("nfkc_bytes", "--byte_fallback=true"));
     int refused = 0;
     for (std::size_t length = 0; length < model.size(); length += 997) {
         writeText(path, model.substr(0, length));

@@ -232,8 +232,7 @@ public:
                                            "init video frame " + std::to_string(i)));
             const auto x0 = m_vae->normalize(m_vae->encode(at::stack(frames, 1).unsqueeze(0)))[0];
             initLatent = x0;
-            options.startStep = std::min(
-                request.steps - 1, static_cast<int>(std::floor(request.steps * (1.0 - request.strength))));
+            options.startStep = startStepForStrength(request.steps, request.strength);
             const float sigma = schedule.sigmas[static_cast<std::size_t>(options.startStep)];
             start = (1.0f - sigma) * x0 + sigma * noise;
         }

@@ -3,6 +3,9 @@
 
 #include <kinema/diffusion/Errors.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace kinema::diffusion {
 
 SolverKind parseSolverKind(std::string_view name) {
@@ -56,6 +59,10 @@ FlowSchedule makeFlowSchedule(SolverKind kind, int steps, double shift, int numT
     }
     schedule.sigmas.push_back(0.0f);
     return schedule;
+}
+
+int startStepForStrength(int steps, double strength) {
+    return std::min(steps - 1, static_cast<int>(std::floor(steps * (1.0 - strength))));
 }
 
 } // namespace kinema::diffusion

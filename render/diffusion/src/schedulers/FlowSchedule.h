@@ -25,4 +25,8 @@ struct FlowSchedule {
 /// The warp is sigma' = s*sigma / (1 + (s-1)*sigma).
 FlowSchedule makeFlowSchedule(SolverKind kind, int steps, double shift, int numTrainTimesteps = 1000);
 
+/// The step video-to-video starts at for `strength` (0 to 1) of a `steps`-step schedule:
+/// floor(steps * (1 - strength)), at most steps - 1 so that at least one step runs.
+int startStepForStrength(int steps, double strength);
+
 } // namespace kinema::diffusion

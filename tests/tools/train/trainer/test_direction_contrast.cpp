@@ -16,9 +16,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
 
 using namespace kinema::trainer;
 using namespace kinema::trainer::detail;
@@ -104,15 +101,12 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
         decoderOnly.steps = 1;
         trainVaeDecoder(decoderOnly);
         REQUIRE(exportModel(decoderOnly, decoderFolder.path()) > 0);
-        const auto bytes = [](const fs::path& p) {
-            std::ifstream in(p, std::ios::binary);
-            return std::string(std::istreambuf_iterator<char>(in), {});
-        };
         for (const char* file :
              {"diffusion_pytorch_model.safetensors", "models_t5_umt5-xxl-enc-bf16.safetensors"})
-            CHECK(bytes(decoderFolder.path() / file) == bytes(folder.path() / file));
-        CHECK(bytes(decoderFolder.path() / "Wan2.1_VAE.safetensors") !=
-              bytes(folder.path() / "Wan2.1_VAE.safetensors"));
+            CHECK(kinema::test::readFileBytes(decoderFolder.path() / file) ==
+                  kinema::test::readFileBytes(folder.path() / file));
+        CHECK(kinema::test::readFileBytes(decoderFolder.path() / "Wan2.1_VAE.safetensors") !=
+              kinema::test::readFileBytes(folder.path() / "Wan2.1_VAE.safetensors"));
         decoderOnly.initFrom.clear();
         CHECK_THROWS_WITH(exportModel(decoderOnly, decoderFolder.path()), Catch::Contains("dit.safetensors"));
     }

@@ -223,21 +223,15 @@ TEST_CASE("trainer: a resumed run reproduces the next step's loss", "[trainer]")
     }
 }
 
-namespace {
-
-std::string fileBytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-} // namespace
+namespace {} // namespace
 
 TEST_CASE("trainer: the weights do not depend on the number of worker threads", "[trainer]") {
     // Batch 3 splits unevenly over two workers (samples 0 and 2 on one, 1 on the other).
     kinema::test::TempDir one, two;
     auto o1 = preparedWork(one.path());
     auto o2 = preparedWork(two.path());
-    REQUIRE(fileBytes(one.path() / "vae.safetensors") == fileBytes(two.path() / "vae.safetensors"));
+    REQUIRE(kinema::test::readFileBytes(one.path() / "vae.safetensors") ==
+            kinema::test::readFileBytes(two.path() / "vae.safetensors"));
     o1.batch = o2.batch = 3;
     o1.threads = 1;
     o2.threads = 2;
@@ -248,14 +242,15 @@ TEST_CASE("trainer: the weights do not depend on the number of worker threads", 
         REQUIRE(l1.size() == 2);
         REQUIRE(l2.size() == 2);
         CHECK(l1.back().loss == l2.back().loss);
-        CHECK(fileBytes(one.path() / "vae.safetensors") == fileBytes(two.path() / "vae.safetensors"));
+        CHECK(kinema::test::readFileBytes(one.path() / "vae.safetensors") ==
+              kinema::test::readFileBytes(two.path() / "vae.safetensors"));
     }
     SECTION("vae-decoder") {
         o1.steps = o2.steps = 2;
         trainVaeDecoder(o1);
         trainVaeDecoder(o2);
-        CHECK(fileBytes(one.path() / "vae_decoder.safetensors") ==
-              fileBytes(two.path() / "vae_decoder.safetensors"));
+        CHECK(kinema::test::readFileBytes(one.path() / "vae_decoder.safetensors") ==
+              kinema::test::readFileBytes(two.path() / "vae_decoder.safetensors"));
     }
     SECTION("dit") {
         o1.steps = o2.steps = 2;
@@ -263,16 +258,18 @@ TEST_CASE("trainer: the weights do not depend on the number of worker threads", 
         const auto l2 = trainDit(o2);
         REQUIRE(l1.size() == 2);
         CHECK(l1.back().loss == l2.back().loss);
-        CHECK(fileBytes(one.path() / "dit.safetensors") == fileBytes(two.path() / "dit.safetensors"));
+        CHECK(kinema::test::readFileBytes(one.path() / "dit.safetensors") ==
+              kinema::test::readFileBytes(two.path() / "dit.safetensors"));
     }
     SECTION("dit with a latent pool") {
         o1.steps = o2.steps = 2;
         o1.latentPool = o2.latentPool = 5; // entries 0, 2, 4 encoded on one worker, 1 and 3 on the other
         trainDit(o1);
         trainDit(o2);
-        CHECK(fileBytes(one.path() / "latent_pool.safetensors") ==
-              fileBytes(two.path() / "latent_pool.safetensors"));
-        CHECK(fileBytes(one.path() / "dit.safetensors") == fileBytes(two.path() / "dit.safetensors"));
+        CHECK(kinema::test::readFileBytes(one.path() / "latent_pool.safetensors") ==
+              kinema::test::readFileBytes(two.path() / "latent_pool.safetensors"));
+        CHECK(kinema::test::readFileBytes(one.path() / "dit.safetensors") ==
+              kinema::test::readFileBytes(two.path() / "dit.safetensors"));
     }
 }
 
@@ -296,14 +293,14 @@ TEST_CASE("trainer: the DiT stage draws its samples from a latent pool when aske
         CHECK(std::isfinite(l.loss));
 
     // A resumed run reuses the stored pool (the file is not rewritten) and goes on where it stopped.
-    const auto stored = fileBytes(pool);
+    const auto stored = kinema::test::readFileBytes(pool);
     const auto written = fs::last_write_time(pool);
     o.steps = 6;
     const auto resumed = trainDit(o);
     REQUIRE(resumed.size() == 3);
     CHECK(resumed[0].step == 4);
     CHECK(fs::last_write_time(pool) == written);
-    CHECK(fileBytes(pool) == stored);
+    CHECK(kinema::test::readFileBytes(pool) == stored);
 
     // The fixed batch the pool gives learns like a fixed batch of fresh scenes.
     kinema::test::TempDir fixedDir;
@@ -368,7 +365,7 @@ TEST_CASE("trainer: latent statistics follow the VAE they were computed with", "
     trainDit(o);
     const auto stats = dir.path() / "latent_stats.safetensors";
     REQUIRE(fs::exists(stats));
-    const auto before = fileBytes(stats);
+    const auto before = kinema::test::readFileBytes(stats);
     CHECK(exportModel(o, out.path()) > 0);
 
     // The VAE trained further: export refuses the stale statistics, the next dit run recomputes them.
@@ -379,7 +376,7 @@ TEST_CASE("trainer: latent statistics follow the VAE they were computed with", "
     o.steps = 2;
     const auto losses = trainDit(o);
     REQUIRE(losses.size() == 1);
-    CHECK(fileBytes(stats) != before);
+    CHECK(kinema::test::readFileBytes(stats) != before);
     CHECK(exportModel(o, out.path()) > 0);
 }
 

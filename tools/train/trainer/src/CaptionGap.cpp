@@ -10,7 +10,6 @@
 // the true caption, the changed caption and the default negative prompt. The relative gap between the
 // first two is what the dit stage's --direction-contrast, --colour-contrast and --shape-contrast train up.
 #include "TrainerInternal.h"
-#include "families/wan21/WanModelFolder.h"
 
 #include <kinema/scenes/SceneSpec.h>
 
@@ -75,12 +74,8 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
     auto vae = buildVae(vaeCfg, 0);
     loadParams(o.workDir / "vae.safetensors", vae.params);
     const auto frozen = loadFrozenDit(o, *vae.model, paramsDigest(vae.params));
-    const auto& meanT = frozen.mean;
-    const auto& stdT = frozen.std;
 
     c10::NoGradGuard noGrad;
-    const auto context = [&](const std::string& text) { return frozen.context(text); };
-    const auto negative = context(wan21::defaultNegativePrompt());
 
     // Sums per group and timestep; "all" first, the groups in the order met.
     std::vector<CaptionGapRow> rows;
@@ -105,14 +100,14 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
         ++measured;
         const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
         const auto video = s.video.unsqueeze(0);
-        const auto z0 = ((vae.model->encode(video)[0] - meanT) / stdT).contiguous();
+        const auto z0 = ((vae.model->encode(video)[0] - frozen.mean) / frozen.std).contiguous();
         at::Tensor weight;
         if (o.objectWeight > 0)
             weight = 1.0 + o.objectWeight * latentObjectMask(video, vaeCfg.spatialStride());
         auto gen = at::detail::createCPUGenerator(mixSeed(seed, 3));
         const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
         const auto y = frozen.conditioning(z0);
-        const std::array contexts{context(caption), context(other), negative};
+        const std::array contexts{frozen.context(caption), frozen.context(other), frozen.negative};
         const std::size_t all = rowsOf("all"), own = rowsOf(groupOf(spec, change));
         for (std::size_t k = 0; k < kTimesteps.size(); ++k) {
             const int timestep = kTimesteps[k];

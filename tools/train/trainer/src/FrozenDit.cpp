@@ -17,9 +17,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/GradMode.h>
 
-#include <algorithm>
-#include <cmath>
-
 namespace kinema::trainer::detail {
 
 namespace fs = std::filesystem;
@@ -47,6 +44,7 @@ FrozenDit loadFrozenDit(const TrainOptions& o, wan21::WanVae& vae, const std::st
     for (auto* params : {&d.dit.params, &d.textEncoder.params})
         for (auto& [name, p] : *params)
             p.requires_grad_(false);
+    d.negative = d.context(wan21::defaultNegativePrompt());
     return d;
 }
 
@@ -73,16 +71,14 @@ at::Tensor FrozenDit::sampleFrom(const at::Tensor& rawLatent, const std::string&
     options.steps = kSteps;
     options.shift = shift;
     options.guidance = 5.0;
-    // As the engine's video-to-video: strength s starts at step floor(steps * (1 - s)).
-    options.startStep = std::clamp(static_cast<int>(std::floor(kSteps * (1.0 - strength))), 0, kSteps - 1);
+    options.startStep = startStepForStrength(kSteps, strength); // as the engine's video-to-video
     const auto schedule = makeFlowSchedule(options.solver, kSteps, shift);
     const float sigma = schedule.sigmas[static_cast<std::size_t>(options.startStep)];
     const auto z0 = (rawLatent - mean) / std;
     auto gen = at::detail::createCPUGenerator(seed);
     const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
     const auto start = (1.0f - sigma) * z0 + sigma * noise;
-    const auto out = wan21::sample(*dit.model, start, context(caption),
-                                   context(wan21::defaultNegativePrompt()), options, conditioning(z0));
+    const auto out = wan21::sample(*dit.model, start, context(caption), negative, options, conditioning(z0));
     return out.latent * std + mean;
 }
 

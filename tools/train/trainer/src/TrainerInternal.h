@@ -159,6 +159,7 @@ struct FrozenDit {
     Trainable<wan21::WanT5> textEncoder;
     std::unique_ptr<PromptTokenizer> tokenizer;
     at::Tensor mean, std, grey;
+    at::Tensor negative; ///< the embedded context of the default negative prompt
     std::int64_t textLen = 0;
     /// The DiT's embedded context of `text`.
     at::Tensor context(const std::string& text) const;
