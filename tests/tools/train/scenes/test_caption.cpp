@@ -210,3 +210,41 @@ TEST_CASE("a caption of the recoloured or reshaped spec changes only the subject
     CHECK(newColours.size() == kAllColours.size());
     CHECK(newShapes.size() == kAllShapes.size());
 }
+
+TEST_CASE("the colour-swapped spec trades the subject's colour with another object's", "[scenes]") {
+    int swapped = 0, kept = 0;
+    for (std::uint64_t seed = 0; seed < 300; ++seed) {
+        const SceneSpec spec = sample(seed);
+        const SceneSpec swap = withSubjectColourSwapped(spec);
+        REQUIRE_NOTHROW(validate(swap));
+        REQUIRE(swap.objects.size() == spec.objects.size());
+        std::size_t partner = 0;
+        for (std::size_t k = 1; k < spec.objects.size() && partner == 0; ++k)
+            if (spec.objects[k].colour != spec.objects[0].colour)
+                partner = k;
+        for (std::size_t k = 0; k < spec.objects.size(); ++k) {
+            CHECK(swap.objects[k].shape == spec.objects[k].shape);
+            CHECK(swap.objects[k].motion == spec.objects[k].motion);
+            const std::size_t from = partner == 0 || (k != 0 && k != partner) ? k : (k == 0 ? partner : 0);
+            CHECK(swap.objects[k].colour == spec.objects[from].colour);
+        }
+        if (partner == 0) {
+            ++kept; // one object, or all of one colour: nothing to swap, the same caption
+            CHECK(caption(swap, CaptionStyle::Long, seed) == caption(spec, CaptionStyle::Long, seed));
+            continue;
+        }
+        ++swapped;
+        for (auto style : kAllCaptionStyles) {
+            const std::string text = caption(spec, style, seed), swapText = caption(swap, style, seed);
+            INFO(text << " | " << swapText);
+            CHECK(swapText != text);
+            const CaptionFacts facts = parseCaption(swapText);
+            REQUIRE(!facts.objects.empty());
+            CHECK(facts.objects[0].colour == spec.objects[partner].colour);
+            CHECK(facts.objects[0].shape == spec.objects[0].shape);
+        }
+    }
+    // Both kinds of scene are common.
+    CHECK(swapped > 30);
+    CHECK(kept > 30);
+}

@@ -11,6 +11,7 @@
 
 #include <ATen/ATen.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -72,9 +73,9 @@ TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses a
 
 TEST_CASE("trainer: the caption contrasts change the update, not the logged loss, batched or not",
           "[trainer]") {
-    kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2]; // per sample, batched
+    kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2], swapDirs[2]; // per sample, batched
     auto o = test::preparedWork(plainDir.path());
-    for (auto* dirs : {directionDirs, subjectDirs})
+    for (auto* dirs : {directionDirs, subjectDirs, swapDirs})
         for (int k = 0; k < 2; ++k)
             test::copyWork(plainDir.path(), dirs[k].path());
     o.latentPool = 6;
@@ -93,12 +94,20 @@ TEST_CASE("trainer: the caption contrasts change the update, not the logged loss
         c.shapeContrast = 0.5;
         c.subjectMargin = 0.5;
     };
-    for (int run = 0; run < 2; ++run) {
-        INFO((run == 0 ? "direction" : "colour and shape") << " contrast");
-        const auto& perSampleDir = (run == 0 ? directionDirs : subjectDirs)[0];
-        const auto& batchedDir = (run == 0 ? directionDirs : subjectDirs)[1];
+    const auto colourSwapOnly = [](TrainOptions& c) {
+        c.colourSwapContrast = 1.0;
+        c.subjectMargin = 0.5;
+    };
+    const std::array<std::pair<const char*, void (*)(TrainOptions&)>, 3> runs{
+        std::pair{"direction", +directionOnly}, std::pair{"colour and shape", +colourAndShape},
+        std::pair{"colour swap", +colourSwapOnly}};
+    const std::array<kinema::test::TempDir*, 3> dirsOf{directionDirs, subjectDirs, swapDirs};
+    for (std::size_t run = 0; run < runs.size(); ++run) {
+        INFO(runs[run].first << " contrast");
+        const auto& perSampleDir = dirsOf[run][0];
+        const auto& batchedDir = dirsOf[run][1];
         auto c = o;
-        (run == 0 ? directionOnly : colourAndShape)(c);
+        runs[run].second(c);
         c.workDir = perSampleDir.path();
         const auto perSample = trainDit(c);
         c.workDir = batchedDir.path();

@@ -63,14 +63,14 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
             grouped += row.clips;
     }
     CHECK(grouped == 3);
-    // Recoloured and reshaped captions: grouped by the subject's own colour or shape.
-    for (auto change : {CaptionChange::Colour, CaptionChange::Shape}) {
+    // Recoloured, reshaped and colour-swapped captions: grouped by the subject's own colour or shape.
+    for (auto change : {CaptionChange::Colour, CaptionChange::Shape, CaptionChange::ColourSwap}) {
         const auto rows = measureCaptionGap(o, 2, change);
         REQUIRE(rows.size() >= 10);
         for (std::size_t i = 5; i < rows.size(); ++i) {
             const auto& g = rows[i].group;
             INFO(g);
-            if (change == CaptionChange::Colour)
+            if (change != CaptionChange::Shape)
                 CHECK_NOTHROW(kinema::scenes::enumFromString<kinema::scenes::Colour>(g, "colour"));
             else
                 CHECK_NOTHROW(kinema::scenes::enumFromString<kinema::scenes::Shape>(g, "shape"));

@@ -351,6 +351,9 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.latentPool = -3;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--latent-pool") && Catch::Contains("-3"));
     o.latentPool = 0;
+    o.colourSwapContrast = -1.0;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--colour-swap-contrast"));
+    o.colourSwapContrast = 0.0;
     o.vaeCrop = 12;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--vae-crop") && Catch::Contains("got 12"));
     o.vaeCrop = 40; // larger than the 32x32 frames

@@ -537,6 +537,15 @@ SceneSpec withSubjectRecoloured(SceneSpec spec, std::uint64_t pick) {
     return spec;
 }
 
+SceneSpec withSubjectColourSwapped(SceneSpec spec) {
+    for (std::size_t k = 1; k < spec.objects.size(); ++k)
+        if (spec.objects[k].colour != spec.objects.front().colour) {
+            std::swap(spec.objects[k].colour, spec.objects.front().colour);
+            break;
+        }
+    return spec;
+}
+
 SceneSpec withSubjectReshaped(SceneSpec spec, std::uint64_t pick) {
     if (spec.objects.empty())
         return spec;

@@ -99,11 +99,14 @@ int main(int argc, char** argv) {
     int clips = 48;
     gap->add_option("--clips", clips, "scenes to measure (captions that the change alters)");
     CaptionChange change = CaptionChange::Direction;
-    gap->add_option("--change", change, "what changes in the caption: direction, colour or shape")
+    gap->add_option("--change", change,
+                    "what changes in the caption: direction, colour, shape or colour-swap (the subject's "
+                    "colour swapped with another object's)")
         ->transform(CLI::CheckedTransformer(
             std::map<std::string, CaptionChange>{{"direction", CaptionChange::Direction},
                                                  {"colour", CaptionChange::Colour},
-                                                 {"shape", CaptionChange::Shape}}));
+                                                 {"shape", CaptionChange::Shape},
+                                                 {"colour-swap", CaptionChange::ColourSwap}}));
     dec->add_option("--sampled-latents", o.sampledLatents,
                     "fraction of samples whose latent the trained DiT first denoises from part-way noised "
                     "(video-to-video with the caption), so the decoder learns the DiT's latents (0 to 1)");
@@ -122,7 +125,11 @@ int main(int argc, char** argv) {
                     "weight of the hinge that makes the caption with the subject recoloured cost more");
     dit->add_option("--shape-contrast", o.shapeContrast,
                     "weight of the hinge that makes the caption with the subject reshaped cost more");
-    dit->add_option("--subject-margin", o.subjectMargin, "relative margin of the colour and shape contrasts");
+    dit->add_option("--colour-swap-contrast", o.colourSwapContrast,
+                    "weight of the hinge that makes the caption with the subject's colour swapped with "
+                    "another object's cost more");
+    dit->add_option("--subject-margin", o.subjectMargin,
+                    "relative margin of the colour, shape and colour-swap contrasts");
     for (auto* sub : {dit, exp, gap})
         sub->add_option(
                "--unkeyed-condition", o.unkeyedCondition,

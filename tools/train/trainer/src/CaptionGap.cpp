@@ -54,6 +54,7 @@ std::string groupOf(const scenes::SceneSpec& spec, CaptionChange change) {
     const auto& subject = spec.objects.front();
     switch (change) {
     case CaptionChange::Colour:
+    case CaptionChange::ColourSwap:
         return std::string(scenes::toString(subject.colour));
     case CaptionChange::Shape:
         return std::string(scenes::toString(subject.shape));

@@ -373,6 +373,8 @@ scenes::SceneSpec changedSpec(const scenes::SceneSpec& spec, CaptionChange chang
         return scenes::withSubjectRecoloured(spec, mixSeed(seed, 37));
     case CaptionChange::Shape:
         return scenes::withSubjectReshaped(spec, mixSeed(seed, 37));
+    case CaptionChange::ColourSwap:
+        return scenes::withSubjectColourSwapped(spec);
     default:
         return scenes::withDirectionsReversed(spec);
     }

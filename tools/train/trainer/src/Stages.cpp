@@ -73,6 +73,7 @@ void checkOptions(const TrainOptions& o) {
          {std::pair{"--direction-contrast", o.directionContrast},
           std::pair{"--direction-margin", o.directionMargin},
           std::pair{"--colour-contrast", o.colourContrast}, std::pair{"--shape-contrast", o.shapeContrast},
+          std::pair{"--colour-swap-contrast", o.colourSwapContrast},
           std::pair{"--subject-margin", o.subjectMargin}})
         if (!(value >= 0) || !std::isfinite(value))
             throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(value));
@@ -546,7 +547,8 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         d.y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
         d.target = noise - z0;
         // Caption contrasts: none of them draws from `gen`, so every draw is the same with them on or off.
-        const bool contrasting = o.directionContrast > 0 || o.colourContrast > 0 || o.shapeContrast > 0;
+        const bool contrasting = o.directionContrast > 0 || o.colourContrast > 0 || o.shapeContrast > 0 ||
+                                 o.colourSwapContrast > 0;
         if (contrasting && !drop && d.t >= kContrastMinTimestep &&
             frames.narrow(0, 1, frames.size(0) - 1).sum().item<float>() == 0.0f) {
             const auto spec = scenes::sample(sceneSeed);
@@ -566,6 +568,8 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                     contrast(CaptionChange::Colour, o.colourContrast, o.subjectMargin);
                 else if (o.shapeContrast > 0)
                     contrast(CaptionChange::Shape, o.shapeContrast, o.subjectMargin);
+                if (o.colourSwapContrast > 0)
+                    contrast(CaptionChange::ColourSwap, o.colourSwapContrast, o.subjectMargin);
             }
         }
         return d;

@@ -164,6 +164,12 @@ SceneSpec withSubjectRecoloured(SceneSpec spec, std::uint64_t pick);
 /// trainer's shape contrast (--shape-contrast), as withSubjectRecoloured.
 SceneSpec withSubjectReshaped(SceneSpec spec, std::uint64_t pick);
 
+/// The spec with the subject's colour swapped with that of the first other object that has another colour
+/// (unchanged when there is none). A caption of the result names the same colours, bound to the other
+/// objects: the trainer's colour-swap contrast (--colour-swap-contrast), which teaches which object a
+/// colour word belongs to.
+SceneSpec withSubjectColourSwapped(SceneSpec spec);
+
 /// Throws SceneError when a spec breaks the grammar (no objects, more than three, a spin of a
 /// rotationally symmetric shape, an anchor outside the frame).
 void validate(const SceneSpec& spec);

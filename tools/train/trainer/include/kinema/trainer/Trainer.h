@@ -123,7 +123,11 @@ struct TrainOptions {
     /// sample takes one of them, half the samples each; either may come with a direction contrast.
     double colourContrast = 0.0;
     double shapeContrast = 0.0;
-    double subjectMargin = 0.05; ///< relative margin of the colour and shape contrasts
+    /// dit stage: weight of the colour-swap contrast (0: off), the same hinge with the caption of
+    /// scenes::withSubjectColourSwapped, for the same samples as the colour and shape contrasts when the
+    /// scene has another object of another colour; it comes on top of whichever of those the sample takes.
+    double colourSwapContrast = 0.0;
+    double subjectMargin = 0.05; ///< relative margin of the colour, shape and colour-swap contrasts
     /// dit stage, export and caption-gap: what the DiT's conditioning latent holds at unkeyed latent frames:
     /// "zero" or "grey", the latent of a mid-grey clip (diffusion::greyClipLatent), which the VAE's zero
     /// padding marks at the frame's edges, so that the DiT can tell where a token lies even at high noise.
@@ -168,8 +172,9 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& options);
 std::vector<StepLoss> trainDit(const TrainOptions& options);
 
 /// What a caption gap changes in the caption: every direction (scenes::withDirectionsReversed), the
-/// subject's colour (withSubjectRecoloured) or its shape (withSubjectReshaped), as the dit stage's contrasts.
-enum class CaptionChange { Direction, Colour, Shape };
+/// subject's colour (withSubjectRecoloured), its shape (withSubjectReshaped), or its colour swapped with
+/// another object's (withSubjectColourSwapped), as the dit stage's contrasts.
+enum class CaptionChange { Direction, Colour, Shape, ColourSwap };
 
 /// How much a model's flow-matching loss rises when its caption is changed, per timestep.
 struct CaptionGapRow {
