@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // The dit stage's direction contrast (--direction-contrast; its batched form is tested with the batched
-// steps), starting from an exported model (--init-from) and the caption-gap measure.
+// steps), starting from an exported model (--init-from), the caption-gap measure and the text-attention
+// measure.
 #include "TrainerInternal.h"
 
 #include "TestSupport.h"
 #include "TrainerTestSupport.h"
 
 #include "families/wan21/WanModelFolder.h"
+#include "text/PromptTokenizers.h"
 
 #include <kinema/scenes/SceneSpec.h>
 
 #include <catch2/catch.hpp>
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include <cmath>
 #include <filesystem>
@@ -153,4 +156,73 @@ TEST_CASE("trainer: --unkeyed-condition grey trains, measures and exports the gr
     o.unkeyedCondition = "blue";
     CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--unkeyed-condition"));
     CHECK_THROWS_WITH(exportModel(o, folder.path()), Catch::Contains("--unkeyed-condition"));
+}
+
+TEST_CASE("trainer: text-attention tells a bag-of-words text encoder from one that reads word order",
+          "[trainer]") {
+    kinema::test::TempDir work;
+    auto o = test::preparedWork(work.path());
+    o.steps = 1;
+    trainDit(o);
+    const auto trained = measureTextAttention(o, 4);
+    REQUIRE(trained.blocks.size() == static_cast<std::size_t>(o.shape.textLayers));
+    CHECK(trained.captions == 4);
+    for (const auto& b : trained.blocks) {
+        CHECK(b.contentLogitStd > 0.0);
+        CHECK(b.positionBiasStd > 0.0);
+        CHECK(b.largestWeight > 0.0);
+        CHECK(b.largestWeight <= 1.0);
+    }
+    CHECK(trained.orderSensitivity > 1e-3);
+    CHECK_THROWS_WITH(measureTextAttention(o, 0), Catch::Contains("--clips"));
+
+    // --text-logit-cap holds the content logits near the cap (measured on other captions than its probes).
+    {
+        kinema::test::TempDir cappedWork;
+        auto capped = test::preparedWork(cappedWork.path());
+        capped.steps = 2;
+        capped.textLogitCap = 1.0;
+        trainDit(capped);
+        const auto held = measureTextAttention(capped, 4);
+        for (std::size_t b = 0; b < held.blocks.size(); ++b) {
+            INFO("block " << b << ": " << trained.blocks[b].contentLogitStd << " uncapped");
+            CHECK(trained.blocks[b].contentLogitStd > 2.0);
+            CHECK(held.blocks[b].contentLogitStd < 1.5);
+        }
+    }
+
+    // The same kind of encoder with its position tables zeroed sees a bag of words; scaling q scales the
+    // content logits and leaves the position bias alone.
+    auto t5 = buildT5(t5Config(o.shape, tokenizerVocab(o)), 0);
+    const auto tokenizer = kinema::diffusion::makeUmt5Tokenizer(o.workDir);
+    std::vector<kinema::diffusion::wan21::PromptIds> prompts;
+    for (const char* text :
+         {"a red circle moving left next to a small blue star", "large, green, ring, spin"})
+        prompts.push_back(kinema::diffusion::wan21::promptIds(
+            tokenizer->tokenize(text, static_cast<std::size_t>(o.shape.textLen))));
+    const auto before = measureTextAttention(*t5.model, prompts, 1);
+    CHECK(before.orderSensitivity > 1e-3);
+    {
+        c10::NoGradGuard noGrad;
+        for (auto& [name, p] : t5.params)
+            if (name.find("attn.q.weight") != std::string::npos)
+                p.mul_(0.5);
+    }
+    const auto halved = measureTextAttention(*t5.model, prompts, 1);
+    for (std::size_t b = 0; b < before.blocks.size(); ++b) {
+        INFO("block " << b);
+        CHECK(halved.blocks[b].positionBiasStd == Approx(before.blocks[b].positionBiasStd));
+        if (b == 0) // later blocks see other inputs once the first block's attention has changed
+            CHECK(halved.blocks[b].contentLogitStd == Approx(0.5 * before.blocks[b].contentLogitStd));
+    }
+    {
+        c10::NoGradGuard noGrad;
+        for (auto& [name, p] : t5.params)
+            if (name.find("pos_embedding") != std::string::npos)
+                p.zero_();
+    }
+    const auto bag = measureTextAttention(*t5.model, prompts, 1);
+    CHECK(bag.orderSensitivity < 1e-5);
+    for (const auto& b : bag.blocks)
+        CHECK(b.positionBiasStd == 0.0);
 }

@@ -354,6 +354,9 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.colourSwapContrast = -1.0;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--colour-swap-contrast"));
     o.colourSwapContrast = 0.0;
+    o.textLogitCap = std::nan("");
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--text-logit-cap"));
+    o.textLogitCap = 0.0;
     o.vaeCrop = 12;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--vae-crop") && Catch::Contains("got 12"));
     o.vaeCrop = 40; // larger than the 32x32 frames

@@ -94,10 +94,15 @@ int main(int argc, char** argv) {
         app.add_subcommand("caption-gap", "measure how much the DiT's loss rises when the caption's "
                                           "directions are reversed or its subject recoloured or reshaped");
     gap->alias("direction-gap");
-    for (auto* sub : {tok, vae, dec, dit, exp, gap})
+    auto* att = app.add_subcommand("text-attention",
+                                   "measure whether the text encoder reads word order: its attention logits' "
+                                   "content and position parts, and how its outputs change when a caption's "
+                                   "tokens are shuffled");
+    for (auto* sub : {tok, vae, dec, dit, exp, gap, att})
         common(sub);
     int clips = 48;
     gap->add_option("--clips", clips, "scenes to measure (captions that the change alters)");
+    att->add_option("--clips", clips, "captions to measure");
     CaptionChange change = CaptionChange::Direction;
     gap->add_option("--change", change,
                     "what changes in the caption: direction, colour, shape or colour-swap (the subject's "
@@ -112,7 +117,7 @@ int main(int argc, char** argv) {
                     "(video-to-video with the caption), so the decoder learns the DiT's latents (0 to 1)");
     dec->add_option("--sampled-strength", o.sampledStrength,
                     "largest video-to-video strength of --sampled-latents (drawn uniformly up to it)");
-    for (auto* sub : {dec, dit, exp, gap})
+    for (auto* sub : {dec, dit, exp, gap, att})
         sub->add_option("--init-from", o.initFrom,
                         "model folder written by export to start from when the work directory has no "
                         "checkpoint (fresh optimiser); export takes its DiT and text encoder when the work "
@@ -128,6 +133,9 @@ int main(int argc, char** argv) {
     dit->add_option("--colour-swap-contrast", o.colourSwapContrast,
                     "weight of the hinge that makes the caption with the subject's colour swapped with "
                     "another object's cost more");
+    dit->add_option("--text-logit-cap", o.textLogitCap,
+                    "hold the standard deviation of the text encoder's content attention logits at or below "
+                    "this, by scaling its query weights after every step (0: off)");
     dit->add_option("--subject-margin", o.subjectMargin,
                     "relative margin of the colour, shape and colour-swap contrasts");
     for (auto* sub : {dit, exp, gap})
@@ -164,6 +172,14 @@ int main(int argc, char** argv) {
                 std::printf("%-14s  %5d  %8d  %12.4f  %8.4f  %15.4f  %+12.2f %%\n", r.group.c_str(), r.clips,
                             r.timestep, r.trueCaption, r.changedCaption, r.negativePrompt,
                             100.0 * (r.changedCaption / r.trueCaption - 1.0));
+        } else if (att->parsed()) {
+            const auto r = measureTextAttention(o, clips);
+            std::printf("block  content logit std  position bias std  largest weight\n");
+            for (const auto& b : r.blocks)
+                std::printf("%5d  %17.4f  %17.4f  %14.4f\n", b.block, b.contentLogitStd, b.positionBiasStd,
+                            b.largestWeight);
+            std::printf("order sensitivity over %d captions: %.6f (0: the encoder sees a bag of words)\n",
+                        r.captions, r.orderSensitivity);
         } else if (exp->parsed()) {
             const auto bytes = exportModel(o, out, commandLine);
             std::cout << "exported " << out << ": " << bytes << " bytes\n";

@@ -74,7 +74,7 @@ void checkOptions(const TrainOptions& o) {
           std::pair{"--direction-margin", o.directionMargin},
           std::pair{"--colour-contrast", o.colourContrast}, std::pair{"--shape-contrast", o.shapeContrast},
           std::pair{"--colour-swap-contrast", o.colourSwapContrast},
-          std::pair{"--subject-margin", o.subjectMargin}})
+          std::pair{"--text-logit-cap", o.textLogitCap}, std::pair{"--subject-margin", o.subjectMargin}})
         if (!(value >= 0) || !std::isfinite(value))
             throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(value));
     checkUnkeyedCondition(o);
@@ -118,9 +118,10 @@ int workerCount(const TrainOptions& o) {
 /// With `batchLossOf` (the dit stage's batched steps), a step is instead one backward pass of
 /// batchLossOf(dataStep, workers), the sum of the batch's per-sample losses.
 template <typename LossFn>
-std::vector<StepLoss>
-runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log, const char* stage,
-        LossFn&& lossOf, const std::function<at::Tensor(int dataStep, SampleWorkers&)>& batchLossOf = {}) {
+std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log,
+                              const char* stage, LossFn&& lossOf,
+                              const std::function<at::Tensor(int dataStep, SampleWorkers&)>& batchLossOf = {},
+                              const std::function<void()>& afterStep = {}) {
     if (!(o.resume && adam.load(ckpt)))
         fs::remove(log);
     std::vector<at::Tensor> leaves;
@@ -192,6 +193,8 @@ runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path&
             }
         }
         const double norm = adam.step(learningRate(o, step));
+        if (afterStep)
+            afterStep();
         losses.push_back({step, loss});
         pending.push_back({step, loss});
         if (!o.quiet)
@@ -478,6 +481,14 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         loadExportedDit(o.initFrom, dit.params, t5.params);
     Adam adam(ditAndTextEncoder(dit.params, t5.params));
     const auto& negative = wan21::defaultNegativePrompt();
+    // --text-logit-cap: the text encoder's content logits are held at the cap after every step (and before
+    // the first, which rescales a model that starts above it).
+    std::function<void()> capText;
+    if (o.textLogitCap > 0) {
+        const auto probes = textAttentionProbes(o, *tokenizer);
+        capText = [&, probes] { capTextAttention(*t5.model, t5.params, probes, o.textLogitCap); };
+        capText();
+    }
     LatentPool pool;
     if (o.latentPool > 0) {
         SampleWorkers workers(workerCount(o), o.intraOpThreads);
@@ -651,7 +662,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         };
 
     return runLoop(o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", sampleLoss,
-                   batchLoss);
+                   batchLoss, capText);
 }
 
 } // namespace kinema::trainer

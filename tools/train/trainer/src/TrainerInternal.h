@@ -175,6 +175,18 @@ struct FrozenDit {
 /// when there is none (TrainError naming the missing checkpoint otherwise), with the latent statistics of
 /// `vae` (whose weights' digest is `vaeDigest`).
 FrozenDit loadFrozenDit(const TrainOptions& options, wan21::WanVae& vae, const std::string& vaeDigest);
+/// The text-attention measure of `t5` on `prompts` (each cut to its length); the shuffles are drawn from
+/// `seed`.
+TextAttentionReport measureTextAttention(const wan21::WanT5& t5, const std::vector<wan21::PromptIds>& prompts,
+                                         std::uint64_t seed);
+/// The dit stage's --text-logit-cap probes: eight scene captions drawn from the options' seed, tokenised.
+std::vector<wan21::PromptIds> textAttentionProbes(const TrainOptions& options,
+                                                  const PromptTokenizer& tokenizer);
+/// Scales down the query weights of each block of `t5` (whose trainable tensors are `params`) whose content
+/// logits' standard deviation on `probes` exceeds `cap`, to bring it to the cap. Blocks are measured
+/// together, so a block after a rescaled one is held exactly only from the next call on.
+void capTextAttention(const wan21::WanT5& t5, ParamMap& params, const std::vector<wan21::PromptIds>& probes,
+                      double cap);
 /// A caption contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
 /// denominator taken as a constant, as a term whose value is 0 and whose gradient is the hinge's: added to
 /// a loss, it changes the update but not the logged value.

@@ -79,7 +79,8 @@ PromptIds promptIds(const PromptTokenizer::Tokens& tokens) {
     return p;
 }
 
-at::Tensor WanT5::forward(const at::Tensor& ids, const at::Tensor& mask) const {
+at::Tensor WanT5::forward(const at::Tensor& ids, const at::Tensor& mask,
+                          std::vector<T5AttentionLogits>* logits) const {
     const auto& c = m_config;
     if (ids.dim() != 2 || mask.sizes() != ids.sizes() || ids.scalar_type() != at::kLong)
         throw RequestError("T5 input ids and mask must both be int64 [B, L]");
@@ -98,6 +99,9 @@ at::Tensor WanT5::forward(const at::Tensor& ids, const at::Tensor& mask) const {
         const auto q = at::linear(h, blk.q).view({b, l, n, d});
         const auto k = at::linear(h, blk.k).view({b, l, n, d});
         const auto v = at::linear(h, blk.v).view({b, l, n, d});
+        if (logits)
+            logits->push_back({at::matmul(q.transpose(1, 2), k.permute({0, 2, 3, 1})),
+                               positionBias(blk.posTable, l, l).expand({b, n, l, l})});
         const auto attn = nn::attention(q, k, v, 1.0, bias).reshape({b, l, n * d});
         x = x + at::linear(attn, blk.o);
         const auto h2 = t5Norm(x, blk.norm2, c.eps);

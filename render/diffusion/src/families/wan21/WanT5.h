@@ -21,6 +21,12 @@ struct PromptIds {
 };
 PromptIds promptIds(const PromptTokenizer::Tokens& tokens);
 
+/// One block's attention logits, split into their two parts ([B, N, L, L] each): the content term q·k and
+/// the relative position bias. Their sum (with the padding masked) is what the softmax sees.
+struct T5AttentionLogits {
+    at::Tensor content, position;
+};
+
 class WanT5 {
 public:
     WanT5(const T5Config& config, WeightMap& weights);
@@ -30,7 +36,10 @@ public:
 
     /// ids and mask [B, L] int64 (mask: 1 for real tokens, then 0). Returns hidden states [B, L, dim]
     /// after the final norm; pad rows are computed too (masked as keys only).
-    at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask) const;
+    /// With `logits`, each block's attention logits are appended to it (diagnostics: kinema-train
+    /// text-attention); the result does not change.
+    at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask,
+                       std::vector<T5AttentionLogits>* logits = nullptr) const;
 
     /// Moves the weights to `device`; forward() then runs there (its result stays there).
     void to(at::Device device);

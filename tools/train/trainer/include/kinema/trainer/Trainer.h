@@ -127,6 +127,11 @@ struct TrainOptions {
     /// scenes::withSubjectColourSwapped, for the same samples as the colour and shape contrasts when the
     /// scene has another object of another colour; it comes on top of whichever of those the sample takes.
     double colourSwapContrast = 0.0;
+    /// dit stage: the largest standard deviation of the text encoder's content logits (q·k), measured on
+    /// eight probe captions; after every step each block above it has its query weights scaled down to
+    /// it (0: off). The umT5 attention is unscaled, and content logits far above the relative position
+    /// bias make the encoder blind to word order (kinema-train text-attention).
+    double textLogitCap = 0.0;
     double subjectMargin = 0.05; ///< relative margin of the colour, shape and colour-swap contrasts
     /// dit stage, export and caption-gap: what the DiT's conditioning latent holds at unkeyed latent frames:
     /// "zero" or "grey", the latent of a mid-grey clip (diffusion::greyClipLatent), which the VAE's zero
@@ -193,6 +198,25 @@ struct CaptionGapRow {
 /// then those of each group that has clips.
 std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& options, int clips,
                                              CaptionChange change = CaptionChange::Direction);
+
+/// How the text encoder's attention splits between content and word position (kinema-train text-attention).
+struct TextAttentionBlock {
+    int block = 0;
+    double contentLogitStd = 0.0; ///< standard deviation of the content term q·k of the logits
+    double positionBiasStd = 0.0; ///< standard deviation of the relative position bias
+    double largestWeight = 0.0;   ///< mean over tokens and heads of the largest attention weight
+};
+struct TextAttentionReport {
+    std::vector<TextAttentionBlock> blocks; ///< means over the captions
+    /// Mean relative difference between the outputs of a caption with its tokens shuffled and the
+    /// caption's outputs shuffled the same way: 0 when the encoder sees a bag of words.
+    double orderSensitivity = 0.0;
+    int captions = 0;
+};
+
+/// Measures the text encoder of the work directory's dit checkpoint (or of --init-from's folder) on
+/// `captions` captions of scenes drawn from the options' seed.
+TextAttentionReport measureTextAttention(const TrainOptions& options, int captions);
 
 /// Writes the model folder `outDir` from the work directory's checkpoints. Returns its total size in bytes.
 std::uint64_t exportModel(const TrainOptions& options, const std::filesystem::path& outDir,
