@@ -66,14 +66,17 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
             grouped += row.clips;
     }
     CHECK(grouped == 3);
-    // Recoloured, reshaped and colour-swapped captions: grouped by the subject's own colour or shape.
+    // Recoloured and reshaped captions: grouped by the subject's own colour or shape; colour-swapped ones by
+    // whether the swap keeps the caption's words.
     for (auto change : {CaptionChange::Colour, CaptionChange::Shape, CaptionChange::ColourSwap}) {
         const auto rows = measureCaptionGap(o, 2, change);
         REQUIRE(rows.size() >= 10);
         for (std::size_t i = 5; i < rows.size(); ++i) {
             const auto& g = rows[i].group;
             INFO(g);
-            if (change != CaptionChange::Shape)
+            if (change == CaptionChange::ColourSwap)
+                CHECK((g == "same words" || g == "other words"));
+            else if (change == CaptionChange::Colour)
                 CHECK_NOTHROW(kinema::scenes::enumFromString<kinema::scenes::Colour>(g, "colour"));
             else
                 CHECK_NOTHROW(kinema::scenes::enumFromString<kinema::scenes::Shape>(g, "shape"));

@@ -17,7 +17,9 @@
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace kinema::trainer {
 
@@ -50,11 +52,28 @@ std::string motionGroup(scenes::Motion m) {
     }
 }
 
+/// Whether two captions are made of the same words in another order (letters only, case kept).
+bool sameWords(const std::string& a, const std::string& b) {
+    const auto words = [](const std::string& text) {
+        std::vector<std::string> out(1);
+        for (char c : text) {
+            if (std::isalpha(static_cast<unsigned char>(c)))
+                out.back() += c;
+            else if (!out.back().empty())
+                out.emplace_back();
+        }
+        if (out.back().empty())
+            out.pop_back();
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    return words(a) == words(b);
+}
+
 std::string groupOf(const scenes::SceneSpec& spec, CaptionChange change) {
     const auto& subject = spec.objects.front();
     switch (change) {
     case CaptionChange::Colour:
-    case CaptionChange::ColourSwap:
         return std::string(scenes::toString(subject.colour));
     case CaptionChange::Shape:
         return std::string(scenes::toString(subject.shape));
@@ -109,7 +128,12 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
         const auto noise = at::randn(z0.sizes(), gen, at::TensorOptions().dtype(at::kFloat));
         const auto y = frozen.conditioning(z0);
         const std::array contexts{frozen.context(caption), frozen.context(other), frozen.negative};
-        const std::size_t all = rowsOf("all"), own = rowsOf(groupOf(spec, change));
+        // A colour swap either keeps the caption's words (only their order tells the captions apart) or,
+        // where a style names the subject alone or its article changes ("a"/"an"), changes them.
+        const auto group = change == CaptionChange::ColourSwap
+                               ? std::string(sameWords(caption, other) ? "same words" : "other words")
+                               : groupOf(spec, change);
+        const std::size_t all = rowsOf("all"), own = rowsOf(group);
         for (std::size_t k = 0; k < kTimesteps.size(); ++k) {
             const int timestep = kTimesteps[k];
             const float sigma = static_cast<float>(timestep) / 1000.0f;
