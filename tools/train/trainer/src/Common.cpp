@@ -339,6 +339,18 @@ void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& 
     }
 }
 
+void loadTrainedDit(const TrainOptions& o, ParamMap& dit, ParamMap& textEncoder) {
+    const auto checkpoint = o.workDir / "dit.safetensors";
+    if (std::filesystem::exists(checkpoint)) {
+        auto both = ditAndTextEncoder(dit, textEncoder);
+        loadParams(checkpoint, both);
+    } else if (!o.initFrom.empty()) {
+        loadExportedDit(o.initFrom, dit, textEncoder);
+    } else {
+        throw TrainError("'" + checkpoint.string() + "' is missing: run the dit stage or give --init-from");
+    }
+}
+
 std::int64_t tokenizerVocab(const TrainOptions& o) {
     const auto spiece = o.workDir / "spiece.model";
     if (!std::filesystem::exists(spiece))

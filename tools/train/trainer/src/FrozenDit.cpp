@@ -19,8 +19,6 @@
 
 namespace kinema::trainer::detail {
 
-namespace fs = std::filesystem;
-
 FrozenDit loadFrozenDit(const TrainOptions& o, wan21::WanVae& vae, const std::string& vaeDigest) {
     FrozenDit d;
     const auto vocab = tokenizerVocab(o);
@@ -32,15 +30,7 @@ FrozenDit loadFrozenDit(const TrainOptions& o, wan21::WanVae& vae, const std::st
     d.textLen = o.shape.textLen;
     d.dit = buildDit(ditConfig(o.shape), 0);
     d.textEncoder = buildT5(t5Config(o.shape, vocab), 0);
-    if (fs::exists(o.workDir / "dit.safetensors")) {
-        auto both = ditAndTextEncoder(d.dit.params, d.textEncoder.params);
-        loadParams(o.workDir / "dit.safetensors", both);
-    } else if (!o.initFrom.empty()) {
-        loadExportedDit(o.initFrom, d.dit.params, d.textEncoder.params);
-    } else {
-        throw TrainError("'" + (o.workDir / "dit.safetensors").string() +
-                         "' is missing: run the dit stage or give --init-from");
-    }
+    loadTrainedDit(o, d.dit.params, d.textEncoder.params);
     for (auto* params : {&d.dit.params, &d.textEncoder.params})
         for (auto& [name, p] : *params)
             p.requires_grad_(false);

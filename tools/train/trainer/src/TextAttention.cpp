@@ -20,7 +20,6 @@
 namespace kinema::trainer {
 
 using namespace detail;
-namespace fs = std::filesystem;
 
 namespace {
 constexpr std::uint64_t kTextAttentionStage = 8; ///< seed stream of the measured captions
@@ -38,6 +37,13 @@ std::vector<wan21::PromptIds> sceneCaptionIds(const TrainOptions& o, const Promp
     }
     return prompts;
 }
+
+/// The encoder's outputs [L, dim] for `prompt` cut to its length, with each block's attention logits.
+at::Tensor encodeWithLogits(const wan21::WanT5& t5, const wan21::PromptIds& prompt,
+                            std::vector<wan21::T5AttentionLogits>& logits) {
+    const auto ids = prompt.ids.narrow(1, 0, prompt.length);
+    return t5.forward(ids, at::ones_like(ids), &logits)[0];
+}
 } // namespace
 
 namespace detail {
@@ -48,10 +54,8 @@ TextAttentionReport measureTextAttention(const wan21::WanT5& t5, const std::vect
     TextAttentionReport report;
     auto gen = at::detail::createCPUGenerator(seed);
     for (const auto& prompt : prompts) {
-        const auto ids = prompt.ids.narrow(1, 0, prompt.length);
-        const auto mask = at::ones_like(ids);
         std::vector<wan21::T5AttentionLogits> logits;
-        const auto hidden = t5.forward(ids, mask, &logits)[0];
+        const auto hidden = encodeWithLogits(t5, prompt, logits);
         if (report.blocks.empty())
             report.blocks.resize(logits.size());
         for (std::size_t b = 0; b < logits.size(); ++b) {
@@ -64,7 +68,8 @@ TextAttentionReport measureTextAttention(const wan21::WanT5& t5, const std::vect
                 std::get<0>(at::softmax(part.content + part.position, -1).max(-1)).mean().item<double>();
         }
         const auto order = at::randperm(prompt.length, gen, at::TensorOptions().dtype(at::kLong));
-        const auto shuffled = t5.forward(ids.index_select(1, order), mask)[0];
+        const auto ids = prompt.ids.narrow(1, 0, prompt.length).index_select(1, order);
+        const auto shuffled = t5.forward(ids, at::ones_like(ids))[0];
         report.orderSensitivity +=
             ((shuffled - hidden.index_select(0, order)).norm() / hidden.norm()).item<double>();
     }
@@ -88,9 +93,8 @@ void capTextAttention(const wan21::WanT5& t5, ParamMap& params, const std::vecto
     c10::NoGradGuard noGrad;
     std::vector<double> spread;
     for (const auto& prompt : probes) {
-        const auto ids = prompt.ids.narrow(1, 0, prompt.length);
         std::vector<wan21::T5AttentionLogits> logits;
-        t5.forward(ids, at::ones_like(ids), &logits);
+        encodeWithLogits(t5, prompt, logits);
         spread.resize(logits.size());
         for (std::size_t b = 0; b < logits.size(); ++b)
             spread[b] += logits[b].content.std().item<double>() / static_cast<double>(probes.size());
@@ -110,15 +114,7 @@ TextAttentionReport measureTextAttention(const TrainOptions& o, int captions) {
     seedWorkDirFrom(o);
     auto dit = buildDit(ditConfig(o.shape), 0);
     auto t5 = buildT5(t5Config(o.shape, tokenizerVocab(o)), 0);
-    if (fs::exists(o.workDir / "dit.safetensors")) {
-        auto both = ditAndTextEncoder(dit.params, t5.params);
-        loadParams(o.workDir / "dit.safetensors", both);
-    } else if (!o.initFrom.empty()) {
-        loadExportedDit(o.initFrom, dit.params, t5.params);
-    } else {
-        throw TrainError("'" + (o.workDir / "dit.safetensors").string() +
-                         "' is missing: run the dit stage or give --init-from");
-    }
+    loadTrainedDit(o, dit.params, t5.params);
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
     return measureTextAttention(*t5.model, sceneCaptionIds(o, *tokenizer, kTextAttentionStage, captions),
                                 mixSeed(o.seed, kTextAttentionStage));

@@ -142,6 +142,9 @@ void seedWorkDirFrom(const TrainOptions& options);
 /// Loads the DiT and text encoder weights of the model folder `dir` (as export writes them) into `dit` and
 /// `textEncoder`.
 void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& textEncoder);
+/// Loads the DiT and text encoder to measure or sample with: the work directory's dit checkpoint, or the
+/// options' --init-from folder when there is none; TrainError naming the missing checkpoint otherwise.
+void loadTrainedDit(const TrainOptions& options, ParamMap& dit, ParamMap& textEncoder);
 /// Throws TrainError naming --unkeyed-condition unless it is "zero" or "grey".
 void checkUnkeyedCondition(const TrainOptions& options);
 /// The DiT's conditioning latent at unkeyed latent frames, normalised with the latent statistics `mean` and
