@@ -3,6 +3,8 @@
 
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "color/ColorCorrect.h"
 #include "color/ColorSpace.h"
 #include "color/OCIODisplay.h"
@@ -22,6 +24,29 @@
 #include "io/Write.h"
 
 namespace kinema::nodes {
+
+namespace {
+
+/// Loop and Extend version 2 added the seam blend ("seamBlend", 8 frames by default). A graph saved by
+/// version 1 keeps rendering what it rendered then: no seam blend.
+void migrateSeamBlend(int fromVersion, nlohmann::json& node) {
+    if (fromVersion >= 2)
+        return;
+    if (!node.contains("params"))
+        node["params"] = nlohmann::json::object();
+    auto& params = node["params"];
+    if (params.is_object() && !params.contains("seamBlend"))
+        params["seamBlend"] = 0;
+}
+
+template <typename T>
+void registerWithMigration(graph::NodeRegistry& registry, graph::NodeMigration migration) {
+    T probe;
+    registry.registerType(
+        probe.typeInfo(), [] { return std::make_unique<T>(); }, std::move(migration));
+}
+
+} // namespace
 
 void registerBuiltinNodes(graph::NodeRegistry& registry) {
     if (registry.contains("Constant"))
@@ -56,9 +81,9 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<generative::ImageToVideo>();
     registry.registerType<generative::KeyframeInterpolate>();
     registry.registerType<generative::VideoToVideo>();
-    registry.registerType<generative::Loop>();
+    registerWithMigration<generative::Loop>(registry, migrateSeamBlend);
     registry.registerType<generative::Upscale>();
-    registry.registerType<generative::Extend>();
+    registerWithMigration<generative::Extend>(registry, migrateSeamBlend);
     registry.registerType<generative::Relight>();
 }
 

@@ -341,6 +341,42 @@ void ClipNode::addConditioning(const render::EvalContext&, const ClipSettings&,
 
 void ClipNode::finishClip(const render::EvalContext&, const ClipSettings&, Clip&) const {}
 
+void ClipNode::addSeamBlendParam(int defaultFrames) {
+    ParamSpec spec{"seamBlend", ParamType::Int, std::int64_t{defaultFrames}};
+    spec.metadata.tooltip = "Frames over which the difference at the seam fades out, so the join does not "
+                            "jump where the model's copy of the seam frame differs from the real one "
+                            "(0: off).";
+    spec.metadata.minimum = 0;
+    spec.metadata.maximum = 64;
+    spec.metadata.softMinimum = 0;
+    spec.metadata.softMaximum = 16;
+    spec.metadata.animatable = false;
+    addParam(spec);
+}
+
+void ClipNode::blendClipSeam(Clip& clip, int anchor, const std::vector<float>& target,
+                             diffusion::SeamSide side, int maxFade) const {
+    const int fade = std::min(static_cast<int>(param("seamBlend").getInt(0)), maxFade);
+    const std::size_t floats = static_cast<std::size_t>(clip.width * clip.height * 3);
+    if (target.size() != floats)
+        throw GenerativeError("seam blend: the seam frame is " + std::to_string(target.size()) +
+                              " values, the clip's frames " + std::to_string(floats));
+    if (anchor < 0 || anchor >= clip.frames)
+        throw GenerativeError("seam blend: frame " + std::to_string(anchor) + " is outside the clip");
+    double difference = 0.0;
+    for (std::size_t i = 0; i < floats; ++i)
+        difference += std::abs(static_cast<double>(target[i]) - clip.frame(anchor)[i]);
+    // Mean absolute code-value difference at the seam before blending: how far the model's copy was off.
+    clip.measures["seamDifference"] = floats ? difference / static_cast<double>(floats) : 0.0;
+    if (fade <= 0)
+        return;
+    std::vector<float*> frames;
+    for (int f = 0; f < clip.frames; ++f)
+        frames.push_back(clip.rgb.data() + static_cast<std::size_t>(f) * floats);
+    diffusion::blendSeam(frames, floats, anchor, target.data(), fade, side, 0.0f, 1.0f);
+    roundToHalf(clip.rgb);
+}
+
 diffusion::GenerateRequest ClipNode::baseRequest(const ClipSettings& s) const {
     diffusion::GenerateRequest r;
     r.prompt = s.prompt;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ClipCache.h"
+#include "kinema/diffusion/SeamBlend.h"
 #include "kinema/diffusion/Session.h"
 #include "kinema/render/ImageNode.h"
 
@@ -98,6 +99,16 @@ protected:
     /// Post-processes the generated clip (measures, blending with inputs). Must be a pure function of what
     /// the hash covered. The default does nothing.
     virtual void finishClip(const render::EvalContext& ec, const ClipSettings& s, Clip& clip) const;
+
+    /// Adds the "seamBlend" parameter (Loop, Extend): the frames over which the difference at a seam
+    /// fades out (diffusion::blendSeam); 0 leaves the model's frames as they are.
+    void addSeamBlendParam(int defaultFrames);
+    /// Makes clip frame `anchor` equal `target` (code values in [0, 1], one frame) and fades the
+    /// difference over the "seamBlend" frames (at most `maxFade`) on `side` of it; a fade of 0 changes
+    /// nothing. Records the difference found at the anchor as the clip's "seamDifference" measure.
+    /// Subclasses that call it hash the parameter.
+    void blendClipSeam(Clip& clip, int anchor, const std::vector<float>& target, diffusion::SeamSide side,
+                       int maxFade = 1 << 20) const;
 
     /// Runs one generation of `request` on the model in `s`, with progress and cancellation of `ec`. When
     /// the VAE decode runs out of memory at every tile size, the sampled latents are saved in the clip

@@ -11,7 +11,7 @@ namespace kinema::nodes::generative {
 using namespace graph;
 
 Extend::Extend()
-    : ClipNode({"Extend", 1, "Generative",
+    : ClipNode({"Extend", 2, "Generative",
                 "Extends a clip forward or backward, conditioned on its seam frames."}) {
     addInput({"source", PlugType::Image, false, "Source"});
     ParamSpec direction{"direction", ParamType::Enum, std::int64_t{0}};
@@ -31,6 +31,7 @@ Extend::Extend()
     colorMatch.metadata.tooltip = "Match the extension's colour to the source at the seam.";
     colorMatch.metadata.animatable = false;
     addParam(colorMatch);
+    addSeamBlendParam(8);
     // The default extension is about 5 s at 24 fps.
     param("duration").setValue(std::int64_t{121});
 }
@@ -67,6 +68,7 @@ std::vector<std::pair<int, int>> Extend::overlapFrames(const render::EvalContext
 
 void Extend::hashConditioning(const render::EvalContext& ec, const ClipSettings& s, Hasher& h) const {
     h.append("extend").append(param("direction").enumItem()).append(param("colorMatch").getBool(0));
+    h.append(param("seamBlend").getInt(0));
     for (const auto& [pos, frame] : overlapFrames(ec, s))
         h.append(pos).append(ec.inputHash(0, ec.context().withFrame(frame)));
 }
@@ -78,13 +80,30 @@ void Extend::addConditioning(const render::EvalContext& ec, const ClipSettings& 
 }
 
 void Extend::finishClip(const render::EvalContext& ec, const ClipSettings& s, Clip& clip) const {
-    if (!param("colorMatch").getBool(0))
+    const auto overlap = overlapFrames(ec, s);
+    if (overlap.empty())
         return;
+    if (param("colorMatch").getBool(0))
+        matchColour(ec, s, overlap, clip);
+    // The seam is the overlap frame next to the extension: the source's last frame going forward, its
+    // first going backward. The source's own frame is shown there, so the generated frames beyond it
+    // take the difference between it and the generation's copy, fading out.
+    const bool forward = param("direction").enumItem() == "Forward";
+    const auto& [pos, frame] = forward ? overlap.back() : overlap.front();
+    const diffusion::Image image = inputAsModelImage(ec, 0, frame, s);
+    std::vector<float> target(image.rgb.size());
+    for (std::size_t i = 0; i < target.size(); ++i)
+        target[i] = (image.rgb[i] + 1.0f) * 0.5f;
+    blendClipSeam(clip, pos, target, forward ? diffusion::SeamSide::After : diffusion::SeamSide::Before);
+}
+
+void Extend::matchColour(const render::EvalContext& ec, const ClipSettings& s,
+                         const std::vector<std::pair<int, int>>& overlap, Clip& clip) const {
     // Per-channel mean and standard deviation of the overlap frames: generated vs source.
     double gen[3][2] = {}, src[3][2] = {};
     std::size_t count = 0;
     const std::size_t pixels = static_cast<std::size_t>(clip.width * clip.height);
-    for (const auto& [pos, frame] : overlapFrames(ec, s)) {
+    for (const auto& [pos, frame] : overlap) {
         const diffusion::Image image = inputAsModelImage(ec, 0, frame, s);
         const float* g = clip.frame(pos);
         for (std::size_t i = 0; i < pixels; ++i)

@@ -7,8 +7,10 @@ namespace kinema::nodes::generative {
 /// Extends the source clip forward (after its last frame) or backward (before its first) by `duration`
 /// frames. The generation covers the extension plus `overlap` source frames at the seam, which condition
 /// it; with `colorMatch` the generated frames get a per-channel gain and offset that match their overlap
-/// frames' mean and spread to the source's, so the seam does not drift. Output = the source's own frames
-/// (passed through unchanged) + the extension.
+/// frames' mean and spread to the source's, so the seam does not drift; then `seamBlend` carries the
+/// difference between the source's seam frame and the generation's copy of it into the first extension
+/// frames, fading out (diffusion::blendSeam), so the cut from the source's real frame does not jump.
+/// Output = the source's own frames (passed through unchanged) + the extension.
 class Extend : public ClipNode {
 public:
     Extend();
@@ -29,6 +31,9 @@ private:
     /// (position in the clip, source frame) of every overlap frame.
     std::vector<std::pair<int, int>> overlapFrames(const render::EvalContext& ec,
                                                    const ClipSettings& s) const;
+    /// Per-channel gain and offset that match the overlap frames' mean and spread to the source's.
+    void matchColour(const render::EvalContext& ec, const ClipSettings& s,
+                     const std::vector<std::pair<int, int>>& overlap, Clip& clip) const;
 };
 
 } // namespace kinema::nodes::generative

@@ -138,12 +138,14 @@ Upscale::Upscale()
 
 Loop::Loop()
     : ClipNode(
-          {"Loop", 1, "Generative", "Generates a seamless loop that starts and wraps at the input image."}) {
+          {"Loop", 2, "Generative", "Generates a seamless loop that starts and wraps at the input image."}) {
     addInput({"image", PlugType::Image, false, "Image"});
+    addSeamBlendParam(8);
 }
 
 void Loop::hashConditioning(const render::EvalContext& ec, const ClipSettings& s, Hasher& h) const {
     h.append("loop").append(ec.inputHash(0, ec.context().withFrame(s.startFrame)));
+    h.append(param("seamBlend").getInt(0));
 }
 
 void Loop::addConditioning(const render::EvalContext& ec, const ClipSettings& s,
@@ -164,15 +166,26 @@ void Loop::finishClip(const render::EvalContext&, const ClipSettings& s, Clip& c
         return n ? sum / static_cast<double>(n) : 0.0;
     };
     const int frames = std::min(s.duration, clip.frames);
-    clip.measures["loopWrapDifference"] = difference(0, std::min(s.duration, clip.frames - 1));
+    // The frame after the loop's last is generated on the first image: how close the model came to it.
+    const int wrap = std::min(s.duration, clip.frames - 1);
+    clip.measures["loopWrapDifference"] = difference(0, wrap);
+    // The played seam (last frame -> first frame) over the typical frame-to-frame change: 1 is seamless.
+    auto seam = [&]() {
+        double consecutive = 0.0;
+        for (int f = 1; f < frames; ++f)
+            consecutive += difference(f - 1, f);
+        consecutive /= frames - 1;
+        return consecutive > 0.0 ? difference(frames - 1, 0) / consecutive : 0.0;
+    };
     if (frames < 3)
         return;
-    double consecutive = 0.0;
-    for (int f = 1; f < frames; ++f)
-        consecutive += difference(f - 1, f);
-    consecutive /= frames - 1;
-    // The played seam (last frame -> first frame) over the typical frame-to-frame change: 1 is seamless.
-    clip.measures["loopSeam"] = consecutive > 0.0 ? difference(frames - 1, 0) / consecutive : 0.0;
+    clip.measures["loopSeamUnblended"] = seam();
+    // That frame stands for the first one, which is what plays after the last: the loop's tail takes the
+    // difference between the two, fading out backwards.
+    // The fade stops short of the first frame itself.
+    blendClipSeam(clip, wrap, std::vector<float>(clip.frame(0), clip.frame(0) + n),
+                  diffusion::SeamSide::Before, wrap - 1);
+    clip.measures["loopSeam"] = seam();
 }
 
 } // namespace kinema::nodes::generative

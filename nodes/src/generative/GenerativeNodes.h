@@ -62,11 +62,14 @@ public:
 };
 
 /// A seamless loop: the input image conditions the first frame and the frame just after the last one, so
-/// playing the clip on repeat shows no jump. The measured seam goes into the output metadata (and so onto
-/// the node's info in the app): `kinema/gen/loopSeam` is the difference from the last frame to the first
+/// playing the clip on repeat shows no jump. The model draws the wrap-around frame close to the first
+/// but not equal to it, so `seamBlend` then carries their difference into the last frames, fading out
+/// backwards (diffusion::blendSeam). The measured seam goes into the output metadata (and so onto the
+/// node's info in the app): `kinema/gen/loopSeam` is the difference from the last frame to the first
 /// over the mean difference between consecutive frames, in the model's code values (about 1 when the
-/// wrap looks like any other frame step; larger is a visible jump), and `kinema/gen/loopWrapDifference`
-/// the mean absolute difference between the wrap-around frame and the first frame (0 = identical).
+/// wrap looks like any other frame step; larger is a visible jump), `kinema/gen/loopSeamUnblended` the
+/// same before the seam blend, and `kinema/gen/loopWrapDifference` the mean absolute difference between
+/// the model's wrap-around frame and the first frame (0 = identical).
 class Loop : public ClipNode {
 public:
     Loop();

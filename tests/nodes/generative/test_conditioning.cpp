@@ -13,6 +13,8 @@
 #include <kinema/diffusion/Session.h>
 
 #include "generative/ClipNode.h"
+#include "kinema/graph/GraphFile.h"
+#include "kinema/nodes/Builtins.h"
 
 using namespace kinema;
 using kinema::nodes::generative::modelRunCount;
@@ -208,6 +210,20 @@ TEST_CASE("generative: Loop conditions both ends and reports its seam", "[genera
     INFO("loop seam " << seam << ", unconditioned " << freeSeam);
     CHECK(seam >= 0.0);
     CHECK(seam < freeSeam);
+
+    // Seam blend: the loop's tail (frames 1..3, 1002..1004) moves towards the first frame; the first frame
+    // itself stays as generated. Unblended, the measures say what the model alone drew.
+    CHECK(std::get<double>(first->metadata().at("kinema/gen/loopSeamUnblended")) >= 0.0);
+    const auto blendedFirst = test::rgbOf(*first);
+    const auto blendedLast = test::rgbOf(*h.eval(loop, 1004));
+    h.set(loop, "seamBlend", std::int64_t{0});
+    const auto plain = h.eval(loop, 1001);
+    CHECK(test::meanAbsDiff(test::rgbOf(*plain), blendedFirst) == 0.0);
+    const auto plainLast = test::rgbOf(*h.eval(loop, 1004));
+    CHECK(test::meanAbsDiff(plainLast, blendedLast) > 0.0);
+    CHECK(test::meanAbsDiff(blendedLast, blendedFirst) < test::meanAbsDiff(plainLast, blendedFirst));
+    CHECK(std::get<double>(plain->metadata().at("kinema/gen/loopSeam")) ==
+          Approx(std::get<double>(plain->metadata().at("kinema/gen/loopSeamUnblended"))));
 }
 
 TEST_CASE("generative: Upscale re-renders a Draft at Final quality from the draft", "[generative]") {
@@ -264,6 +280,24 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     CHECK(ext[0]->width() == 32);
     CHECK(test::meanAbsDiff(test::rgbOf(*ext[0]), test::rgbOf(*ext[3])) > 0.0);
 
+    // Seam blend (8 frames by default): the hidden seam frame takes the source's frame 1005 and the
+    // extension's first frames move towards it, so the cut 1005 -> 1006 is smaller than without it.
+    const auto seamStep = [&]() {
+        return test::meanAbsDiff(test::rgbOf(*h.eval(source, 1005)), test::rgbOf(*h.eval(extend, 1006)));
+    };
+    const double blendedStep = seamStep();
+    const auto blendedLast = test::rgbOf(*h.eval(extend, 1009));
+    CHECK(std::get<double>(h.eval(extend, 1006)->metadata().at("kinema/gen/seamDifference")) > 0.0);
+    h.set(extend, "seamBlend", std::int64_t{0});
+    const double plainStep = seamStep();
+    INFO("seam step: blended " << blendedStep << ", unblended " << plainStep);
+    CHECK(blendedStep < plainStep);
+    // The last extension frame is 4 frames from the seam: its share (0.12) still moves it.
+    CHECK(test::meanAbsDiff(blendedLast, test::rgbOf(*h.eval(extend, 1009))) > 0.0);
+    ext.clear();
+    for (int f = 1006; f <= 1009; ++f)
+        ext.push_back(h.eval(extend, f));
+
     // Colour match: the generated seam frame (clip frame 0, conditioned on source frame 1005 and hidden
     // behind it) gets the source frame's per-channel mean; a random VAE alone shifts it far off. The gain
     // and offset found there apply to the whole extension.
@@ -304,4 +338,22 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     auto& unbounded = h.pattern(8);
     h.graph.connect(unbounded, extend, 0);
     CHECK_THROWS_WITH(h.eval(extend, 998), Catch::Contains("input 'source' has no frame range"));
+}
+
+TEST_CASE("generative: Loop and Extend saved before the seam blend load without it",
+          "[generative][migration]") {
+    graph::NodeRegistry registry;
+    nodes::registerBuiltinNodes(registry);
+    for (const std::string type : {"Loop", "Extend"}) {
+        const std::string text = R"({"kinema":"graph","schema":1,"nodes":[
+            {"type":")" + type + R"(","version":1,"name":"Old","params":{"seed":3}},
+            {"type":")" + type + R"(","version":2,"name":"New","params":{"seed":3}}]})";
+        graph::Graph g;
+        graph::graphFromJson(g, graph::parseJsonStrict(text, "seams.kgraph"), "seams.kgraph", registry);
+        INFO(type);
+        CHECK(g.node("Old").version() == 2);
+        CHECK(g.node("Old").param("seamBlend").getInt(0) == 0); // renders as it did when it was saved
+        CHECK(g.node("Old").param("seed").getInt(0) == 3);
+        CHECK(g.node("New").param("seamBlend").getInt(0) == 8);
+    }
 }

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -31,6 +32,7 @@ CaseResult textCase(bool colour, bool shape, bool motion, double seconds) {
     c.score.motion = motion;
     c.seconds = seconds;
     c.keyframePsnr = c.seam = c.seamJump = std::numeric_limits<double>::quiet_NaN();
+    c.seamUnblended = c.seamJumpUnblended = std::numeric_limits<double>::quiet_NaN();
     return c;
 }
 
@@ -38,6 +40,7 @@ CaseResult seamCase(Task task, double seam) {
     CaseResult c;
     c.task = task;
     c.seam = seam;
+    c.seamUnblended = 2.0 * seam; // what the model alone drew
     c.keyframePsnr = std::numeric_limits<double>::quiet_NaN();
     return c;
 }
@@ -86,6 +89,12 @@ TEST_CASE("eval: accuracies, PSNR, seam medians and targets from cases", "[eval]
     CHECK(ext->value == Approx(3.5)); // even count: mean of the middle two
     CHECK_FALSE(ext->met);
     CHECK(find(ms, "extension seam (mean)", "extension")->value == Approx(3.55));
+    // The model alone: informative, no target.
+    const auto* alone = find(ms, "extension seam, model alone (median)", "extension");
+    REQUIRE(alone);
+    CHECK(alone->value == Approx(7.0));
+    CHECK_FALSE(alone->hasTarget);
+    CHECK(find(ms, "loop seam, model alone (median)", "loop")->value == Approx(2.8));
     CHECK(find(ms, "time per clip (mean)", "text-to-video")->met);
     const auto table = markdownTable(ms);
     CHECK(table.find("| colour | text-to-video | 10 | 90.0 % | >= 90 % | yes |") != std::string::npos);
@@ -109,6 +118,8 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
         CHECK(std::isfinite(c.keyframePsnr) == (keyed || c.task == Task::Reconstruction));
         CHECK(std::isfinite(c.seam) == (c.task == Task::Loop || c.task == Task::Extension));
         CHECK(std::isfinite(c.seamJump) == std::isfinite(c.seam));
+        CHECK(std::isfinite(c.seamUnblended) == std::isfinite(c.seam));
+        CHECK(std::isfinite(c.seamJumpUnblended) == std::isfinite(c.seam));
         if (c.task == Task::Loop) // the jump from the loop's last frame back to its first
             CHECK(c.seamJump == kinema::scenes::frameDifference(c.clip, c.clip.frames - 1, c.clip, 0));
         if (c.task == Task::Extension) // the jump from the source's last frame into the continuation
@@ -147,6 +158,49 @@ TEST_CASE("eval: the extension overlap conditions that many source frames", "[ev
 
     o.extensionOverlap = 17;
     CHECK_THROWS_WITH(evaluate(o), Catch::Contains("extension overlap 17") && Catch::Contains("frames - 1"));
+}
+
+TEST_CASE("eval: the seam blend joins loops and continuations as the nodes do", "[eval][demo]") {
+    auto o = demoOptions();
+    o.captions = 0;
+    o.perTask = 1;
+    o.seamBlend = 0;
+    const auto plain = evaluate(o);
+    o.seamBlend = 8;
+    const auto blended = evaluate(o);
+    CHECK(blended.settings.seamBlend == 8);
+    REQUIRE(plain.cases.size() == blended.cases.size());
+    int seams = 0;
+    for (std::size_t i = 0; i < plain.cases.size(); ++i) {
+        const auto& p = plain.cases[i];
+        const auto& b = blended.cases[i];
+        if (p.task != Task::Loop && p.task != Task::Extension) {
+            CHECK(p.clip.rgb == b.clip.rgb); // other tasks are not blended
+            continue;
+        }
+        ++seams;
+        // Without the blend both readings are the same; with it, the unblended one is unchanged.
+        CHECK(p.seam == p.seamUnblended);
+        CHECK(b.seamUnblended == p.seamUnblended);
+        CHECK(b.seamJumpUnblended == p.seamJump);
+        INFO(toString(p.task) << ": jump " << b.seamJump << ", unblended " << p.seamJump);
+        CHECK(b.seamJump < p.seamJump);
+        if (p.task == Task::Extension) { // the source is untouched, the continuation is not
+            const std::size_t floats = b.clip.frameFloats();
+            CHECK(std::equal(b.clip.rgb.begin(),
+                             b.clip.rgb.begin() + static_cast<std::ptrdiff_t>(17 * floats),
+                             p.clip.rgb.begin()));
+            CHECK(b.clip.rgb != p.clip.rgb);
+        } else { // the loop's first frame is untouched
+            CHECK(std::equal(b.clip.rgb.begin(),
+                             b.clip.rgb.begin() + static_cast<std::ptrdiff_t>(b.clip.frameFloats()),
+                             p.clip.rgb.begin()));
+        }
+    }
+    CHECK(seams == 2);
+
+    o.seamBlend = -1;
+    CHECK_THROWS_WITH(evaluate(o), Catch::Contains("seam blend -1"));
 }
 
 TEST_CASE("eval: a missing model folder is named in the error", "[eval]") {

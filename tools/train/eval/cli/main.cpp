@@ -46,7 +46,12 @@ nlohmann::json measuredJson(const std::optional<kinema::scenes::ObjectMeasuremen
 void writeJson(const kinema::eval::EvalReport& report, const std::string& path) {
     using nlohmann::json;
     json cases = json::array();
-    for (const auto& c : report.cases)
+    for (const auto& c : report.cases) {
+        // Every consecutive frame difference of the scored clip (mean absolute ACEScct difference): how
+        // much a clip moves and flickers, and where a seam's ratio comes from.
+        json steps = json::array();
+        for (int f = 1; f < c.clip.frames; ++f)
+            steps.push_back(kinema::scenes::frameDifference(c.clip, f - 1, c.clip, f));
         cases.push_back({{"task", std::string(toString(c.task))},
                          {"scene_seed", c.sceneSeed},
                          {"caption", c.caption},
@@ -59,7 +64,11 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                          {"keyframe_psnr", numberJson(c.keyframePsnr)},
                          {"seam", numberJson(c.seam)},
                          {"seam_jump", numberJson(c.seamJump)},
+                         {"seam_unblended", numberJson(c.seamUnblended)},
+                         {"seam_jump_unblended", numberJson(c.seamJumpUnblended)},
+                         {"frame_steps", steps},
                          {"seconds", c.seconds}});
+    }
     json measures = json::array();
     for (const auto& m : report.measures)
         measures.push_back({{"name", m.name},
@@ -78,7 +87,8 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                {"guidance", s.guidance},
                {"shift", s.shift},
                {"solver", s.solver},
-               {"extension_overlap", s.extensionOverlap}}},
+               {"extension_overlap", s.extensionOverlap},
+               {"seam_blend", s.seamBlend}}},
              {"measures", measures},
              {"cases", cases}};
     const std::string tmp = path + ".partial";
@@ -139,6 +149,10 @@ int main(int argc, char** argv) {
     cli.add_option("--extension-overlap", o.extensionOverlap,
                    "source frames that condition the extension task (as Extend's overlap)")
         ->check(CLI::Range(1, 1000));
+    cli.add_option("--seam-blend", o.seamBlend,
+                   "frames the loop and extension seams are blended over (as the Loop and Extend nodes' "
+                   "seamBlend; 0 = the model's frames as they come)")
+        ->check(CLI::Range(0, 1000));
     cli.add_option("--json", jsonPath, "write every case and the measures as JSON");
     cli.add_option("--sheet", sheetPath, "contact sheet PNG of generated clips");
     cli.add_option("--sheet-per-task", sheetPerTask, "sheet rows per task")->check(CLI::Range(1, 100));
@@ -159,7 +173,8 @@ int main(int argc, char** argv) {
             if (std::isfinite(c.keyframePsnr))
                 std::cout << " psnr " << std::fixed << std::setprecision(1) << c.keyframePsnr;
             if (std::isfinite(c.seam))
-                std::cout << " seam " << std::fixed << std::setprecision(2) << c.seam;
+                std::cout << " seam " << std::fixed << std::setprecision(2) << c.seam << " (model alone "
+                          << c.seamUnblended << ")";
             std::cout << " " << std::fixed << std::setprecision(2) << c.seconds << " s  " << c.caption
                       << std::endl;
         });
@@ -171,7 +186,7 @@ int main(int argc, char** argv) {
     std::cout << "\n"
               << s.width << "x" << s.height << ", " << s.frames << " frames, " << s.steps << " steps "
               << s.solver << ", guidance " << s.guidance << ", shift " << s.shift << ", extension overlap "
-              << s.extensionOverlap << "\n\n"
+              << s.extensionOverlap << ", seam blend " << s.seamBlend << " frames\n\n"
               << kinema::eval::markdownTable(report.measures);
     try {
         if (!jsonPath.empty())

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kinema/eval/Evaluation.h"
 
+#include "kinema/diffusion/SeamBlend.h"
 #include "kinema/diffusion/Session.h"
 #include "kinema/scenes/Caption.h"
 #include "kinema/scenes/SceneSpec.h"
@@ -72,6 +73,7 @@ EvalSettings resolveSettings(const EvalOptions& o) {
         }
     }
     s.extensionOverlap = o.extensionOverlap;
+    s.seamBlend = o.seamBlend;
     if (o.width > 0)
         s.width = o.width;
     if (o.height > 0)
@@ -148,6 +150,8 @@ public:
         r.keyframePsnr = kNaN;
         r.seam = kNaN;
         r.seamJump = kNaN;
+        r.seamUnblended = kNaN;
+        r.seamJumpUnblended = kNaN;
         const ks::SceneSpec spec = ks::sample(sceneSeed);
         r.caption = ks::caption(spec, styleOf(index), ks::splitMix64(sceneSeed));
         const int n = m_settings.frames;
@@ -212,21 +216,46 @@ public:
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         ks::Clip generated = toSceneClip(result.frames, n);
 
-        if (task == Task::Loop) {
-            generated.frames = n - 1; // frame n-1 repeats frame 0
-            generated.rgb.resize(generated.frameFloats() * static_cast<std::size_t>(n - 1));
-            r.seam = ks::loopSeam(generated);
-            r.seamJump = ks::frameDifference(generated, n - 2, generated, 0);
-        } else if (task == Task::Extension) {
-            ks::Clip joined = truth;
-            joined.frames = 2 * n - overlap;
-            joined.rgb.insert(joined.rgb.end(),
-                              generated.rgb.begin() +
-                                  static_cast<std::ptrdiff_t>(generated.frameFloats() * overlap),
-                              generated.rgb.end());
-            r.seam = ks::extensionSeam(joined, n);
-            r.seamJump = ks::frameDifference(joined, n - 1, joined, n);
-            generated = std::move(joined);
+        if (task == Task::Loop || task == Task::Extension) {
+            // Scored twice: the model's frames as they come, then blended at the seam as the nodes do.
+            const auto scoreSeam = [&](const ks::Clip& clip, double& seam, double& jump) -> ks::Clip {
+                if (task == Task::Loop) {
+                    ks::Clip loop = clip;
+                    loop.frames = n - 1; // frame n-1 repeats frame 0
+                    loop.rgb.resize(loop.frameFloats() * static_cast<std::size_t>(n - 1));
+                    seam = ks::loopSeam(loop);
+                    jump = ks::frameDifference(loop, n - 2, loop, 0);
+                    return loop;
+                }
+                ks::Clip joined = truth;
+                joined.frames = 2 * n - overlap;
+                joined.rgb.insert(joined.rgb.end(),
+                                  clip.rgb.begin() +
+                                      static_cast<std::ptrdiff_t>(clip.frameFloats() * overlap),
+                                  clip.rgb.end());
+                seam = ks::extensionSeam(joined, n);
+                jump = ks::frameDifference(joined, n - 1, joined, n);
+                return joined;
+            };
+            generated = scoreSeam(generated, r.seamUnblended, r.seamJumpUnblended);
+            std::vector<kd::Image> blended = result.frames;
+            std::vector<float*> planes;
+            for (auto& image : blended)
+                planes.push_back(image.rgb.data());
+            const std::size_t floats = blended.at(0).rgb.size();
+            if (m_settings.seamBlend == 0) {
+                // as they come
+            } else if (task == Task::Loop) {
+                // As the Loop node: the fade stops short of the first frame itself.
+                const std::vector<float> first = blended.at(0).rgb;
+                kd::blendSeam(planes, floats, n - 1, first.data(), std::min(m_settings.seamBlend, n - 2),
+                              kd::SeamSide::Before, -1.0f, 1.0f);
+            } else {
+                const kd::Image source = toModelImage(truth, n - 1);
+                kd::blendSeam(planes, floats, overlap - 1, source.rgb.data(), m_settings.seamBlend,
+                              kd::SeamSide::After, -1.0f, 1.0f);
+            }
+            generated = scoreSeam(toSceneClip(blended, n), r.seam, r.seamJump);
         } else if (task == Task::Reconstruction) {
             std::vector<int> all(static_cast<std::size_t>(n));
             std::iota(all.begin(), all.end(), 0);
@@ -357,6 +386,13 @@ std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
                        medianOf(seams), "x", "<= 1.5", true, medianOf(seams) <= 1.5});
         out.push_back({name + " (mean)", std::string(toString(t)), static_cast<int>(seams.size()),
                        meanOf(seams), "x", "", false, false});
+        std::vector<double> unblended;
+        for (const auto& c : cases)
+            if (c.task == t && std::isfinite(c.seamUnblended))
+                unblended.push_back(c.seamUnblended);
+        if (!unblended.empty())
+            out.push_back({name + ", model alone (median)", std::string(toString(t)),
+                           static_cast<int>(unblended.size()), medianOf(unblended), "x", "", false, false});
     }
     // The VAE's ceiling: the same analysis on round trips of the rendered clips.
     std::vector<double> roundTrip;
@@ -411,6 +447,9 @@ EvalReport evaluate(const EvalOptions& options, const CaseCallback& onCase) {
         throw std::runtime_error("extension overlap " + std::to_string(options.extensionOverlap) +
                                  ": must be 1 to frames - 1 (" + std::to_string(report.settings.frames - 1) +
                                  ")");
+    if (options.seamBlend < 0)
+        throw std::runtime_error("seam blend " + std::to_string(options.seamBlend) +
+                                 ": must be 0 or more frames");
     std::vector<std::pair<Task, int>> plan;
     for (int i = 0; i < options.captions; ++i)
         plan.emplace_back(Task::TextToVideo, i);

@@ -52,6 +52,9 @@ struct EvalOptions {
     /// Extension task: the last `extensionOverlap` source frames condition the continuation's first
     /// frames, as the Extend node's "overlap" does (1 to frames - 1).
     int extensionOverlap = 1;
+    /// Loop and extension: frames the seam blend fades over (diffusion::blendSeam, as the Loop and
+    /// Extend nodes' "seamBlend"); 0 scores the model's frames as they come.
+    int seamBlend = 8;
 };
 
 /// One evaluated case.
@@ -69,6 +72,9 @@ struct CaseResult {
     /// The seam's own frame difference (mean absolute ACEScct difference across it), before dividing by
     /// the mean step between the other frames; NaN for other tasks.
     double seamJump = 0.0;
+    /// The seam and its jump without the seam blend: what the model alone draws (NaN for other tasks).
+    double seamUnblended = 0.0;
+    double seamJumpUnblended = 0.0;
     double seconds = 0.0; ///< generation time (Session::generate, decode included)
     scenes::Clip clip;    ///< the generated clip, scene-linear (loop: frames 0..N-1; extension:
                           ///< source + continuation)
@@ -91,6 +97,7 @@ struct EvalSettings {
     double guidance = 0.0, shift = 0.0;
     std::string solver;
     int extensionOverlap = 1;
+    int seamBlend = 8;
 };
 
 struct EvalReport {
