@@ -181,8 +181,7 @@ void Loop::finishClip(const render::EvalContext&, const ClipSettings& s, Clip& c
         return;
     clip.measures["loopSeamUnblended"] = seam();
     // That frame stands for the first one, which is what plays after the last: the loop's tail takes the
-    // difference between the two, fading out backwards.
-    // The fade stops short of the first frame itself.
+    // difference between the two, fading out backwards and stopping short of the first frame itself.
     blendClipSeam(clip, wrap, std::vector<float>(clip.frame(0), clip.frame(0) + n),
                   diffusion::SeamSide::Before, wrap - 1);
     clip.measures["loopSeam"] = seam();
