@@ -39,13 +39,6 @@ void migrateSeamBlend(int fromVersion, nlohmann::json& node) {
         params["seamBlend"] = 0;
 }
 
-template <typename T>
-void registerWithMigration(graph::NodeRegistry& registry, graph::NodeMigration migration) {
-    T probe;
-    registry.registerType(
-        probe.typeInfo(), [] { return std::make_unique<T>(); }, std::move(migration));
-}
-
 } // namespace
 
 void registerBuiltinNodes(graph::NodeRegistry& registry) {
@@ -81,9 +74,9 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<generative::ImageToVideo>();
     registry.registerType<generative::KeyframeInterpolate>();
     registry.registerType<generative::VideoToVideo>();
-    registerWithMigration<generative::Loop>(registry, migrateSeamBlend);
+    registry.registerType<generative::Loop>(migrateSeamBlend);
     registry.registerType<generative::Upscale>();
-    registerWithMigration<generative::Extend>(registry, migrateSeamBlend);
+    registry.registerType<generative::Extend>(migrateSeamBlend);
     registry.registerType<generative::Relight>();
 }
 

@@ -83,29 +83,32 @@ void Extend::finishClip(const render::EvalContext& ec, const ClipSettings& s, Cl
     const auto overlap = overlapFrames(ec, s);
     if (overlap.empty())
         return;
+    std::vector<diffusion::Image> sources; // the source's overlap frames, pulled once
+    for (const auto& [pos, frame] : overlap)
+        sources.push_back(inputAsModelImage(ec, 0, frame, s));
     if (param("colorMatch").getBool(0))
-        matchColour(ec, s, overlap, clip);
+        matchColour(overlap, sources, clip);
     // The seam is the overlap frame next to the extension: the source's last frame going forward, its
     // first going backward. The source's own frame is shown there, so the generated frames beyond it
     // take the difference between it and the generation's copy, fading out.
     const bool forward = param("direction").enumItem() == "Forward";
-    const auto& [pos, frame] = forward ? overlap.back() : overlap.front();
-    const diffusion::Image image = inputAsModelImage(ec, 0, frame, s);
+    const int pos = forward ? overlap.back().first : overlap.front().first;
+    const diffusion::Image& image = forward ? sources.back() : sources.front();
     std::vector<float> target(image.rgb.size());
     for (std::size_t i = 0; i < target.size(); ++i)
         target[i] = (image.rgb[i] + 1.0f) * 0.5f;
     blendClipSeam(clip, pos, target, forward ? diffusion::SeamSide::After : diffusion::SeamSide::Before);
 }
 
-void Extend::matchColour(const render::EvalContext& ec, const ClipSettings& s,
-                         const std::vector<std::pair<int, int>>& overlap, Clip& clip) const {
+void Extend::matchColour(const std::vector<std::pair<int, int>>& overlap,
+                         const std::vector<diffusion::Image>& sources, Clip& clip) const {
     // Per-channel mean and standard deviation of the overlap frames: generated vs source.
     double gen[3][2] = {}, src[3][2] = {};
     std::size_t count = 0;
     const std::size_t pixels = static_cast<std::size_t>(clip.width * clip.height);
-    for (const auto& [pos, frame] : overlap) {
-        const diffusion::Image image = inputAsModelImage(ec, 0, frame, s);
-        const float* g = clip.frame(pos);
+    for (std::size_t k = 0; k < overlap.size(); ++k) {
+        const diffusion::Image& image = sources[k];
+        const float* g = clip.frame(overlap[k].first);
         for (std::size_t i = 0; i < pixels; ++i)
             for (int c = 0; c < 3; ++c) {
                 const double a = g[i * 3 + static_cast<std::size_t>(c)];

@@ -31,9 +31,10 @@ private:
     /// (position in the clip, source frame) of every overlap frame.
     std::vector<std::pair<int, int>> overlapFrames(const render::EvalContext& ec,
                                                    const ClipSettings& s) const;
-    /// Per-channel gain and offset that match the overlap frames' mean and spread to the source's.
-    void matchColour(const render::EvalContext& ec, const ClipSettings& s,
-                     const std::vector<std::pair<int, int>>& overlap, Clip& clip) const;
+    /// Per-channel gain and offset that match the overlap frames' mean and spread to the source's
+    /// (`sources`: the source's frame of each overlap entry, as a model image).
+    void matchColour(const std::vector<std::pair<int, int>>& overlap,
+                     const std::vector<diffusion::Image>& sources, Clip& clip) const;
 };
 
 } // namespace kinema::nodes::generative

@@ -40,10 +40,15 @@ public:
                       std::string origin = "builtin");
     template <typename T>
     void registerType(std::string origin = "builtin") {
+        registerType<T>(NodeMigration{}, std::move(origin));
+    }
+    /// The same with the migration of older saved versions of T.
+    template <typename T>
+    void registerType(NodeMigration migration, std::string origin = "builtin") {
         T probe;
         NodeTypeInfo info = probe.typeInfo();
         registerType(
-            info, [] { return std::make_unique<T>(); }, {}, std::move(origin));
+            info, [] { return std::make_unique<T>(); }, std::move(migration), std::move(origin));
     }
     bool contains(const std::string& typeName) const;
     /// Creates a node of the type; throws GraphError("unknown node type ...").

@@ -238,24 +238,27 @@ public:
                 return joined;
             };
             generated = scoreSeam(generated, r.seamUnblended, r.seamJumpUnblended);
-            std::vector<kd::Image> blended = result.frames;
-            std::vector<float*> planes;
-            for (auto& image : blended)
-                planes.push_back(image.rgb.data());
-            const std::size_t floats = blended.at(0).rgb.size();
             if (m_settings.seamBlend == 0) {
-                // as they come
-            } else if (task == Task::Loop) {
-                // As the Loop node: the fade stops short of the first frame itself.
-                const std::vector<float> first = blended.at(0).rgb;
-                kd::blendSeam(planes, floats, n - 1, first.data(), std::min(m_settings.seamBlend, n - 2),
-                              kd::SeamSide::Before, -1.0f, 1.0f);
+                r.seam = r.seamUnblended;
+                r.seamJump = r.seamJumpUnblended;
             } else {
-                const kd::Image source = toModelImage(truth, n - 1);
-                kd::blendSeam(planes, floats, overlap - 1, source.rgb.data(), m_settings.seamBlend,
-                              kd::SeamSide::After, -1.0f, 1.0f);
+                std::vector<kd::Image> blended = result.frames;
+                std::vector<float*> planes;
+                for (auto& image : blended)
+                    planes.push_back(image.rgb.data());
+                const std::size_t floats = blended.at(0).rgb.size();
+                if (task == Task::Loop) {
+                    // As the Loop node: frame n-1 takes frame 0's values, and the fade stops short of frame 0
+                    // itself (so frame 0 can be the target in place).
+                    kd::blendSeam(planes, floats, n - 1, planes[0], std::min(m_settings.seamBlend, n - 2),
+                                  kd::SeamSide::Before, -1.0f, 1.0f);
+                } else {
+                    const kd::Image source = toModelImage(truth, n - 1);
+                    kd::blendSeam(planes, floats, overlap - 1, source.rgb.data(), m_settings.seamBlend,
+                                  kd::SeamSide::After, -1.0f, 1.0f);
+                }
+                generated = scoreSeam(toSceneClip(blended, n), r.seam, r.seamJump);
             }
-            generated = scoreSeam(toSceneClip(blended, n), r.seam, r.seamJump);
         } else if (task == Task::Reconstruction) {
             std::vector<int> all(static_cast<std::size_t>(n));
             std::iota(all.begin(), all.end(), 0);
