@@ -41,6 +41,8 @@ CaseResult seamCase(Task task, double seam) {
     c.task = task;
     c.seam = seam;
     c.seamUnblended = 2.0 * seam; // what the model alone drew
+    if (task == Task::Extension)
+        c.seamOverContinuation = seam / 2.0; // the continuation's own steps are twice the mean
     c.keyframePsnr = std::numeric_limits<double>::quiet_NaN();
     return c;
 }
@@ -95,6 +97,12 @@ TEST_CASE("eval: accuracies, PSNR, seam medians and targets from cases", "[eval]
     CHECK(alone->value == Approx(7.0));
     CHECK_FALSE(alone->hasTarget);
     CHECK(find(ms, "loop seam, model alone (median)", "loop")->value == Approx(2.8));
+    // The extension's jump against the continuation's own steps: informative, and extension only.
+    const auto* own = find(ms, "extension seam, jump over the continuation's own step (median)", "extension");
+    REQUIRE(own);
+    CHECK(own->value == Approx(1.75));
+    CHECK_FALSE(own->hasTarget);
+    CHECK_FALSE(find(ms, "loop seam, jump over the continuation's own step (median)", "loop"));
     CHECK(find(ms, "time per clip (mean)", "text-to-video")->met);
     const auto table = markdownTable(ms);
     CHECK(table.find("| colour | text-to-video | 10 | 90.0 % | >= 90 % | yes |") != std::string::npos);
@@ -124,6 +132,13 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
             CHECK(c.seamJump == kinema::scenes::frameDifference(c.clip, c.clip.frames - 1, c.clip, 0));
         if (c.task == Task::Extension) // the jump from the source's last frame into the continuation
             CHECK(c.seamJump == kinema::scenes::frameDifference(c.clip, 16, c.clip, 17));
+        CHECK(std::isfinite(c.seamOverContinuation) == (c.task == Task::Extension));
+        if (c.task == Task::Extension) {
+            double step = 0; // the continuation's mean step, frames 17 to 32
+            for (int f = 17; f < 32; ++f)
+                step += kinema::scenes::frameDifference(c.clip, f, c.clip, f + 1) / 15.0;
+            CHECK(c.seamOverContinuation == Approx(c.seamJump / step));
+        }
         // The analyser's reading of the subject comes with every case where it found one.
         CHECK(c.subject.has_value() == c.subjectFound);
         if (c.subject)

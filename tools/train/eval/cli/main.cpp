@@ -66,6 +66,7 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                          {"seam_jump", numberJson(c.seamJump)},
                          {"seam_unblended", numberJson(c.seamUnblended)},
                          {"seam_jump_unblended", numberJson(c.seamJumpUnblended)},
+                         {"seam_over_continuation", numberJson(c.seamOverContinuation)},
                          {"frame_steps", steps},
                          {"seconds", c.seconds}});
     }

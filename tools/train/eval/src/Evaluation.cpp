@@ -152,6 +152,7 @@ public:
         r.seamJump = kNaN;
         r.seamUnblended = kNaN;
         r.seamJumpUnblended = kNaN;
+        r.seamOverContinuation = kNaN;
         const ks::SceneSpec spec = ks::sample(sceneSeed);
         r.caption = ks::caption(spec, styleOf(index), ks::splitMix64(sceneSeed));
         const int n = m_settings.frames;
@@ -258,6 +259,13 @@ public:
                                   kd::SeamSide::After, -1.0f, 1.0f);
                 }
                 generated = scoreSeam(toSceneClip(blended, n), r.seam, r.seamJump);
+            }
+            if (task == Task::Extension && generated.frames > n + 1) {
+                double step = 0;
+                for (int f = n; f + 1 < generated.frames; ++f)
+                    step += ks::frameDifference(generated, f, generated, f + 1) /
+                            double(generated.frames - n - 1);
+                r.seamOverContinuation = step > 1e-12 ? r.seamJump / step : kNaN;
             }
         } else if (task == Task::Reconstruction) {
             std::vector<int> all(static_cast<std::size_t>(n));
@@ -396,6 +404,14 @@ std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
         if (!unblended.empty())
             out.push_back({name + ", model alone (median)", std::string(toString(t)),
                            static_cast<int>(unblended.size()), medianOf(unblended), "x", "", false, false});
+        std::vector<double> againstOwn;
+        for (const auto& c : cases)
+            if (c.task == t && std::isfinite(c.seamOverContinuation))
+                againstOwn.push_back(c.seamOverContinuation);
+        if (!againstOwn.empty())
+            out.push_back({name + ", jump over the continuation's own step (median)",
+                           std::string(toString(t)), static_cast<int>(againstOwn.size()),
+                           medianOf(againstOwn), "x", "", false, false});
     }
     // The VAE's ceiling: the same analysis on round trips of the rendered clips.
     std::vector<double> roundTrip;

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,10 @@ struct CaseResult {
     /// The seam and its jump without the seam blend: what the model alone draws (NaN for other tasks).
     double seamUnblended = 0.0;
     double seamJumpUnblended = 0.0;
+    /// Extension only: the seam's jump (blended, as `seamJump`) over the continuation's own mean step, its
+    /// frames after the seam; the seam ratio divides by the steps of both halves instead, so a rendered
+    /// source that barely changes pulls that mean down. NaN for other tasks.
+    double seamOverContinuation = std::numeric_limits<double>::quiet_NaN();
     double seconds = 0.0; ///< generation time (Session::generate, decode included)
     scenes::Clip clip;    ///< the generated clip, scene-linear (loop: frames 0..N-1; extension:
                           ///< source + continuation)
