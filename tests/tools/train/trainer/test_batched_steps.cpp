@@ -14,6 +14,7 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <utility>
 
 using namespace kinema::trainer;
 using namespace kinema::trainer::detail;
@@ -49,9 +50,10 @@ TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses a
     o.threads = 2;
     o.steps = 4;
     o.heldKeys = 0.5;
-    for (const double objectWeight : {0.0, 4.0}) {
-        INFO("object weight " << objectWeight);
+    for (const auto& [objectWeight, temporalWeight] : {std::pair{0.0, 0.0}, {4.0, 0.0}, {4.0, 2.0}}) {
+        INFO("object weight " << objectWeight << ", temporal weight " << temporalWeight);
         o.objectWeight = objectWeight;
+        o.temporalWeight = temporalWeight;
         o.resume = false;
         o.workDir = perSampleDir.path();
         o.batchedSteps = false;
@@ -69,6 +71,27 @@ TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses a
         CHECK(largestParamDifference(perSampleDir.path() / "dit.safetensors",
                                      batchedDir.path() / "dit.safetensors") < 1e-4);
     }
+}
+
+TEST_CASE("trainer: the DiT's temporal term costs an error that changes between latent frames", "[trainer]") {
+    // [C 1, F 3, h 1, w 2] velocities; the target is zero, so the prediction is the error.
+    const auto steady = at::full({1, 3, 1, 2}, 0.5f);
+    const auto target = at::zeros({1, 3, 1, 2});
+    const auto flicker = at::tensor({0.5f, 0.5f, -0.5f, -0.5f, 0.5f, 0.5f}).view({1, 3, 1, 2});
+    const at::Tensor none;
+    // Without the term both cost their squared error, 0.25.
+    CHECK(velocityLoss(steady, target, none).item<double>() == Approx(0.25));
+    CHECK(velocityLoss(flicker, target, none).item<double>() == Approx(0.25));
+    // With weight 2: a steady error costs nothing extra; one that flips sign adds 2 * 1.0 on each of the
+    // two later frames, a mean of 2 * 2 / 3 over the three.
+    CHECK(velocityLoss(steady, target, none, 2.0).item<double>() == Approx(0.25));
+    CHECK(velocityLoss(flicker, target, none, 2.0).item<double>() == Approx(0.25 + 4.0 / 3.0));
+    // The batched layout [B, C, F, h, w] measures along dimension 2, as one sample's along dimension 1.
+    const auto batched = velocityError(flicker.unsqueeze(0), target.unsqueeze(0), 2.0, 2);
+    CHECK((batched[0] - velocityError(flicker, target, 2.0, 1)).abs().max().item<double>() == 0.0);
+    // One latent frame has no change to measure.
+    CHECK(velocityLoss(flicker.narrow(1, 0, 1), target.narrow(1, 0, 1), none, 2.0).item<double>() ==
+          Approx(0.25));
 }
 
 TEST_CASE("trainer: the caption contrasts change the update, not the logged loss, batched or not",

@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
         sub->add_option("--chroma-weight", o.chromaWeight,
                         "VAE stages: extra weight of the colour (chroma) error (0: plain squared error)");
         sub->add_option("--temporal-weight", o.temporalWeight,
-                        "VAE stages: extra weight of the error's change between frames (flicker)");
+                        "VAE stages: extra weight of the error's change between frames (flicker); dit stage: "
+                        "the same on the velocity error between latent frames");
         sub->add_option("--held-keys", o.heldKeys,
                         "dit stage: fraction of single keyframes conditioned on the key held still, as the "
                         "engine does (0 to 1)");

@@ -592,7 +592,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         const auto lossWith = [&](const wan21::PromptIds& prompt) {
             const auto hidden = t5.model->forward(prompt.ids, prompt.mask)[0].narrow(0, 0, prompt.length);
             const auto v = dit.model->forward(d.xt, d.t, dit.model->embedContext(hidden), d.y);
-            return velocityLoss(v, d.target, d.latentWeight);
+            return velocityLoss(v, d.target, d.latentWeight, o.temporalWeight);
         };
         const auto loss = lossWith(d.prompt);
         auto total = loss;
@@ -641,7 +641,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
                 t5.model->forward(at::cat(ids), mask) * mask.to(device, at::kFloat).unsqueeze(2);
             const auto v = dit.model->forwardSamples(stack(&DitDraw::xt), timesteps,
                                                      dit.model->embedContexts(hidden), stack(&DitDraw::y));
-            const auto err = (v - stack(&DitDraw::target)).pow(2);
+            const auto err = velocityError(v, stack(&DitDraw::target), o.temporalWeight, 2);
             if (!draws.front().latentWeight.defined() && contrasted.empty())
                 return err.mean(); // every sample has as many elements: the mean of per-sample means
             at::Tensor perSample;

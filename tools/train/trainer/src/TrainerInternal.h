@@ -126,10 +126,19 @@ LatentStats latentStats(const TrainOptions& options, wan21::WanVae& vae, const s
 /// tokenizer stage has not run.
 std::int64_t tokenizerVocab(const TrainOptions& options);
 
-/// The dit stage's loss of one sample, from the predicted and the target velocity [C, F, h, w]: their mean
-/// squared difference, or with `weight` [F, h, w] (latent pixels over objects, --object-weight) its
-/// weighted mean.
-at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at::Tensor& weight);
+/// The dit stage's error per element, from the predicted and the target velocity with latent frames along
+/// `frameDim`: the squared difference, plus `temporalWeight` times the squared change of the difference
+/// from the previous latent frame (none on the first). The change term leaves the best prediction where it
+/// is (a quadratic loss is still least at the conditional mean) and makes an error that comes and goes
+/// between frames, flicker, cost more than one that stays put.
+at::Tensor velocityError(const at::Tensor& v, const at::Tensor& target, double temporalWeight,
+                         std::int64_t frameDim);
+
+/// The dit stage's loss of one sample, from the predicted and the target velocity [C, F, h, w]: the mean of
+/// velocityError, or with `weight` [F, h, w] (latent pixels over objects, --object-weight) its weighted
+/// mean.
+at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at::Tensor& weight,
+                        double temporalWeight = 0.0);
 
 /// The dit checkpoint's naming: the DiT's tensors under "dit/", the text encoder's under "text_encoder/"
 /// (the same tensors, not copies).

@@ -81,6 +81,7 @@ struct TrainOptions {
     double chromaWeight = 0.0;
     /// VAE stages: weight of the temporal error (how much a pixel's error changes from one frame to the
     /// next) added to the squared error; a steady error does not flicker (0: frames scored on their own).
+    /// dit stage: the same on the velocity error between latent frames.
     double temporalWeight = 0.0;
     /// vae-decoder stage: fraction of samples in which one latent frame after the first is replaced by the
     /// latent the engine conditions on for a keyframe at its last pixel frame (the key held still), so that
