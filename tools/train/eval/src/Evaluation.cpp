@@ -18,6 +18,7 @@
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace kinema::eval {
 
@@ -385,11 +386,16 @@ std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
         out.push_back({"keyframe PSNR (all keyed tasks)", psnrTasks, static_cast<int>(psnr.size()),
                        meanOf(psnr), "dB", ">= 25 dB", true, meanOf(psnr) >= 25.0});
 
-    for (Task t : {Task::Loop, Task::Extension}) {
-        std::vector<double> seams;
+    // The finite values of one per-case seam field for task t.
+    const auto finiteOf = [&](Task t, double CaseResult::*field) {
+        std::vector<double> values;
         for (const auto& c : cases)
-            if (c.task == t && std::isfinite(c.seam))
-                seams.push_back(c.seam);
+            if (c.task == t && std::isfinite(c.*field))
+                values.push_back(c.*field);
+        return values;
+    };
+    for (Task t : {Task::Loop, Task::Extension}) {
+        const auto seams = finiteOf(t, &CaseResult::seam);
         if (seams.empty())
             continue;
         const std::string name = t == Task::Loop ? "loop seam" : "extension seam";
@@ -397,21 +403,14 @@ std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
                        medianOf(seams), "x", "<= 1.5", true, medianOf(seams) <= 1.5});
         out.push_back({name + " (mean)", std::string(toString(t)), static_cast<int>(seams.size()),
                        meanOf(seams), "x", "", false, false});
-        std::vector<double> unblended;
-        for (const auto& c : cases)
-            if (c.task == t && std::isfinite(c.seamUnblended))
-                unblended.push_back(c.seamUnblended);
-        if (!unblended.empty())
-            out.push_back({name + ", model alone (median)", std::string(toString(t)),
-                           static_cast<int>(unblended.size()), medianOf(unblended), "x", "", false, false});
-        std::vector<double> againstOwn;
-        for (const auto& c : cases)
-            if (c.task == t && std::isfinite(c.seamOverContinuation))
-                againstOwn.push_back(c.seamOverContinuation);
-        if (!againstOwn.empty())
-            out.push_back({name + ", jump over the continuation's own step (median)",
-                           std::string(toString(t)), static_cast<int>(againstOwn.size()),
-                           medianOf(againstOwn), "x", "", false, false});
+        for (const auto& [suffix, field] : {std::pair{", model alone (median)", &CaseResult::seamUnblended},
+                                            std::pair{", jump over the continuation's own step (median)",
+                                                      &CaseResult::seamOverContinuation}}) {
+            const auto values = finiteOf(t, field);
+            if (!values.empty())
+                out.push_back({name + suffix, std::string(toString(t)), static_cast<int>(values.size()),
+                               medianOf(values), "x", "", false, false});
+        }
     }
     // The VAE's ceiling: the same analysis on round trips of the rendered clips.
     std::vector<double> roundTrip;

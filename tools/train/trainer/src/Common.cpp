@@ -358,14 +358,18 @@ std::int64_t tokenizerVocab(const TrainOptions& o) {
     return static_cast<std::int64_t>(UnigramTokenizer::fromSentencePieceModel(spiece).vocabSize());
 }
 
+at::Tensor withFrameChange(const at::Tensor& err, const at::Tensor& d, double weight, std::int64_t frameDim) {
+    const auto frames = d.size(frameDim);
+    if (weight <= 0 || frames < 2)
+        return err;
+    const auto change = (d.narrow(frameDim, 1, frames - 1) - d.narrow(frameDim, 0, frames - 1)).pow(2);
+    return err + weight * at::cat({at::zeros_like(d.narrow(frameDim, 0, 1)), change}, frameDim);
+}
+
 at::Tensor velocityError(const at::Tensor& v, const at::Tensor& target, double temporalWeight,
                          std::int64_t frameDim) {
     const auto d = v - target;
-    const auto frames = d.size(frameDim);
-    if (temporalWeight <= 0 || frames < 2)
-        return d.pow(2);
-    const auto change = (d.narrow(frameDim, 1, frames - 1) - d.narrow(frameDim, 0, frames - 1)).pow(2);
-    return d.pow(2) + temporalWeight * at::cat({at::zeros_like(d.narrow(frameDim, 0, 1)), change}, frameDim);
+    return withFrameChange(d.pow(2), d, temporalWeight, frameDim);
 }
 
 at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at::Tensor& weight,

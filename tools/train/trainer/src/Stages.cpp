@@ -266,11 +266,7 @@ at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, const 
     auto err = d.pow(2);
     if (w.chroma > 0)
         err = err + w.chroma * (d - d.mean(1, true)).pow(2);
-    if (w.temporal > 0 && d.size(2) > 1) {
-        const auto frames = d.size(2);
-        const auto change = (d.narrow(2, 1, frames - 1) - d.narrow(2, 0, frames - 1)).pow(2);
-        err = err + w.temporal * at::cat({at::zeros_like(d.narrow(2, 0, 1)), change}, 2);
-    }
+    err = withFrameChange(err, d, w.temporal, 2);
     if (w.object <= 0)
         return err.mean();
     at::Tensor pixelWeight;

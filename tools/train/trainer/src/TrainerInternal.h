@@ -126,6 +126,11 @@ LatentStats latentStats(const TrainOptions& options, wan21::WanVae& vae, const s
 /// tokenizer stage has not run.
 std::int64_t tokenizerVocab(const TrainOptions& options);
 
+/// `err` plus `weight` times the squared change of `d` from one frame to the next along `frameDim` (none on
+/// the first frame): the temporal term of the VAE stages' pixel loss and the dit stage's velocity loss. With
+/// `weight` 0 or a single frame, `err` itself.
+at::Tensor withFrameChange(const at::Tensor& err, const at::Tensor& d, double weight, std::int64_t frameDim);
+
 /// The dit stage's error per element, from the predicted and the target velocity with latent frames along
 /// `frameDim`: the squared difference, plus `temporalWeight` times the squared change of the difference
 /// from the previous latent frame (none on the first). The change term leaves the best prediction where it
