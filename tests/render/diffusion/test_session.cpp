@@ -93,29 +93,45 @@ TEST_CASE("session: a VAE with stride 4 and a DiT with 4x4 patches (the demo mod
     CHECK_THROWS_WITH(session->generate(request), Catch::Contains("multiples of 16"));
 }
 
-TEST_CASE("session: a DiT with conditioning channels sees zeros or the grey clip's latent at unkeyed frames",
+namespace {
+/// Keys every frame of `request` with the frames of `clip`, so that no latent frame is unkeyed.
+void keyEveryFrame(GenerateRequest& request, const GenerateResult& clip) {
+    for (int position = 0; position < request.frames; ++position) {
+        ConditioningFrame key;
+        key.position = position;
+        key.image = clip.frames[static_cast<std::size_t>(position)];
+        request.conditioning.push_back(key);
+    }
+}
+} // namespace
+
+TEST_CASE("session: a DiT with conditioning channels sees zeros, the grey clip's latent or the position "
+          "pattern at unkeyed frames",
           "[session]") {
-    kinema::test::TempDir zeroDir{"kinema-tiny-wan-zero"}, greyDir{"kinema-tiny-wan-grey"};
+    kinema::test::TempDir zeroDir{"kinema-tiny-wan-zero"}, greyDir{"kinema-tiny-wan-grey"},
+        positionDir{"kinema-tiny-wan-position"};
     kinema::test::writeTinyWanModel(zeroDir.path(), 7, "t2v", {2, 4, true});
     kinema::test::writeTinyWanModel(greyDir.path(), 7, "t2v", {2, 4, true, "grey"});
+    kinema::test::writeTinyWanModel(positionDir.path(), 7, "t2v", {2, 4, true, "position"});
     SessionOptions options;
     options.threads = 1;
     auto zero = Session::open(zeroDir.path(), options);
     auto grey = Session::open(greyDir.path(), options);
+    auto position = Session::open(positionDir.path(), options);
     auto request = smallRequest();
     request.width = 48;
     // The same weights: only the conditioning channels of the unkeyed latent frames differ.
-    const auto a = zero->generate(request), b = grey->generate(request);
+    const auto a = zero->generate(request), b = grey->generate(request), c = position->generate(request);
     CHECK(maxDifference(a.latents, b.latents) > 1e-4);
+    CHECK(maxDifference(a.latents, c.latents) > 1e-4);
+    CHECK(maxDifference(b.latents, c.latents) > 1e-4);
     CHECK(maxDifference(grey->generate(request).latents, b.latents) == 0.0f); // the cached latent is the same
-    // With every latent frame keyed, nothing is unkeyed: the two agree.
-    for (int position : {0, 1, 2, 3, 4}) {
-        ConditioningFrame key;
-        key.position = position;
-        key.image = a.frames[static_cast<std::size_t>(position)];
-        request.conditioning.push_back(key);
-    }
-    CHECK(maxDifference(zero->generate(request).latents, grey->generate(request).latents) < 1e-6f);
+    CHECK(maxDifference(position->generate(request).latents, c.latents) == 0.0f);
+    // With every latent frame keyed, nothing is unkeyed: the three agree.
+    keyEveryFrame(request, a);
+    const auto keyed = zero->generate(request).latents;
+    CHECK(maxDifference(keyed, grey->generate(request).latents) < 1e-6f);
+    CHECK(maxDifference(keyed, position->generate(request).latents) < 1e-6f);
 
     kinema::test::writeTinyWanModel(greyDir.path(), 7, "t2v", {2, 4, true, "blue"});
     CHECK_THROWS_WITH(Session::open(greyDir.path(), options),

@@ -222,6 +222,28 @@ TEST_CASE("the grey clip's latent is marked at the frame's edges and uniform ins
     CHECK((column(0) - column(23)).abs().max().item<double>() > 1e-3);
 }
 
+TEST_CASE("the position pattern ramps across the frame in channels 0 and 1 and is zero elsewhere",
+          "[wan21][conditioning]") {
+    const auto z = kinema::diffusion::positionLatent(8, 3, 16, 12); // [8, 3, 16, 12]
+    REQUIRE(z.sizes() == at::IntArrayRef{8, 3, 16, 12});
+    const auto at = [&](std::int64_t c, std::int64_t f, std::int64_t h, std::int64_t w) {
+        return z.index({c, f, h, w}).item<double>();
+    };
+    // Pixel centres: the outermost columns sit half a pixel inside -1 and +1, symmetric about the centre.
+    CHECK(at(0, 0, 5, 0) == Approx(-1.0 + 1.0 / 12));
+    CHECK(at(0, 2, 9, 11) == Approx(1.0 - 1.0 / 12));
+    CHECK(at(0, 1, 0, 5) == Approx(-at(0, 1, 0, 6)));
+    CHECK(at(1, 0, 0, 7) == Approx(-1.0 + 1.0 / 16));
+    CHECK(at(1, 1, 15, 2) == Approx(1.0 - 1.0 / 16));
+    // Channel 0 changes only along the width, channel 1 only along the height, and neither over time.
+    CHECK((z[0] - z[0].select(2, 0).unsqueeze(2)).abs().max().item<double>() > 1.0);
+    CHECK((z[0] - z[0].select(1, 0).unsqueeze(1)).abs().max().item<double>() == 0.0);
+    CHECK((z[1] - z[1].select(2, 0).unsqueeze(2)).abs().max().item<double>() == 0.0);
+    CHECK((z[1] - z[1].select(0, 0).unsqueeze(0)).abs().max().item<double>() == 0.0);
+    CHECK(z.narrow(0, 2, 6).abs().max().item<double>() == 0.0);
+    CHECK_THROWS(kinema::diffusion::positionLatent(1, 3, 16, 12));
+}
+
 TEST_CASE("wan21 DiT: a batch of samples in one forward equals one forward per sample", "[wan21][dit]") {
     // 8 latent channels + 4 mask channels + 8 conditioning channels in, 8 out, as the demo model
     auto cfg = smallDitConfig("t2v", 20);

@@ -2,6 +2,7 @@
 #include "engine/ConditioningClip.h"
 
 #include <cstdlib>
+#include <stdexcept>
 #include <vector>
 
 namespace kinema::diffusion {
@@ -27,6 +28,20 @@ at::Tensor conditioningClip(std::int64_t index, const std::map<int, at::Tensor>&
 at::Tensor greyClipLatent(const wan21::WanVae& vae, std::int64_t frames, std::int64_t height,
                           std::int64_t width) {
     return vae.encode(at::zeros({1, 3, frames, height, width}, at::kFloat))[0];
+}
+
+at::Tensor positionLatent(std::int64_t channels, std::int64_t frames, std::int64_t height,
+                          std::int64_t width) {
+    if (channels < 2 || frames < 1 || height < 1 || width < 1)
+        throw std::invalid_argument("positionLatent: needs at least 2 channels and a non-empty latent");
+    // Pixel centres: (2 i + 1) / n - 1, symmetric about the frame's centre.
+    auto ramp = [](std::int64_t n) {
+        return at::arange(n, at::kFloat).mul(2.0).add(1.0).div(static_cast<double>(n)).sub(1.0);
+    };
+    auto latent = at::zeros({channels, frames, height, width}, at::kFloat);
+    latent.select(0, 0).copy_(ramp(width).view({1, 1, width}).expand({frames, height, width}));
+    latent.select(0, 1).copy_(ramp(height).view({1, height, 1}).expand({frames, height, width}));
+    return latent;
 }
 
 } // namespace kinema::diffusion

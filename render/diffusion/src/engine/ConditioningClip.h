@@ -26,4 +26,14 @@ at::Tensor conditioningClip(std::int64_t index, const std::map<int, at::Tensor>&
 at::Tensor greyClipLatent(const wan21::WanVae& vae, std::int64_t frames, std::int64_t height,
                           std::int64_t width);
 
+/// A position pattern in place of a latent, [channels, frames, height, width] (latent sizes, already in the
+/// normalised latent space; channels >= 2): channel 0 runs from -1 at the left edge to +1 at the right,
+/// channel 1 from -1 at the top to +1 at the bottom (sampled at the latent pixels' centres, the same in
+/// every frame), the other channels are 0. A model that sees it in the conditioning channels of its unkeyed
+/// latent frames (kinema.json "unkeyed_condition": "position") knows where in the frame every token lies,
+/// which the DiT's relative position encoding (3D RoPE) alone never tells it: over a background without
+/// landmarks, such as a sky that changes only with height, left and right look the same to it.
+at::Tensor positionLatent(std::int64_t channels, std::int64_t frames, std::int64_t height,
+                          std::int64_t width);
+
 } // namespace kinema::diffusion

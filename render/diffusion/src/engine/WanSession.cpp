@@ -242,9 +242,11 @@ public:
         const auto cond = m_clip ? std::vector<std::pair<std::int64_t, at::Tensor>>{}
                                  : conditioningLatents(request, channels, lh, lw);
         const bool conditioningChannels = !m_clip && m_folder.dit.inDim == 2 * channels + 4;
-        const auto unkeyedLatent = conditioningChannels && m_folder.unkeyedCondition == "grey"
-                                       ? greyLatent(request.frames, request.height, request.width)
-                                       : at::Tensor();
+        at::Tensor unkeyedLatent;
+        if (conditioningChannels && m_folder.unkeyedCondition == "grey")
+            unkeyedLatent = greyLatent(request.frames, request.height, request.width);
+        else if (conditioningChannels && m_folder.unkeyedCondition == "position")
+            unkeyedLatent = positionLatent(channels, latentFrames, lh, lw).to(m_device);
         auto applyConditioning = [&](at::Tensor x, float sigma) {
             for (const auto& [index, latent] : cond)
                 x.select(1, index).copy_((1.0f - sigma) * latent + sigma * noise.select(1, index));
@@ -272,7 +274,8 @@ public:
         // Models with image-to-video conditioning channels but no CLIP branch (in_dim = 2 * z_dim + 4, like
         // the embedded demo model) also see y = [4 mask channels, conditioning latent]: the mask is 1 on
         // every conditioned latent frame, the latent channels hold the clean conditioning latents, and the
-        // unkeyed frames zeros or the grey clip's latent (ModelFolder::unkeyedCondition).
+        // unkeyed frames zeros, the grey clip's latent or the position pattern
+        // (ModelFolder::unkeyedCondition).
         at::Tensor y = image.y;
         if (conditioningChannels) {
             y = at::zeros({4 + channels, latentFrames, lh, lw}, noise.options());

@@ -129,32 +129,36 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
     CHECK_THROWS_WITH(trainDit(seeded), Catch::Contains("--init-from") && Catch::Contains("spiece.model"));
 }
 
-TEST_CASE("trainer: --unkeyed-condition grey trains, measures and exports the grey conditioning",
+TEST_CASE("trainer: --unkeyed-condition grey and position train, measure and export the conditioning",
           "[trainer]") {
+    const std::string condition = GENERATE(as<std::string>{}, "grey", "position");
+    const std::string other = condition == "grey" ? "position" : "grey";
     kinema::test::TempDir work, folder;
     auto o = test::preparedWork(work.path());
     o.steps = 2;
-    o.unkeyedCondition = "grey";
+    o.unkeyedCondition = condition;
     trainDit(o);
     REQUIRE(exportModel(o, folder.path()) > 0);
     // The engine reads the choice from the exported folder's kinema.json.
-    CHECK(kinema::diffusion::wan21::resolveModelFolder(folder.path()).unkeyedCondition == "grey");
-    // The measure feeds the same weights the grey latent or zeros at the unkeyed frames.
-    const auto grey = measureCaptionGap(o, 1);
+    CHECK(kinema::diffusion::wan21::resolveModelFolder(folder.path()).unkeyedCondition == condition);
+    // The measure feeds the same weights the unkeyed latent or zeros at the unkeyed frames.
+    const auto conditioned = measureCaptionGap(o, 1);
     auto zero = o;
     zero.unkeyedCondition = "zero";
     const auto plain = measureCaptionGap(zero, 1);
-    REQUIRE(grey.size() == plain.size());
-    CHECK(std::abs(grey[4].trueCaption - plain[4].trueCaption) > 1e-6);
+    REQUIRE(conditioned.size() == plain.size());
+    CHECK(std::abs(conditioned[4].trueCaption - plain[4].trueCaption) > 1e-6);
 
-    // A work directory started from the grey folder must keep the grey conditioning.
-    kinema::test::TempDir other;
+    // A work directory started from the folder must keep its conditioning: not zeros, not the other one.
+    kinema::test::TempDir seeded;
     auto from = zero;
-    from.workDir = other.path();
+    from.workDir = seeded.path();
     from.initFrom = folder.path();
-    CHECK_THROWS_WITH(trainDit(from), Catch::Contains("--unkeyed-condition grey"));
-    from.unkeyedCondition = "grey";
-    CHECK(measureCaptionGap(from, 1)[4].trueCaption == Approx(grey[4].trueCaption).epsilon(1e-5));
+    CHECK_THROWS_WITH(trainDit(from), Catch::Contains("--unkeyed-condition " + condition));
+    from.unkeyedCondition = other;
+    CHECK_THROWS_WITH(trainDit(from), Catch::Contains("--unkeyed-condition " + condition));
+    from.unkeyedCondition = condition;
+    CHECK(measureCaptionGap(from, 1)[4].trueCaption == Approx(conditioned[4].trueCaption).epsilon(1e-5));
 
     o.unkeyedCondition = "blue";
     CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--unkeyed-condition"));

@@ -140,11 +140,10 @@ int main(int argc, char** argv) {
     dit->add_option("--subject-margin", o.subjectMargin,
                     "relative margin of the colour, shape and colour-swap contrasts");
     for (auto* sub : {dit, exp, gap})
-        sub->add_option(
-               "--unkeyed-condition", o.unkeyedCondition,
-               "conditioning latent of unkeyed latent frames: zero, or grey (a mid-grey clip's latent, "
-               "which marks the frame's edges)")
-            ->check(CLI::IsMember({"zero", "grey"}));
+        sub->add_option("--unkeyed-condition", o.unkeyedCondition,
+                        "conditioning latent of unkeyed latent frames: zero; grey (a mid-grey clip's latent, "
+                        "which marks the frame's edges); or position (horizontal and vertical ramps)")
+            ->check(CLI::IsMember({"zero", "grey", "position"}));
     exp->add_option("--out", out, "model folder to write")->required();
     dit->add_option(
         "--device", o.device,

@@ -290,13 +290,13 @@ void seedWorkDirFrom(const TrainOptions& o) {
     if (o.initFrom.empty())
         return;
     const auto folder = initFolder(o.initFrom);
-    // A DiT trained on the grey conditioning has never seen zeros at unkeyed frames (the other way round is
-    // how a model moves to the grey conditioning).
-    if (folder.unkeyedCondition == "grey" && o.unkeyedCondition != "grey")
-        throw TrainError(
-            "--init-from '" + o.initFrom.string() +
-            "' was trained with grey conditioning (kinema.json \"unkeyed_condition\": \"grey\"): "
-            "give --unkeyed-condition grey");
+    // A DiT trained on the grey or position conditioning has never seen zeros at unkeyed frames (the other
+    // way round is how a model moves to one of them).
+    if (folder.unkeyedCondition != "zero" && o.unkeyedCondition != folder.unkeyedCondition)
+        throw TrainError("--init-from '" + o.initFrom.string() + "' was trained with " +
+                         folder.unkeyedCondition + " conditioning (kinema.json \"unkeyed_condition\": \"" +
+                         folder.unkeyedCondition + "\"): give --unkeyed-condition " +
+                         folder.unkeyedCondition);
     fs::create_directories(o.workDir);
     if (!fs::exists(o.workDir / "spiece.model"))
         fs::copy_file(o.initFrom / "spiece.model", o.workDir / "spiece.model");
@@ -381,16 +381,22 @@ at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at:
 }
 
 void checkUnkeyedCondition(const TrainOptions& o) {
-    if (o.unkeyedCondition != "zero" && o.unkeyedCondition != "grey")
-        throw TrainError("--unkeyed-condition must be zero or grey, got '" + o.unkeyedCondition + "'");
+    if (o.unkeyedCondition != "zero" && o.unkeyedCondition != "grey" && o.unkeyedCondition != "position")
+        throw TrainError("--unkeyed-condition must be zero, grey or position, got '" + o.unkeyedCondition +
+                         "'");
 }
 
 at::Tensor unkeyedLatent(const TrainOptions& o, const wan21::WanVae& vae, const at::Tensor& mean,
                          const at::Tensor& std) {
     checkUnkeyedCondition(o);
+    c10::NoGradGuard noGrad;
+    if (o.unkeyedCondition == "position") {
+        // Already in the normalised latent space, as the engine places it.
+        const auto stride = vaeConfig(o.shape).spatialStride();
+        return positionLatent(o.shape.zDim, (o.frames - 1) / 4 + 1, o.height / stride, o.width / stride);
+    }
     if (o.unkeyedCondition != "grey")
         return {};
-    c10::NoGradGuard noGrad;
     return ((greyClipLatent(vae, o.frames, o.height, o.width) - mean) / std).contiguous();
 }
 

@@ -140,7 +140,11 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     card["conditioning"] =
         std::string("in_dim = z_dim (noisy latent) + 4 (mask of conditioned latent frames) + "
                     "z_dim (clean conditioning latent") +
-        (o.unkeyedCondition == "grey" ? "; at unkeyed latent frames the latent of a mid-grey clip)" : ")");
+        (o.unkeyedCondition == "grey" ? "; at unkeyed latent frames the latent of a mid-grey clip)"
+         : o.unkeyedCondition == "position"
+             ? "; at unkeyed latent frames a position pattern: channel 0 a ramp from -1 at the left "
+               "edge to +1 at the right, channel 1 from -1 at the top to +1 at the bottom, the others 0)"
+             : ")");
     card["resolution"] = {o.width, o.height};
     card["frames"] = o.frames;
     card["fps"] = 16;

@@ -159,11 +159,12 @@ void loadExportedDit(const std::filesystem::path& dir, ParamMap& dit, ParamMap& 
 /// Loads the DiT and text encoder to measure or sample with: the work directory's dit checkpoint, or the
 /// options' --init-from folder when there is none; TrainError naming the missing checkpoint otherwise.
 void loadTrainedDit(const TrainOptions& options, ParamMap& dit, ParamMap& textEncoder);
-/// Throws TrainError naming --unkeyed-condition unless it is "zero" or "grey".
+/// Throws TrainError naming --unkeyed-condition unless it is "zero", "grey" or "position".
 void checkUnkeyedCondition(const TrainOptions& options);
-/// The DiT's conditioning latent at unkeyed latent frames, normalised with the latent statistics `mean` and
-/// `std` ([C, 1, 1, 1]): undefined for --unkeyed-condition zero, else the grey clip's latent [C, F, h, w]
-/// of the options' frame size and count (diffusion::greyClipLatent, as the engine computes it).
+/// The DiT's conditioning latent at unkeyed latent frames, [C, F, h, w] of the options' frame size and
+/// count, as the engine computes it: undefined for --unkeyed-condition zero, the grey clip's latent
+/// (diffusion::greyClipLatent) normalised with the latent statistics `mean` and `std` ([C, 1, 1, 1]) for
+/// grey, the position pattern (diffusion::positionLatent) for position.
 at::Tensor unkeyedLatent(const TrainOptions& options, const wan21::WanVae& vae, const at::Tensor& mean,
                          const at::Tensor& std);
 /// The spec a caption contrast or caption-gap compares against: every direction reversed, or the subject

@@ -158,9 +158,10 @@ ModelFolder resolveModelFolder(const fs::path& dir) {
         }
         if (j.contains("unkeyed_condition")) {
             if (!j["unkeyed_condition"].is_string() ||
-                (j["unkeyed_condition"] != "zero" && j["unkeyed_condition"] != "grey"))
+                (j["unkeyed_condition"] != "zero" && j["unkeyed_condition"] != "grey" &&
+                 j["unkeyed_condition"] != "position"))
                 throw ModelError("'" + overridesPath.string() +
-                                 "': \"unkeyed_condition\" must be \"zero\" or \"grey\"");
+                                 "': \"unkeyed_condition\" must be \"zero\", \"grey\" or \"position\"");
             folder.unkeyedCondition = j["unkeyed_condition"].get<std::string>();
         }
     }

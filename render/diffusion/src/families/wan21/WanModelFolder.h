@@ -31,7 +31,8 @@ struct ModelFolder {
     /// What the VAE's [-1, 1] RGB means (ModelInfo::pixelEncoding).
     std::string pixelEncoding = "rec709-video";
     /// Models with image-to-video conditioning channels but no CLIP branch: what the conditioning latent
-    /// holds at unkeyed latent frames: "zero" (zeros, the default) or "grey" (greyClipLatent normalised).
+    /// holds at unkeyed latent frames: "zero" (zeros, the default), "grey" (greyClipLatent normalised) or
+    /// "position" (positionLatent: horizontal and vertical ramps).
     std::string unkeyedCondition = "zero";
     /// Frame sizes the model was trained for (ModelInfo::supportedSizes); empty: any multiple of 16.
     std::vector<std::pair<int, int>> sizes;

@@ -135,9 +135,10 @@ struct TrainOptions {
     double textLogitCap = 0.0;
     double subjectMargin = 0.05; ///< relative margin of the colour, shape and colour-swap contrasts
     /// dit stage, export and caption-gap: what the DiT's conditioning latent holds at unkeyed latent frames:
-    /// "zero" or "grey", the latent of a mid-grey clip (diffusion::greyClipLatent), which the VAE's zero
-    /// padding marks at the frame's edges, so that the DiT can tell where a token lies even at high noise.
-    /// Export writes "grey" into kinema.json ("unkeyed_condition"), where the engine reads it.
+    /// "zero"; "grey", the latent of a mid-grey clip (diffusion::greyClipLatent), which the VAE's zero
+    /// padding marks at the frame's edges, so that the DiT can tell where a token lies even at high noise;
+    /// or "position", horizontal and vertical ramps (diffusion::positionLatent), which tell it outright.
+    /// Export writes it into kinema.json ("unkeyed_condition"), where the engine reads it.
     std::string unkeyedCondition = "zero";
     /// dit and vae-decoder stages, export and caption-gap: a model folder written by export (the same
     /// ModelShape) to start from when the work directory has no checkpoint of its own: its tokenizer and VAE
