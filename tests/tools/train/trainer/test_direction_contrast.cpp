@@ -56,6 +56,10 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
         INFO(row.group << " timestep " << row.timestep);
         CHECK(row.timestep == 100 + 200 * static_cast<int>(i % 5));
         CHECK((row.group == "all") == (i < 5));
+        // Directions group by the subject's motion, and by whether the reversed caption keeps its words.
+        const auto group = row.group.substr(0, row.group.find(", same words"));
+        CHECK((group == "all" || group == "left/right" || group == "up/down" || group == "diagonal" ||
+               group == "grow/shrink" || group == "other"));
         CHECK(std::isfinite(row.trueCaption));
         CHECK(row.trueCaption > 0.0);
         CHECK(row.changedCaption > 0.0);

@@ -130,9 +130,14 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
         const std::array contexts{frozen.context(caption), frozen.context(other), frozen.negative};
         // A colour swap either keeps the caption's words (only their order tells the captions apart) or,
         // where a style names the subject alone or its article changes ("a"/"an"), changes them.
-        const auto group = change == CaptionChange::ColourSwap
-                               ? std::string(sameWords(caption, other) ? "same words" : "other words")
-                               : groupOf(spec, change);
+        // A reversed caption keeps its words when the light's or the camera's "left" and "right" trade
+        // places with the motion's ("moving left ... from the right" against "moving right ... from the
+        // left"): only word order tells those apart, so they form groups of their own.
+        const bool keepsWords = sameWords(caption, other);
+        const auto group =
+            change == CaptionChange::ColourSwap ? std::string(keepsWords ? "same words" : "other words")
+            : change == CaptionChange::Direction && keepsWords ? groupOf(spec, change) + ", same words"
+                                                               : groupOf(spec, change);
         const std::size_t all = rowsOf("all"), own = rowsOf(group);
         for (std::size_t k = 0; k < kTimesteps.size(); ++k) {
             const int timestep = kTimesteps[k];

@@ -187,7 +187,9 @@ enum class CaptionChange { Direction, Colour, Shape, ColourSwap };
 struct CaptionGapRow {
     /// "all", or a group of clips: for directions the subject's motion ("left/right", "up/down",
     /// "diagonal", "grow/shrink", or "other": the caption changes only in the camera's or the light's
-    /// direction, or in an orbit's or spin's); for colours and shapes the subject's own colour or shape;
+    /// direction, or in an orbit's or spin's; with ", same words" appended where the reversed caption is
+    /// the true one's words in another order, as when the light's "left" and the motion's "right" trade
+    /// places); for colours and shapes the subject's own colour or shape;
     /// for colour swaps "same words" (the captions differ only in word order) or "other words".
     std::string group = "all";
     int clips = 0;
