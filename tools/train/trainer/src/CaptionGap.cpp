@@ -134,10 +134,14 @@ std::vector<CaptionGapRow> measureCaptionGap(const TrainOptions& o, int clips, C
         // places with the motion's ("moving left ... from the right" against "moving right ... from the
         // left"): only word order tells those apart, so they form groups of their own.
         const bool keepsWords = sameWords(caption, other);
-        const auto group =
-            change == CaptionChange::ColourSwap ? std::string(keepsWords ? "same words" : "other words")
-            : change == CaptionChange::Direction && keepsWords ? groupOf(spec, change) + ", same words"
-                                                               : groupOf(spec, change);
+        std::string group;
+        if (change == CaptionChange::ColourSwap) {
+            group = keepsWords ? "same words" : "other words";
+        } else {
+            group = groupOf(spec, change);
+            if (change == CaptionChange::Direction && keepsWords)
+                group += ", same words";
+        }
         const std::size_t all = rowsOf("all"), own = rowsOf(group);
         for (std::size_t k = 0; k < kTimesteps.size(); ++k) {
             const int timestep = kTimesteps[k];

@@ -381,7 +381,7 @@ at::Tensor velocityLoss(const at::Tensor& v, const at::Tensor& target, const at:
 }
 
 void checkUnkeyedCondition(const TrainOptions& o) {
-    if (o.unkeyedCondition != "zero" && o.unkeyedCondition != "grey" && o.unkeyedCondition != "position")
+    if (!wan21::isUnkeyedCondition(o.unkeyedCondition))
         throw TrainError("--unkeyed-condition must be zero, grey or position, got '" + o.unkeyedCondition +
                          "'");
 }

@@ -81,6 +81,10 @@ std::string ditConfigText(const std::string& text, const fs::path& path) {
 
 } // namespace
 
+bool isUnkeyedCondition(const std::string& value) {
+    return value == "zero" || value == "grey" || value == "position";
+}
+
 ModelFolder resolveModelFolder(const fs::path& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
@@ -158,8 +162,7 @@ ModelFolder resolveModelFolder(const fs::path& dir) {
         }
         if (j.contains("unkeyed_condition")) {
             if (!j["unkeyed_condition"].is_string() ||
-                (j["unkeyed_condition"] != "zero" && j["unkeyed_condition"] != "grey" &&
-                 j["unkeyed_condition"] != "position"))
+                !isUnkeyedCondition(j["unkeyed_condition"].get<std::string>()))
                 throw ModelError("'" + overridesPath.string() +
                                  "': \"unkeyed_condition\" must be \"zero\", \"grey\" or \"position\"");
             folder.unkeyedCondition = j["unkeyed_condition"].get<std::string>();

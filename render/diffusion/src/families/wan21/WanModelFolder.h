@@ -38,6 +38,11 @@ struct ModelFolder {
     std::vector<std::pair<int, int>> sizes;
 };
 
+/// Whether `value` is one of the conditioning latents a model folder may ask for at unkeyed latent frames
+/// (ModelFolder::unkeyedCondition): "zero", "grey" or "position". The one list the folder's kinema.json and
+/// the trainer's --unkeyed-condition are checked against.
+bool isUnkeyedCondition(const std::string& value);
+
 /// Finds and validates the files of the model in `dir`; throws ModelError naming what is missing.
 ModelFolder resolveModelFolder(const std::filesystem::path& dir);
 
