@@ -123,6 +123,14 @@ int main(int argc, char** argv) {
                         "model folder written by export to start from when the work directory has no "
                         "checkpoint (fresh optimiser); export takes its DiT and text encoder when the work "
                         "directory has no dit checkpoint");
+    dit->add_option("--average-decay", o.averageDecay,
+                    "keep an exponential moving average of the weights with this decay (0.999: about the "
+                    "last 1000 steps) beside them in the checkpoint; export takes it (0: none)")
+        ->check(CLI::Range(0.0, 0.999999));
+    for (auto* sub : {dec, exp, gap, att})
+        sub->add_flag("--raw-weights", o.rawWeights,
+                      "take the optimiser's own DiT and text encoder weights from a dit checkpoint that also "
+                      "holds their moving average (--average-decay), not the average");
     dit->add_option("--direction-contrast", o.directionContrast,
                     "weight of the hinge that makes the reversed caption's loss exceed the true one's");
     dit->add_option("--direction-margin", o.directionMargin,

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 namespace kinema::trainer {
 
@@ -146,6 +147,33 @@ Adam::Adam(ParamMap params)
     }
 }
 
+void Adam::keepAverage(double decay) {
+    if (!(decay > 0.0 && decay < 1.0))
+        throw TrainError("the moving average's decay must lie between 0 and 1 (exclusive)");
+    m_averageDecay = decay;
+    m_averagedSteps = 0;
+    c10::NoGradGuard noGrad;
+    m_average.clear();
+    for (const auto& [name, p] : m_params)
+        m_average[name] = p.detach().clone();
+}
+
+void Adam::updateAverage() {
+    if (m_average.empty())
+        return;
+    c10::NoGradGuard noGrad;
+    ++m_averagedSteps;
+    const double n = m_averagedSteps;
+    const double decay = std::min(m_averageDecay, (1.0 + n) / (10.0 + n));
+    std::vector<at::Tensor> averages, params;
+    for (auto& [name, a] : m_average) {
+        averages.push_back(a);
+        params.push_back(m_params.at(name).detach());
+    }
+    at::_foreach_mul_(averages, decay);
+    at::_foreach_add_(averages, params, 1.0 - decay);
+}
+
 void Adam::zeroGrad() {
     for (auto& [name, p] : m_params)
         if (p.grad().defined())
@@ -175,6 +203,7 @@ double Adam::step(double lr, double clipNorm) {
         v.mul_(b2).addcmul_(g, g, 1.0 - b2);
         p.sub_(lr * (m / c1) / ((v / c2).sqrt() + eps));
     }
+    updateAverage();
     return norm;
 }
 
@@ -190,8 +219,10 @@ double Adam::stepMultiTensor(double lr, double clipNorm) {
         vs.push_back(m_v.at(name));
     }
     ++m_steps;
-    if (grads.empty())
+    if (grads.empty()) {
+        updateAverage();
         return 0.0;
+    }
     std::vector<at::Tensor> squares;
     for (const auto& g : grads)
         squares.push_back(g.pow(2).sum().to(at::kDouble));
@@ -209,6 +240,7 @@ double Adam::stepMultiTensor(double lr, double clipNorm) {
     at::_foreach_sqrt_(denominator);
     at::_foreach_add_(denominator, eps);
     at::_foreach_addcdiv_(params, mHat, denominator, -lr);
+    updateAverage();
     return norm;
 }
 
@@ -236,7 +268,16 @@ void Adam::save(const std::filesystem::path& path) const {
         all["adam_m/" + name] = m_m.at(name);
         all["adam_v/" + name] = m_v.at(name);
     }
-    writeTensors(path, all, {{"step", std::to_string(m_steps)}});
+    std::map<std::string, std::string> metadata{{"step", std::to_string(m_steps)}};
+    if (!m_average.empty()) {
+        for (const auto& [name, a] : m_average)
+            all["average/" + name] = a;
+        std::ostringstream decay;
+        decay << m_averageDecay;
+        metadata["average_decay"] = decay.str();
+        metadata["averaged_steps"] = std::to_string(m_averagedSteps);
+    }
+    writeTensors(path, all, metadata);
 }
 
 namespace {
@@ -268,6 +309,19 @@ bool Adam::load(const std::filesystem::path& path) {
     if (it == meta.end())
         throw TrainError("checkpoint '" + path.string() + "': no step count in its metadata");
     m_steps = std::stoi(it->second);
+    if (!m_average.empty()) {
+        const auto averaged = meta.find("averaged_steps");
+        if (averaged != meta.end() && ckpt.find("average/" + m_average.begin()->first)) {
+            for (auto& [name, a] : m_average)
+                copyInto(ckpt, "average/" + name, a, path);
+            m_averagedSteps = std::stoi(averaged->second);
+        } else { // a checkpoint without an average: it starts here
+            c10::NoGradGuard noGrad;
+            for (auto& [name, a] : m_average)
+                a.copy_(m_params.at(name).detach());
+            m_averagedSteps = 0;
+        }
+    }
     return true;
 }
 
@@ -343,7 +397,7 @@ void loadTrainedDit(const TrainOptions& o, ParamMap& dit, ParamMap& textEncoder)
     const auto checkpoint = o.workDir / "dit.safetensors";
     if (std::filesystem::exists(checkpoint)) {
         auto both = ditAndTextEncoder(dit, textEncoder);
-        loadParams(checkpoint, both);
+        loadTrainedParams(checkpoint, both, o.rawWeights);
     } else if (!o.initFrom.empty()) {
         loadExportedDit(o.initFrom, dit, textEncoder);
     } else {
@@ -418,12 +472,17 @@ at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, do
     return hinge - hinge.detach();
 }
 
-void loadParams(const std::filesystem::path& path, ParamMap& params) {
+void loadTrainedParams(const std::filesystem::path& path, ParamMap& params, bool raw) {
     if (!std::filesystem::exists(path))
         throw TrainError("checkpoint '" + path.string() + "' does not exist (run its training stage first)");
     const auto ckpt = SafetensorsCheckpoint::open(path);
+    const bool average = !raw && !params.empty() && ckpt.find("average/" + params.begin()->first);
     for (auto& [name, p] : params)
-        copyInto(ckpt, "param/" + name, p, path);
+        copyInto(ckpt, (average ? "average/" : "param/") + name, p, path);
+}
+
+void loadParams(const std::filesystem::path& path, ParamMap& params) {
+    loadTrainedParams(path, params, /*raw=*/true);
 }
 
 std::uint64_t mixSeed(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {

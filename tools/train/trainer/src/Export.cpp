@@ -15,6 +15,21 @@ using namespace detail;
 namespace fs = std::filesystem;
 
 namespace {
+/// Which of the dit checkpoint's weights export takes, for the model card.
+std::string ditWeightsNote(const TrainOptions& o) {
+    const auto checkpoint = o.workDir / "dit.safetensors";
+    if (!fs::exists(checkpoint))
+        return "those of --init-from";
+    const auto ckpt = SafetensorsCheckpoint::open(checkpoint);
+    const auto& meta = ckpt.files().front().metadata();
+    const auto decay = meta.find("average_decay");
+    const auto averaged = meta.find("averaged_steps");
+    if (decay == meta.end() || averaged == meta.end())
+        return "the optimiser's own";
+    const std::string average =
+        "exponential moving average, decay " + decay->second + ", over " + averaged->second + " steps";
+    return o.rawWeights ? "the optimiser's own (the checkpoint also holds an " + average + ")" : average;
+}
 
 void writeJson(const fs::path& path, const nlohmann::json& j) {
     std::ofstream out(path);
@@ -80,12 +95,7 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
     auto dit = buildDit(ditCfg, 0);
     auto t5 = buildT5(t5Cfg, 0);
     // A round that trained only the decoder exports the DiT and text encoder it started from.
-    if (fs::exists(o.workDir / "dit.safetensors") || o.initFrom.empty()) {
-        auto both = ditAndTextEncoder(dit.params, t5.params);
-        loadParams(o.workDir / "dit.safetensors", both);
-    } else {
-        loadExportedDit(o.initFrom, dit.params, t5.params);
-    }
+    loadTrainedDit(o, dit.params, t5.params);
 
     const std::map<std::string, std::string> meta{{"format", "pt"}, {"producer", "kinema-train"}};
     writeTensors(outDir / "diffusion_pytorch_model.safetensors", dit.params, meta);
@@ -163,6 +173,7 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
         {"optimiser",
          "Adam (0.9, 0.999), 20-step warm-up, cosine decay to final_lr_ratio, gradient norm clipped to 1"},
         {"final_lr_ratio", o.finalLrRatio}};
+    card["dit_weights"] = ditWeightsNote(o);
     card["command"] = commandLine;
     card["metrics"] = {{"vae", lossSummary(o.workDir / "vae_loss.csv")},
                        {"vae_decoder", fs::exists(o.workDir / "vae_decoder_loss.csv")

@@ -485,6 +485,8 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         capText = [&, probes] { capTextAttention(*t5.model, t5.params, probes, o.textLogitCap); };
         capText();
     }
+    if (o.averageDecay > 0) // after the cap's first rescale: the average starts from the weights trained
+        adam.keepAverage(o.averageDecay);
     LatentPool pool;
     if (o.latentPool > 0) {
         SampleWorkers workers(workerCount(o), o.intraOpThreads);

@@ -63,18 +63,32 @@ public:
     int steps() const { return m_steps; }
     ParamMap& params() { return m_params; }
 
-    /// Writes parameters and moments (prefix-named) with the step count to `path`.
+    /// Keeps an exponential moving average of the parameters from now on, updated after every step with
+    /// decay min(decay, (1 + n) / (10 + n)) after n averaged steps; it starts as the current parameters.
+    void keepAverage(double decay);
+    /// The moving average ("average/<name>" in the checkpoint); empty unless keepAverage() was called.
+    const ParamMap& average() const { return m_average; }
+
+    /// Writes parameters, moments and the average (prefix-named) with the step count to `path`.
     void save(const std::filesystem::path& path) const;
-    /// Restores what save() wrote; returns false if `path` does not exist.
+    /// Restores what save() wrote; returns false if `path` does not exist. An average kept by this object
+    /// starts as the parameters when the checkpoint has none.
     bool load(const std::filesystem::path& path);
 
 private:
-    ParamMap m_params, m_m, m_v;
+    void updateAverage();
+
+    ParamMap m_params, m_m, m_v, m_average;
     int m_steps = 0;
+    double m_averageDecay = 0.0;
+    int m_averagedSteps = 0;
 };
 
 /// Loads "param/<name>" tensors of a checkpoint written by Adam::save into `params` (no moments).
 void loadParams(const std::filesystem::path& path, ParamMap& params);
+/// The same, but from the moving average ("average/<name>") when the checkpoint holds one and `raw` is
+/// false: the weights a trained model is used with.
+void loadTrainedParams(const std::filesystem::path& path, ParamMap& params, bool raw);
 /// Writes tensors under their own names (F32) with string metadata.
 void writeTensors(const std::filesystem::path& path, const ParamMap& tensors,
                   const std::map<std::string, std::string>& metadata = {});

@@ -145,6 +145,14 @@ struct TrainOptions {
     /// seed the work directory, and the DiT and text encoder start from its weights with a fresh optimiser
     /// (steps count from 0); export takes its DiT and text encoder when the work directory has none.
     std::filesystem::path initFrom;
+    /// dit stage: decay of an exponential moving average of the DiT's and text encoder's weights, kept
+    /// beside the optimiser's own in the checkpoint (0: none). The average over roughly 1 / (1 - decay)
+    /// steps smooths out the noise of the last steps; early on the decay is min(decay, (1 + n) / (10 + n))
+    /// after n averaged steps, so the average follows the weights while they move fast.
+    double averageDecay = 0.0;
+    /// export, caption-gap, text-attention and the vae-decoder's sampled latents: take the optimiser's own
+    /// weights from a dit checkpoint that also holds an average (by default the average is taken).
+    bool rawWeights = false;
     std::uint64_t seed = 1;
     int threads = 0; ///< worker threads over a batch's samples (0 = all cores); results do not depend on it
     /// Threads per op on each worker. 1 is fastest for these model sizes; results depend on it (reductions
