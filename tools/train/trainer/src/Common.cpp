@@ -310,11 +310,10 @@ bool Adam::load(const std::filesystem::path& path) {
         throw TrainError("checkpoint '" + path.string() + "': no step count in its metadata");
     m_steps = std::stoi(it->second);
     if (!m_average.empty()) {
-        const auto averaged = meta.find("averaged_steps");
-        if (averaged != meta.end() && ckpt.find("average/" + m_average.begin()->first)) {
+        if (const auto average = checkpointAverage(ckpt)) {
             for (auto& [name, a] : m_average)
                 copyInto(ckpt, "average/" + name, a, path);
-            m_averagedSteps = std::stoi(averaged->second);
+            m_averagedSteps = average->steps;
         } else { // a checkpoint without an average: it starts here
             c10::NoGradGuard noGrad;
             for (auto& [name, a] : m_average)
@@ -472,11 +471,20 @@ at::Tensor contrastHinge(const at::Tensor& truth, const at::Tensor& reversed, do
     return hinge - hinge.detach();
 }
 
+std::optional<CheckpointAverage> checkpointAverage(const SafetensorsCheckpoint& checkpoint) {
+    const auto& meta = checkpoint.files().front().metadata();
+    const auto decay = meta.find("average_decay");
+    const auto steps = meta.find("averaged_steps");
+    if (decay == meta.end() || steps == meta.end())
+        return std::nullopt;
+    return CheckpointAverage{decay->second, std::stoi(steps->second)};
+}
+
 void loadTrainedParams(const std::filesystem::path& path, ParamMap& params, bool raw) {
     if (!std::filesystem::exists(path))
         throw TrainError("checkpoint '" + path.string() + "' does not exist (run its training stage first)");
     const auto ckpt = SafetensorsCheckpoint::open(path);
-    const bool average = !raw && !params.empty() && ckpt.find("average/" + params.begin()->first);
+    const bool average = !raw && checkpointAverage(ckpt);
     for (auto& [name, p] : params)
         copyInto(ckpt, (average ? "average/" : "param/") + name, p, path);
 }

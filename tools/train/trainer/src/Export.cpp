@@ -20,14 +20,11 @@ std::string ditWeightsNote(const TrainOptions& o) {
     const auto checkpoint = o.workDir / "dit.safetensors";
     if (!fs::exists(checkpoint))
         return "those of --init-from";
-    const auto ckpt = SafetensorsCheckpoint::open(checkpoint);
-    const auto& meta = ckpt.files().front().metadata();
-    const auto decay = meta.find("average_decay");
-    const auto averaged = meta.find("averaged_steps");
-    if (decay == meta.end() || averaged == meta.end())
+    const auto held = checkpointAverage(SafetensorsCheckpoint::open(checkpoint));
+    if (!held)
         return "the optimiser's own";
-    const std::string average =
-        "exponential moving average, decay " + decay->second + ", over " + averaged->second + " steps";
+    const std::string average = "exponential moving average, decay " + held->decay + ", over " +
+                                std::to_string(held->steps) + " steps";
     return o.rawWeights ? "the optimiser's own (the checkpoint also holds an " + average + ")" : average;
 }
 
@@ -147,14 +144,15 @@ std::uint64_t exportModel(const TrainOptions& o, const fs::path& outDir, const s
                            "VAE; umT5-style text encoder; Unigram tokenizer)";
     card["pixel_encoding"] = "v = 2 * ACEScct(scene-linear) - 1; decoded frames are scene-linear after the "
                              "inverse (values above 1.0 are real highlights)";
-    card["conditioning"] =
-        std::string("in_dim = z_dim (noisy latent) + 4 (mask of conditioned latent frames) + "
-                    "z_dim (clean conditioning latent") +
-        (o.unkeyedCondition == "grey" ? "; at unkeyed latent frames the latent of a mid-grey clip)"
-         : o.unkeyedCondition == "position"
-             ? "; at unkeyed latent frames a position pattern: channel 0 a ramp from -1 at the left "
-               "edge to +1 at the right, channel 1 from -1 at the top to +1 at the bottom, the others 0)"
-             : ")");
+    std::string conditioning = "in_dim = z_dim (noisy latent) + 4 (mask of conditioned latent frames) + "
+                               "z_dim (clean conditioning latent";
+    if (o.unkeyedCondition == "grey")
+        conditioning += "; at unkeyed latent frames the latent of a mid-grey clip";
+    else if (o.unkeyedCondition == "position")
+        conditioning +=
+            "; at unkeyed latent frames a position pattern: channel 0 a ramp from -1 at the left "
+            "edge to +1 at the right, channel 1 from -1 at the top to +1 at the bottom, the others 0";
+    card["conditioning"] = conditioning + ")";
     card["resolution"] = {o.width, o.height};
     card["frames"] = o.frames;
     card["fps"] = 16;

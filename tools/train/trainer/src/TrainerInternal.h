@@ -17,7 +17,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+
+namespace kinema::diffusion {
+class SafetensorsCheckpoint;
+}
 
 namespace kinema::trainer::detail {
 
@@ -83,6 +88,14 @@ private:
     double m_averageDecay = 0.0;
     int m_averagedSteps = 0;
 };
+
+/// The moving average a checkpoint written by Adam::save holds ("average/<name>" tensors), as its metadata
+/// describes it: the decay as written and the number of averaged steps; nullopt when it holds none.
+struct CheckpointAverage {
+    std::string decay;
+    int steps = 0;
+};
+std::optional<CheckpointAverage> checkpointAverage(const diffusion::SafetensorsCheckpoint& checkpoint);
 
 /// Loads "param/<name>" tensors of a checkpoint written by Adam::save into `params` (no moments).
 void loadParams(const std::filesystem::path& path, ParamMap& params);
