@@ -27,16 +27,29 @@ namespace kinema::nodes {
 
 namespace {
 
-/// Loop and Extend version 2 added the seam blend ("seamBlend", 8 frames by default). A graph saved by
-/// version 1 keeps rendering what it rendered then: no seam blend.
-void migrateSeamBlend(int fromVersion, nlohmann::json& node) {
-    if (fromVersion >= 2)
-        return;
+/// A parameter a saved node did not write gets the value it rendered with when it was saved (a default that
+/// has changed since).
+void keepOldDefault(nlohmann::json& node, const char* param, const nlohmann::json& oldDefault) {
     if (!node.contains("params"))
         node["params"] = nlohmann::json::object();
     auto& params = node["params"];
-    if (params.is_object() && !params.contains("seamBlend"))
-        params["seamBlend"] = 0;
+    if (params.is_object() && !params.contains(param))
+        params[param] = oldDefault;
+}
+
+/// Loop and Extend version 2 added the seam blend ("seamBlend", 8 frames by default). A graph saved by
+/// version 1 keeps rendering what it rendered then: no seam blend.
+void migrateSeamBlend(int fromVersion, nlohmann::json& node) {
+    if (fromVersion < 2)
+        keepOldDefault(node, "seamBlend", 0);
+}
+
+/// Extend version 3 conditions on the source's last 5 frames by default ("overlap", two whole latent frames
+/// of a Wan VAE) instead of 1; a version-2 graph that left the overlap at its default keeps 1.
+void migrateExtend(int fromVersion, nlohmann::json& node) {
+    migrateSeamBlend(fromVersion, node);
+    if (fromVersion < 3)
+        keepOldDefault(node, "overlap", 1);
 }
 
 } // namespace
@@ -76,7 +89,7 @@ void registerBuiltinNodes(graph::NodeRegistry& registry) {
     registry.registerType<generative::VideoToVideo>();
     registry.registerType<generative::Loop>(migrateSeamBlend);
     registry.registerType<generative::Upscale>();
-    registry.registerType<generative::Extend>(migrateSeamBlend);
+    registry.registerType<generative::Extend>(migrateExtend);
     registry.registerType<generative::Relight>();
 }
 

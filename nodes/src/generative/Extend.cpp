@@ -11,7 +11,7 @@ namespace kinema::nodes::generative {
 using namespace graph;
 
 Extend::Extend()
-    : ClipNode({"Extend", 2, "Generative",
+    : ClipNode({"Extend", 3, "Generative",
                 "Extends a clip forward or backward, conditioned on its seam frames."}) {
     addInput({"source", PlugType::Image, false, "Source"});
     ParamSpec direction{"direction", ParamType::Enum, std::int64_t{0}};
@@ -19,8 +19,12 @@ Extend::Extend()
     direction.metadata.tooltip = "Forward: after the source's last frame. Backward: before its first frame.";
     direction.metadata.animatable = false;
     addParam(direction);
-    ParamSpec overlap{"overlap", ParamType::Int, std::int64_t{1}};
-    overlap.metadata.tooltip = "Source frames at the seam that condition the extension.";
+    // 5 frames fill the first two latent frames of a Wan VAE (1 + 4): the model sees the source's motion,
+    // not a single still, and the jump at the seam is smaller (docs/demo-model.md).
+    ParamSpec overlap{"overlap", ParamType::Int, std::int64_t{5}};
+    overlap.metadata.tooltip =
+        "Source frames at the seam that condition the extension; 4k + 1 (1, 5, 9) fill "
+        "whole latent frames.";
     overlap.metadata.minimum = 1;
     overlap.metadata.maximum = 33;
     overlap.metadata.softMinimum = 1;

@@ -262,7 +262,8 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     auto& source = h.pattern(7);
     source.setRange({1001, 1005});
     auto& extend = h.generative("Extend");
-    h.set(extend, "duration", std::int64_t{4}); // with 1 overlap frame: a 5-frame generation
+    CHECK(extend.param("overlap").getInt(0) == 5); // the source's last 5 frames: two whole latent frames
+    h.set(extend, "duration", std::int64_t{4});    // with 5 overlap frames: a 9-frame generation
     h.graph.connect(source, extend, 0);
 
     auto range = h.evaluator.frameRange(extend);
@@ -298,24 +299,27 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     for (int f = 1006; f <= 1009; ++f)
         ext.push_back(h.eval(extend, f));
 
-    // Colour match: the generated seam frame (clip frame 0, conditioned on source frame 1005 and hidden
-    // behind it) gets the source frame's per-channel mean; a random VAE alone shifts it far off. The gain
-    // and offset found there apply to the whole extension.
+    // Colour match: the generated overlap frames (clip frames 0-4, conditioned on source frames 1001-1005
+    // and hidden behind them) get the source frames' per-channel mean over the five; a random VAE alone
+    // shifts them far off. The gain and offset found there apply to the whole extension.
     auto seamDrift = [&]() {
         graph::Context ctx;
         ctx.frame = 1006;
         render::EvalContext ec(h.evaluator, static_cast<const render::ImageNode&>(extend), ctx);
         const auto clip = static_cast<const nodes::generative::ClipNode&>(extend).clip(ec);
-        const auto src = test::rgbOf(*h.eval(source, 1005));
-        double drift = 0;
-        for (int c = 0; c < 3; ++c) {
-            double mg = 0, ms = 0;
-            for (int i = 0; i < 32 * 32; ++i) {
-                mg += clip->frame(0)[i * 3 + c];
-                ms += src[static_cast<std::size_t>(i * 3 + c)];
-            }
-            drift += std::abs(mg - ms) / (32 * 32);
+        // Per channel, the mean over the five overlap frames (what the match equalises).
+        double mg[3] = {}, ms[3] = {};
+        for (int k = 0; k < 5; ++k) {
+            const auto src = test::rgbOf(*h.eval(source, 1001 + k));
+            for (int c = 0; c < 3; ++c)
+                for (int i = 0; i < 32 * 32; ++i) {
+                    mg[c] += clip->frame(k)[i * 3 + c];
+                    ms[c] += src[static_cast<std::size_t>(i * 3 + c)];
+                }
         }
+        double drift = 0;
+        for (int c = 0; c < 3; ++c)
+            drift += std::abs(mg[c] - ms[c]) / (5 * 32 * 32);
         return drift;
     };
     const double matched = seamDrift();
@@ -340,6 +344,23 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     CHECK_THROWS_WITH(h.eval(extend, 998), Catch::Contains("input 'source' has no frame range"));
 }
 
+TEST_CASE("generative: Extend saved before its 5-frame overlap keeps the overlap it was saved with",
+          "[generative][migration]") {
+    graph::NodeRegistry registry;
+    nodes::registerBuiltinNodes(registry);
+    const std::string text = R"({"kinema":"graph","schema":1,"nodes":[
+        {"type":"Extend","version":2,"name":"Old","params":{"seed":3}},
+        {"type":"Extend","version":2,"name":"Set","params":{"overlap":9}},
+        {"type":"Extend","version":3,"name":"New","params":{"seed":3}}]})";
+    graph::Graph g;
+    graph::graphFromJson(g, graph::parseJsonStrict(text, "overlap.kgraph"), "overlap.kgraph", registry);
+    CHECK(g.node("Old").version() == 3);
+    CHECK(g.node("Old").param("overlap").getInt(0) == 1);
+    CHECK(g.node("Old").param("seamBlend").getInt(0) == 8);
+    CHECK(g.node("Set").param("overlap").getInt(0) == 9);
+    CHECK(g.node("New").param("overlap").getInt(0) == 5);
+}
+
 TEST_CASE("generative: Loop and Extend saved before the seam blend load without it",
           "[generative][migration]") {
     graph::NodeRegistry registry;
@@ -351,7 +372,7 @@ TEST_CASE("generative: Loop and Extend saved before the seam blend load without 
         graph::Graph g;
         graph::graphFromJson(g, graph::parseJsonStrict(text, "seams.kgraph"), "seams.kgraph", registry);
         INFO(type);
-        CHECK(g.node("Old").version() == 2);
+        CHECK(g.node("Old").version() == g.node("New").version());
         CHECK(g.node("Old").param("seamBlend").getInt(0) == 0); // renders as it did when it was saved
         CHECK(g.node("Old").param("seed").getInt(0) == 3);
         CHECK(g.node("New").param("seamBlend").getInt(0) == 8);

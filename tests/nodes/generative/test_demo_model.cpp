@@ -262,22 +262,25 @@ TEST_CASE("demo model: Extend continues its source without a jump at the seam", 
     DemoHarness h;
     auto& plate = h.plate(kPlateSeed, kSize, kFrames, 2 * kFrames - 1); // the first half of a longer move
     auto& extend = h.demo("Extend", kPlatePrompt, 4);
-    h.set(extend, "duration", std::int64_t{16});
+    // The default overlap, the source's last 5 frames, and 12 new ones: a generation of the model's 17.
+    CHECK(extend.param("overlap").getInt(0) == 5);
+    h.set(extend, "duration", std::int64_t{12});
     h.graph.connect(plate, extend, 0);
     const auto range = h.evaluator.frameRange(extend);
     REQUIRE(range);
     CHECK(range->first == 1001);
-    CHECK(range->last == 1033);
+    CHECK(range->last == 1029);
+    CHECK(std::get<std::int64_t>(h.eval(extend, 1018)->metadata().at("kinema/gen/frames")) == kFrames);
     CHECK(test::meanAbsDiff(test::rgbOf(*h.eval(extend, 1010)), test::rgbOf(*h.eval(plate, 1010))) == 0.0);
     const double seamStep = test::meanAbsDiff(codes(*h.eval(extend, 1017)), codes(*h.eval(extend, 1018)));
-    const double step = meanStep(h, extend, 1001, 1033, 1017);
+    const double step = meanStep(h, extend, 1001, 1029, 1017);
     // A cut to an unrelated generation at the same place, for comparison.
     auto& other = h.demo("TextToVideo", "a large white star spinning on a grey floor", 9);
     const double cut = test::meanAbsDiff(codes(*h.eval(plate, 1017)), codes(*h.eval(other, 1001))) / step;
     // The model's frames as they come (no seam blend).
     h.set(extend, "seamBlend", std::int64_t{0});
     const double plainSeam = test::meanAbsDiff(codes(*h.eval(extend, 1017)), codes(*h.eval(extend, 1018))) /
-                             meanStep(h, extend, 1001, 1033, 1017);
+                             meanStep(h, extend, 1001, 1029, 1017);
     INFO("extension seam " << seamStep / step << " (unblended " << plainSeam
                            << "); a cut to another generation " << cut);
     CHECK(seamStep / step < cut);

@@ -117,9 +117,10 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
     CHECK(a.settings.width == 64);
     CHECK(a.settings.frames == 17);
     CHECK(a.settings.steps == 4);
-    CHECK(a.settings.extensionOverlap == 1);
+    CHECK(a.settings.extensionOverlap == 5); // as the Extend node's default
     for (const auto& c : a.cases) {
-        const int expected = c.task == Task::Loop ? 16 : c.task == Task::Extension ? 33 : 17;
+        // The extension: the 17-frame source, then the continuation after its 5 overlap frames.
+        const int expected = c.task == Task::Loop ? 16 : c.task == Task::Extension ? 29 : 17;
         CHECK(c.clip.frames == expected);
         const bool keyed =
             c.task == Task::FirstFrame || c.task == Task::FirstLast || c.task == Task::Keyframes;
@@ -134,9 +135,9 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
             CHECK(c.seamJump == kinema::scenes::frameDifference(c.clip, 16, c.clip, 17));
         CHECK(std::isfinite(c.seamOverContinuation) == (c.task == Task::Extension));
         if (c.task == Task::Extension) {
-            double step = 0; // the continuation's mean step, frames 17 to 32
-            for (int f = 17; f < 32; ++f)
-                step += kinema::scenes::frameDifference(c.clip, f, c.clip, f + 1) / 15.0;
+            double step = 0; // the continuation's mean step, frames 17 to 28
+            for (int f = 17; f < 28; ++f)
+                step += kinema::scenes::frameDifference(c.clip, f, c.clip, f + 1) / 11.0;
             CHECK(c.seamOverContinuation == Approx(c.seamJump / step));
         }
         // The analyser's reading of the subject comes with every case where it found one.
@@ -160,15 +161,15 @@ TEST_CASE("eval: the extension overlap conditions that many source frames", "[ev
     auto o = demoOptions();
     o.captions = 0;
     o.perTask = 1;
-    o.extensionOverlap = 5;
+    o.extensionOverlap = 1;
     const auto r = evaluate(o);
     const CaseResult* ext = nullptr;
     for (const auto& c : r.cases)
         if (c.task == Task::Extension)
             ext = &c;
     REQUIRE(ext);
-    CHECK(r.settings.extensionOverlap == 5);
-    CHECK(ext->clip.frames == 2 * 17 - 5); // the source, then the continuation after its 5 overlap frames
+    CHECK(r.settings.extensionOverlap == 1);
+    CHECK(ext->clip.frames == 2 * 17 - 1); // the source, then the continuation after its overlap frame
     CHECK(std::isfinite(ext->seam));
 
     o.extensionOverlap = 17;

@@ -147,8 +147,9 @@ int main(int argc, char** argv) {
     cli.add_option("--shift", o.shift, "timestep shift (default: the model card's)");
     cli.add_option("--solver", o.solver, "unipc, dpm++ or euler (default: the model card's)");
     cli.add_option("--threads", o.threads, "CPU threads (0 = all)");
-    cli.add_option("--extension-overlap", o.extensionOverlap,
-                   "source frames that condition the extension task (as Extend's overlap)")
+    cli.add_option(
+           "--extension-overlap", o.extensionOverlap,
+           "source frames that condition the extension task (as Extend's overlap; default 5, as on the node)")
         ->check(CLI::Range(1, 1000));
     cli.add_option("--seam-blend", o.seamBlend,
                    "frames the loop and extension seams are blended over (as the Loop and Extend nodes' "

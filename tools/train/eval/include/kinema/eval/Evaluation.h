@@ -51,8 +51,8 @@ struct EvalOptions {
     std::string solver;
     int threads = 0; ///< CPU threads of the session (0 = all)
     /// Extension task: the last `extensionOverlap` source frames condition the continuation's first
-    /// frames, as the Extend node's "overlap" does (1 to frames - 1).
-    int extensionOverlap = 1;
+    /// frames, as the Extend node's "overlap" does (1 to frames - 1; 5 by default, as on the node).
+    int extensionOverlap = 5;
     /// Loop and extension: frames the seam blend fades over (diffusion::blendSeam, as the Loop and
     /// Extend nodes' "seamBlend"); 0 scores the model's frames as they come.
     int seamBlend = 8;
@@ -101,7 +101,7 @@ struct EvalSettings {
     int width = 0, height = 0, frames = 0, steps = 0;
     double guidance = 0.0, shift = 0.0;
     std::string solver;
-    int extensionOverlap = 1;
+    int extensionOverlap = 5;
     int seamBlend = 8;
 };
 
