@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kinema/diffusion/ColourMatch.h"
 #include "kinema/render/Evaluator.h"
 
 namespace kinema::nodes::generative {
@@ -106,40 +107,21 @@ void Extend::finishClip(const render::EvalContext& ec, const ClipSettings& s, Cl
 
 void Extend::matchColour(const std::vector<std::pair<int, int>>& overlap,
                          const std::vector<diffusion::Image>& sources, Clip& clip) const {
-    // Per-channel mean and standard deviation of the overlap frames: generated vs source.
-    double gen[3][2] = {}, src[3][2] = {};
-    std::size_t count = 0;
-    const std::size_t pixels = static_cast<std::size_t>(clip.width * clip.height);
+    // The generated overlap frames against the source's, both in the clip's [0, 1] code values.
+    std::vector<std::vector<float>> reference;
+    std::vector<const float*> generated, referencePlanes;
     for (std::size_t k = 0; k < overlap.size(); ++k) {
-        const diffusion::Image& image = sources[k];
-        const float* g = clip.frame(overlap[k].first);
-        for (std::size_t i = 0; i < pixels; ++i)
-            for (int c = 0; c < 3; ++c) {
-                const double a = g[i * 3 + static_cast<std::size_t>(c)];
-                const double b = (image.rgb[i * 3 + static_cast<std::size_t>(c)] + 1.0) * 0.5;
-                gen[c][0] += a;
-                gen[c][1] += a * a;
-                src[c][0] += b;
-                src[c][1] += b * b;
-            }
-        count += pixels;
+        auto& codes = reference.emplace_back(sources[k].rgb);
+        for (float& v : codes)
+            v = (v + 1.0f) * 0.5f;
+        referencePlanes.push_back(codes.data());
+        generated.push_back(clip.frame(overlap[k].first));
     }
-    if (count == 0)
-        return;
-    double gain[3], offset[3];
-    for (int c = 0; c < 3; ++c) {
-        const double mg = gen[c][0] / count, ms = src[c][0] / count;
-        const double sg = std::sqrt(std::max(0.0, gen[c][1] / count - mg * mg));
-        const double ss = std::sqrt(std::max(0.0, src[c][1] / count - ms * ms));
-        gain[c] = sg > 1e-6 ? std::clamp(ss / sg, 0.25, 4.0) : 1.0;
-        offset[c] = ms - mg * gain[c];
-    }
-    for (std::size_t i = 0; i < clip.rgb.size(); ++i) {
-        const int c = static_cast<int>(i % 3);
-        clip.rgb[i] = std::clamp(static_cast<float>(clip.rgb[i] * gain[c] + offset[c]), 0.0f, 1.0f);
-    }
+    const auto pixels = static_cast<std::size_t>(clip.width * clip.height);
+    const auto match = diffusion::fitColourMatch(generated, referencePlanes, pixels);
+    diffusion::applyColourMatch(match, clip.rgb.data(), clip.rgb.size(), 0.0f, 1.0f);
     roundToHalf(clip.rgb);
-    clip.measures["colorMatchGain"] = (gain[0] + gain[1] + gain[2]) / 3.0;
+    clip.measures["colorMatchGain"] = match.meanGain();
 }
 
 render::Hash128 Extend::hash(const render::EvalContext& ec) const {

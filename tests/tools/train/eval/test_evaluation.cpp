@@ -226,3 +226,29 @@ TEST_CASE("eval: a missing model folder is named in the error", "[eval]") {
     o.perTask = 0;
     CHECK_THROWS_WITH(evaluate(o), Catch::Contains("/nonexistent/kinema-model"));
 }
+
+TEST_CASE("eval: the extension's colour is matched to the source before the seam blend, as Extend does",
+          "[eval][demo]") {
+    auto o = demoOptions();
+    o.captions = 0;
+    o.perTask = 1;
+    const auto matched = evaluate(o);
+    CHECK(matched.settings.colourMatch);
+    o.colourMatch = false;
+    const auto unmatched = evaluate(o);
+    CHECK_FALSE(unmatched.settings.colourMatch);
+    REQUIRE(matched.cases.size() == unmatched.cases.size());
+    for (std::size_t i = 0; i < matched.cases.size(); ++i) {
+        const auto& m = matched.cases[i];
+        const auto& u = unmatched.cases[i];
+        INFO(toString(m.task));
+        if (m.task == Task::Extension) {
+            CHECK(m.seamUnblended == u.seamUnblended); // the model's frames as they come are not matched
+            const auto source = static_cast<std::ptrdiff_t>(17 * m.clip.frameFloats());
+            CHECK(std::equal(m.clip.rgb.begin(), m.clip.rgb.begin() + source, u.clip.rgb.begin()));
+            CHECK(!std::equal(m.clip.rgb.begin() + source, m.clip.rgb.end(), u.clip.rgb.begin() + source));
+        } else {
+            CHECK(m.clip.rgb == u.clip.rgb);
+        }
+    }
+}

@@ -89,7 +89,8 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                {"shift", s.shift},
                {"solver", s.solver},
                {"extension_overlap", s.extensionOverlap},
-               {"seam_blend", s.seamBlend}}},
+               {"seam_blend", s.seamBlend},
+               {"colour_match", s.colourMatch}}},
              {"measures", measures},
              {"cases", cases}};
     const std::string tmp = path + ".partial";
@@ -155,6 +156,10 @@ int main(int argc, char** argv) {
                    "frames the loop and extension seams are blended over (as the Loop and Extend nodes' "
                    "seamBlend; 0 = the model's frames as they come)")
         ->check(CLI::Range(0, 1000));
+    cli.add_option(
+        "--colour-match", o.colourMatch,
+        "match the extension's colour to the source over the overlap frames before the seam blend, "
+        "as Extend's colorMatch (true or false; default true, as on the node)");
     cli.add_option("--json", jsonPath, "write every case and the measures as JSON");
     cli.add_option("--sheet", sheetPath, "contact sheet PNG of generated clips");
     cli.add_option("--sheet-per-task", sheetPerTask, "sheet rows per task")->check(CLI::Range(1, 100));
@@ -188,7 +193,8 @@ int main(int argc, char** argv) {
     std::cout << "\n"
               << s.width << "x" << s.height << ", " << s.frames << " frames, " << s.steps << " steps "
               << s.solver << ", guidance " << s.guidance << ", shift " << s.shift << ", extension overlap "
-              << s.extensionOverlap << ", seam blend " << s.seamBlend << " frames\n\n"
+              << s.extensionOverlap << ", seam blend " << s.seamBlend << " frames, colour match "
+              << (s.colourMatch ? "on" : "off") << "\n\n"
               << kinema::eval::markdownTable(report.measures);
     try {
         if (!jsonPath.empty())

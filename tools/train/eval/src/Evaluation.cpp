@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kinema/eval/Evaluation.h"
 
+#include "kinema/diffusion/ColourMatch.h"
 #include "kinema/diffusion/SeamBlend.h"
 #include "kinema/diffusion/Session.h"
 #include "kinema/scenes/Caption.h"
@@ -75,6 +76,7 @@ EvalSettings resolveSettings(const EvalOptions& o) {
     }
     s.extensionOverlap = o.extensionOverlap;
     s.seamBlend = o.seamBlend;
+    s.colourMatch = o.colourMatch;
     if (o.width > 0)
         s.width = o.width;
     if (o.height > 0)
@@ -249,6 +251,20 @@ public:
                 for (auto& image : blended)
                     planes.push_back(image.rgb.data());
                 const std::size_t floats = blended.at(0).rgb.size();
+                if (task == Task::Extension && m_settings.colourMatch) {
+                    // As the Extend node: the generated overlap frames matched to the source's, first.
+                    std::vector<kd::Image> sources;
+                    std::vector<const float*> generatedOverlap, sourceOverlap;
+                    for (int i = 0; i < overlap; ++i)
+                        sources.push_back(toModelImage(truth, n - overlap + i));
+                    for (int i = 0; i < overlap; ++i) {
+                        generatedOverlap.push_back(planes[static_cast<std::size_t>(i)]);
+                        sourceOverlap.push_back(sources[static_cast<std::size_t>(i)].rgb.data());
+                    }
+                    const auto match = kd::fitColourMatch(generatedOverlap, sourceOverlap, floats / 3);
+                    for (float* plane : planes)
+                        kd::applyColourMatch(match, plane, floats, -1.0f, 1.0f);
+                }
                 if (task == Task::Loop) {
                     // As the Loop node: frame n-1 takes frame 0's values, and the fade stops short of frame 0
                     // itself (so frame 0 can be the target in place).

@@ -56,6 +56,9 @@ struct EvalOptions {
     /// Loop and extension: frames the seam blend fades over (diffusion::blendSeam, as the Loop and
     /// Extend nodes' "seamBlend"); 0 scores the model's frames as they come.
     int seamBlend = 8;
+    /// Extension: before the seam blend, the continuation's colour matched to the source over the overlap
+    /// frames (diffusion::fitColourMatch, as the Extend node's "colorMatch", on by default there).
+    bool colourMatch = true;
 };
 
 /// One evaluated case.
@@ -103,6 +106,7 @@ struct EvalSettings {
     std::string solver;
     int extensionOverlap = 5;
     int seamBlend = 8;
+    bool colourMatch = true;
 };
 
 struct EvalReport {
