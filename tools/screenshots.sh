@@ -23,7 +23,7 @@ sed "s|@PLATE@|$work/hdr_plate.exr|" "$out/hdr-exr.kgraph.in" >"$work/hdr-exr.kg
 shoot() { # NAME GRAPH NODE FRAME [extra options...]
     local name="$1" graph="$2" node="$3" frame="$4"
     shift 4
-    xvfb-run -a -s '-screen 0 1280x720x24' "$app" --settings "$work/kinema.ini" --size 1280x720 \
+    xvfb-run -a -s '-screen 0 1280x720x24 -noreset' "$app" --settings "$work/kinema.ini" --size 1280x720 \
         --view "$node" --frame "$frame" --screenshot "$out/$name.png" "$@" "$graph"
     echo "wrote $out/$name.png"
 }
