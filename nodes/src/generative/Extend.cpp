@@ -88,9 +88,13 @@ void Extend::finishClip(const render::EvalContext& ec, const ClipSettings& s, Cl
     const auto overlap = overlapFrames(ec, s);
     if (overlap.empty())
         return;
-    std::vector<diffusion::Image> sources; // the source's overlap frames, pulled once
-    for (const auto& [pos, frame] : overlap)
-        sources.push_back(inputAsModelImage(ec, 0, frame, s));
+    // The source's overlap frames, pulled once, in the clip's [0, 1] code values.
+    std::vector<std::vector<float>> sources;
+    for (const auto& [pos, frame] : overlap) {
+        auto& codes = sources.emplace_back(inputAsModelImage(ec, 0, frame, s).rgb);
+        for (float& v : codes)
+            v = (v + 1.0f) * 0.5f;
+    }
     if (param("colorMatch").getBool(0))
         matchColour(overlap, sources, clip);
     // The seam is the overlap frame next to the extension: the source's last frame going forward, its
@@ -98,27 +102,19 @@ void Extend::finishClip(const render::EvalContext& ec, const ClipSettings& s, Cl
     // take the difference between it and the generation's copy, fading out.
     const bool forward = param("direction").enumItem() == "Forward";
     const int pos = forward ? overlap.back().first : overlap.front().first;
-    const diffusion::Image& image = forward ? sources.back() : sources.front();
-    std::vector<float> target(image.rgb.size());
-    for (std::size_t i = 0; i < target.size(); ++i)
-        target[i] = (image.rgb[i] + 1.0f) * 0.5f;
-    blendClipSeam(clip, pos, target, forward ? diffusion::SeamSide::After : diffusion::SeamSide::Before);
+    blendClipSeam(clip, pos, forward ? sources.back() : sources.front(),
+                  forward ? diffusion::SeamSide::After : diffusion::SeamSide::Before);
 }
 
 void Extend::matchColour(const std::vector<std::pair<int, int>>& overlap,
-                         const std::vector<diffusion::Image>& sources, Clip& clip) const {
-    // The generated overlap frames against the source's, both in the clip's [0, 1] code values.
-    std::vector<std::vector<float>> reference;
-    std::vector<const float*> generated, referencePlanes;
+                         const std::vector<std::vector<float>>& sources, Clip& clip) const {
+    std::vector<const float*> generated, reference;
     for (std::size_t k = 0; k < overlap.size(); ++k) {
-        auto& codes = reference.emplace_back(sources[k].rgb);
-        for (float& v : codes)
-            v = (v + 1.0f) * 0.5f;
-        referencePlanes.push_back(codes.data());
         generated.push_back(clip.frame(overlap[k].first));
+        reference.push_back(sources[k].data());
     }
     const auto pixels = static_cast<std::size_t>(clip.width * clip.height);
-    const auto match = diffusion::fitColourMatch(generated, referencePlanes, pixels);
+    const auto match = diffusion::fitColourMatch(generated, reference, pixels);
     diffusion::applyColourMatch(match, clip.rgb.data(), clip.rgb.size(), 0.0f, 1.0f);
     roundToHalf(clip.rgb);
     clip.measures["colorMatchGain"] = match.meanGain();

@@ -32,9 +32,9 @@ private:
     std::vector<std::pair<int, int>> overlapFrames(const render::EvalContext& ec,
                                                    const ClipSettings& s) const;
     /// Per-channel gain and offset that match the overlap frames' mean and spread to the source's
-    /// (`sources`: the source's frame of each overlap entry, as a model image).
+    /// (`sources`: the source's frame of each overlap entry, in the clip's [0, 1] code values).
     void matchColour(const std::vector<std::pair<int, int>>& overlap,
-                     const std::vector<diffusion::Image>& sources, Clip& clip) const;
+                     const std::vector<std::vector<float>>& sources, Clip& clip) const;
 };
 
 } // namespace kinema::nodes::generative

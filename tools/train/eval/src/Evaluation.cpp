@@ -252,14 +252,13 @@ public:
                     planes.push_back(image.rgb.data());
                 const std::size_t floats = blended.at(0).rgb.size();
                 if (task == Task::Extension && m_settings.colourMatch) {
-                    // As the Extend node: the generated overlap frames matched to the source's, first.
-                    std::vector<kd::Image> sources;
+                    // As the Extend node: the generated overlap frames matched to the source's (the
+                    // request's conditioning frames, positions 0 .. overlap - 1), first.
                     std::vector<const float*> generatedOverlap, sourceOverlap;
-                    for (int i = 0; i < overlap; ++i)
-                        sources.push_back(toModelImage(truth, n - overlap + i));
                     for (int i = 0; i < overlap; ++i) {
                         generatedOverlap.push_back(planes[static_cast<std::size_t>(i)]);
-                        sourceOverlap.push_back(sources[static_cast<std::size_t>(i)].rgb.data());
+                        sourceOverlap.push_back(
+                            req.conditioning[static_cast<std::size_t>(i)].image.rgb.data());
                     }
                     const auto match = kd::fitColourMatch(generatedOverlap, sourceOverlap, floats / 3);
                     for (float* plane : planes)
@@ -271,9 +270,9 @@ public:
                     kd::blendSeam(planes, floats, n - 1, planes[0], std::min(m_settings.seamBlend, n - 2),
                                   kd::SeamSide::Before, -1.0f, 1.0f);
                 } else {
-                    const kd::Image source = toModelImage(truth, n - 1);
-                    kd::blendSeam(planes, floats, overlap - 1, source.rgb.data(), m_settings.seamBlend,
-                                  kd::SeamSide::After, -1.0f, 1.0f);
+                    // The source's last frame: the request's last conditioning frame.
+                    kd::blendSeam(planes, floats, overlap - 1, req.conditioning.back().image.rgb.data(),
+                                  m_settings.seamBlend, kd::SeamSide::After, -1.0f, 1.0f);
                 }
                 generated = scoreSeam(toSceneClip(blended, n), r.seam, r.seamJump);
             }
