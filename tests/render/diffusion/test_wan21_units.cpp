@@ -193,6 +193,18 @@ TEST_CASE("wan21 VAE decodes chunk by chunk: 1 frame then 4 per latent frame", "
     CHECK((vae.denormalize(vae.normalize(mu)) - mu).abs().max().item<double>() < 1e-5);
     CHECK_THROWS_AS(vae.encode(at::zeros({1, 3, 5, 12, 16})), RequestError);
     CHECK_THROWS_AS(vae.decode(at::zeros({1, 5, 1, 2, 2})), RequestError);
+    CHECK_THROWS_AS(vae.encode(at::zeros({0, 3, 5, 16, 16})), RequestError);
+
+    // A batch is its clips encoded and decoded one by one (the trainer's batched VAE steps rely on it).
+    const auto other = vae.decode(at::randn({1, 4, 4, 2, 3}, gen));
+    const auto batch = at::cat({video, other});
+    const auto batchMu = vae.encode(batch);
+    REQUIRE(batchMu.sizes() == at::IntArrayRef{2, 4, 4, 2, 3});
+    CHECK((batchMu[0] - mu[0]).abs().max().item<double>() < 1e-5);
+    CHECK((batchMu[1] - vae.encode(other)[0]).abs().max().item<double>() < 1e-5);
+    const auto batchVideo = vae.decode(batchMu);
+    REQUIRE(batchVideo.sizes() == at::IntArrayRef{2, 3, 13, 16, 24});
+    CHECK((batchVideo[1] - vae.decode(batchMu.narrow(0, 1, 1))[0]).abs().max().item<double>() < 1e-5);
 }
 
 TEST_CASE("the grey clip's latent is marked at the frame's edges and uniform inside", "[wan21][vae]") {

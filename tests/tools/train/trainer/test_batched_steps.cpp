@@ -189,12 +189,13 @@ TEST_CASE("trainer: devices and batched steps refuse what they cannot do, by nam
     o.steps = 1;
     o.device = "gpu7";
     CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--device 'gpu7'") && Catch::Contains("cuda:N"));
-    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--device gpu7") && Catch::Contains("vae stage"));
-    CHECK_THROWS_WITH(trainVaeDecoder(o), Catch::Contains("vae-decoder stage"));
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--device 'gpu7'"));
+    CHECK_THROWS_WITH(trainVaeDecoder(o), Catch::Contains("--device 'gpu7'"));
     CHECK_THROWS_WITH(trainTokenizer(o), Catch::Contains("tokenizer stage"));
     o.device = "cuda";
     if (!at::hasCUDA()) {
         CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--device 'cuda'") && Catch::Contains("without CUDA"));
+        CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--device 'cuda'") && Catch::Contains("without CUDA"));
     } else {
         CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--device cuda needs --latent-pool"));
     }
@@ -202,4 +203,45 @@ TEST_CASE("trainer: devices and batched steps refuse what they cannot do, by nam
     o.batchedSteps = true;
     CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--batched needs --latent-pool"));
     CHECK_FALSE(fs::exists(dir.path() / "dit.safetensors"));
+    o.sampledLatents = 0.5;
+    CHECK_THROWS_WITH(trainVaeDecoder(o),
+                      Catch::Contains("--sampled-latents") && Catch::Contains("--batched"));
+    CHECK_FALSE(fs::exists(dir.path() / "vae_decoder.safetensors"));
+}
+
+TEST_CASE("trainer: batched VAE and VAE decoder steps make the per-sample steps' losses and updates",
+          "[trainer]") {
+    kinema::test::TempDir perSampleDir, batchedDir;
+    auto o = test::tinyOptions(perSampleDir.path());
+    o.batch = 3;
+    o.threads = 2;
+    o.steps = 3;
+    o.vaeFrames = 9; // a random window of the timeline per sample
+    o.vaeCrop = 16;  // and a random crop
+    o.chromaWeight = 10.0;
+    o.objectWeight = 20.0;
+    o.temporalWeight = 1.0;
+    const auto compare = [&](const char* stage, auto train, const char* checkpoint) {
+        INFO(stage);
+        o.workDir = perSampleDir.path();
+        o.batchedSteps = false;
+        const auto perSample = train(o);
+        o.workDir = batchedDir.path();
+        o.batchedSteps = true;
+        const auto batched = train(o);
+        REQUIRE(batched.size() == perSample.size());
+        for (std::size_t i = 0; i < batched.size(); ++i) {
+            INFO("step " << batched[i].step);
+            CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
+        }
+        CHECK(largestParamDifference(perSampleDir.path() / checkpoint, batchedDir.path() / checkpoint) <
+              1e-4);
+    };
+    compare("vae", trainVae, "vae.safetensors");
+    // The decoder stage starts from the same VAE in both directories; three in four clips get a held key.
+    fs::copy_file(perSampleDir.path() / "vae.safetensors", batchedDir.path() / "vae.safetensors",
+                  fs::copy_options::overwrite_existing);
+    o.frames = 9;
+    o.keyChunks = 0.75;
+    compare("vae-decoder", trainVaeDecoder, "vae_decoder.safetensors");
 }

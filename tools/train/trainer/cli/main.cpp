@@ -153,12 +153,13 @@ int main(int argc, char** argv) {
                         "which marks the frame's edges); or position (horizontal and vertical ramps)")
             ->check(CLI::IsMember({"zero", "grey", "position"}));
     exp->add_option("--out", out, "model folder to write")->required();
-    dit->add_option(
-        "--device", o.device,
-        "train the DiT and text encoder on cpu, cuda or cuda:N (not the CPU: batched steps, needs "
-        "--latent-pool)");
-    dit->add_flag("--batched", o.batchedSteps,
-                  "one forward over the whole batch instead of one per sample (needs --latent-pool)");
+    for (auto* sub : {vae, dec, dit}) {
+        sub->add_option("--device", o.device,
+                        "train on cpu, cuda or cuda:N (not the CPU: batched steps; dit needs --latent-pool)");
+        sub->add_flag("--batched", o.batchedSteps,
+                      "one forward over the whole batch instead of one per sample (dit: needs --latent-pool; "
+                      "vae-decoder: not with --sampled-latents)");
+    }
 
     CLI11_PARSE(app, argc, argv);
     try {

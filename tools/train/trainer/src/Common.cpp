@@ -103,8 +103,8 @@ Trainable<Model> build(const Config& config, std::uint64_t seed, const char* lab
 }
 } // namespace
 
-Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed) {
-    return build<wan21::WanVae>(config, seed, "trainer VAE", at::kCPU, true, true);
+Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed, at::Device device) {
+    return build<wan21::WanVae>(config, seed, "trainer VAE", device, true, true);
 }
 
 Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed, at::Device device) {

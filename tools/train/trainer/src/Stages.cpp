@@ -82,11 +82,11 @@ void checkOptions(const TrainOptions& o) {
     at::set_num_threads(o.intraOpThreads); // see Workers.h
 }
 
-/// The stages other than dit train on the CPU only.
+/// The tokenizer stage runs on the CPU only.
 void requireCpu(const TrainOptions& o, const char* stage) {
     if (o.device != "cpu")
         throw TrainError(std::string("--device ") + o.device + ": the " + stage +
-                         " stage trains on the CPU only (the dit stage takes --device)");
+                         " stage runs on the CPU only");
 }
 
 /// Linear warm-up over 20 steps, then a cosine decay to `finalLrRatio` of the peak at the last step.
@@ -261,46 +261,95 @@ ReconstructionWeights weightsOf(const TrainOptions& o) {
 /// that differ from their row's median by more than 0.1 in some channel (about one stop: objects and their
 /// edges, not sky gradients) weigh 1 + w.object, normalised by the total weight, so that small objects
 /// are not traded for background detail.
-at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, const ReconstructionWeights& w) {
+at::Tensor reconstructionError(const at::Tensor& rec, const at::Tensor& x, const ReconstructionWeights& w) {
     const auto d = rec - x;
     auto err = d.pow(2);
     if (w.chroma > 0)
         err = err + w.chroma * (d - d.mean(1, true)).pow(2);
-    err = withFrameChange(err, d, w.temporal, 2);
+    return withFrameChange(err, d, w.temporal, 2);
+}
+
+at::Tensor objectPixelWeight(const at::Tensor& x, const ReconstructionWeights& w) {
+    c10::NoGradGuard noGrad;
+    return 1.0 + w.object * objectPixels(x);
+}
+
+/// The loss of one clip [1, 3, T, H, W].
+at::Tensor reconstructionLoss(const at::Tensor& rec, const at::Tensor& x, const ReconstructionWeights& w) {
+    const auto err = reconstructionError(rec, x, w);
     if (w.object <= 0)
         return err.mean();
-    at::Tensor pixelWeight;
-    {
-        c10::NoGradGuard noGrad;
-        pixelWeight = 1.0 + w.object * objectPixels(x);
-    }
+    const auto pixelWeight = objectPixelWeight(x, w);
     return (err * pixelWeight).sum() / (pixelWeight.sum() * x.size(1));
+}
+
+/// The same loss of each clip of a batch [B, 3, T, H, W]: [B] (equal to reconstructionLoss of each clip up to
+/// float rounding; the batched steps).
+at::Tensor reconstructionLosses(const at::Tensor& rec, const at::Tensor& x, const ReconstructionWeights& w) {
+    const auto err = reconstructionError(rec, x, w);
+    if (w.object <= 0)
+        return err.mean({1, 2, 3, 4});
+    const auto pixelWeight = objectPixelWeight(x, w);
+    return (err * pixelWeight).sum({1, 2, 3, 4}) / (pixelWeight.sum({1, 2, 3, 4}) * x.size(1));
+}
+
+/// Whether a VAE stage's steps run batched (--batched, or a device other than the CPU).
+bool batchedVaeSteps(const TrainOptions& o, const at::Device& device) {
+    return o.batchedSteps || !device.is_cpu();
+}
+
+/// Draws `draw(i)` ([1, ...] clips on the CPU) of every sample of a batch on the workers and stacks them
+/// on `device`: [batch, ...].
+at::Tensor drawBatch(const TrainOptions& o, SampleWorkers& workers, const at::Device& device,
+                     const std::function<at::Tensor(int i)>& draw) {
+    std::vector<at::Tensor> clips(static_cast<std::size_t>(o.batch));
+    workers.run([&](int worker) {
+        for (int i = worker; i < o.batch; i += workers.count())
+            clips[static_cast<std::size_t>(i)] = draw(i);
+    });
+    return at::cat(clips).to(device);
 }
 
 } // namespace
 
 std::vector<StepLoss> trainVae(const TrainOptions& o) {
     checkOptions(o);
-    requireCpu(o, "vae");
-    auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
+    const auto device = trainingDevice(o);
+    auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage), device);
     Adam adam(vae.params);
+    // Sample i of step dataStep: a window of the timeline, cropped; [1, 3, T, H, W] on the CPU.
+    const auto clip = [&](int dataStep, int i) {
+        const auto seed =
+            mixSeed(o.seed, kVaeStage, static_cast<std::uint64_t>(dataStep), static_cast<std::uint64_t>(i));
+        const int first = static_cast<int>(seed % (kTimeline - o.vaeFrames + 1));
+        const auto s = renderSample(seed, o.width, o.height, o.vaeFrames, first,
+                                    std::max(kTimeline, o.vaeFrames), o.supersampling);
+        auto x = s.video.unsqueeze(0);
+        if (o.vaeCrop > 0) {
+            const auto top = static_cast<std::int64_t>(mixSeed(seed, 13) % (o.height - o.vaeCrop + 1));
+            const auto left = static_cast<std::int64_t>(mixSeed(seed, 17) % (o.width - o.vaeCrop + 1));
+            x = x.narrow(3, top, o.vaeCrop).narrow(4, left, o.vaeCrop).contiguous();
+        }
+        return x;
+    };
+    // The latent penalty is a mean over equal-sized latents, so the batch's is the mean of the samples'.
+    std::function<at::Tensor(int, SampleWorkers&)> batchLoss;
+    if (batchedVaeSteps(o, device))
+        batchLoss = [&](int dataStep, SampleWorkers& workers) {
+            const auto x = drawBatch(o, workers, device, [&](int i) { return clip(dataStep, i); });
+            const auto mu = vae.model->encode(x);
+            const auto rec = vae.model->decode(mu);
+            return reconstructionLosses(rec, x, weightsOf(o)).mean() + 1e-3 * mu.pow(2).mean();
+        };
     return runLoop(
-        o, adam, o.workDir / "vae.safetensors", o.workDir / "vae_loss.csv", "vae", [&](int dataStep, int i) {
-            const auto seed = mixSeed(o.seed, kVaeStage, static_cast<std::uint64_t>(dataStep),
-                                      static_cast<std::uint64_t>(i));
-            const int first = static_cast<int>(seed % (kTimeline - o.vaeFrames + 1));
-            const auto s = renderSample(seed, o.width, o.height, o.vaeFrames, first,
-                                        std::max(kTimeline, o.vaeFrames), o.supersampling);
-            auto x = s.video.unsqueeze(0);
-            if (o.vaeCrop > 0) {
-                const auto top = static_cast<std::int64_t>(mixSeed(seed, 13) % (o.height - o.vaeCrop + 1));
-                const auto left = static_cast<std::int64_t>(mixSeed(seed, 17) % (o.width - o.vaeCrop + 1));
-                x = x.narrow(3, top, o.vaeCrop).narrow(4, left, o.vaeCrop).contiguous();
-            }
+        o, adam, o.workDir / "vae.safetensors", o.workDir / "vae_loss.csv", "vae",
+        [&](int dataStep, int i) {
+            const auto x = clip(dataStep, i);
             const auto mu = vae.model->encode(x);
             const auto rec = vae.model->decode(mu);
             return (reconstructionLoss(rec, x, weightsOf(o)) + 1e-3 * mu.pow(2).mean()) / o.batch;
-        });
+        },
+        batchLoss);
 }
 
 namespace {
@@ -326,9 +375,13 @@ void maybeHoldKey(wan21::WanVae& vae, const at::Tensor& video, at::Tensor& mu, s
 
 std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
     checkOptions(o);
-    requireCpu(o, "vae-decoder");
+    const auto device = trainingDevice(o);
+    const bool batched = batchedVaeSteps(o, device);
+    if (batched && o.sampledLatents > 0)
+        throw TrainError("--sampled-latents: the vae-decoder stage samples latents on the CPU, one clip at a "
+                         "time (leave out --batched and --device)");
     seedWorkDirFrom(o);
-    auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage));
+    auto vae = buildVae(vaeConfig(o.shape), mixSeed(o.seed, kVaeStage), device);
     loadParams(o.workDir / "vae.safetensors", vae.params);
     // The DiT samples latents with the encoder as it is (the statistics are the encoder's alone); the
     // vae-decoder stage's own checkpoint never changes the encoder.
@@ -345,28 +398,52 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
             decoder[name] = p;
     }
     Adam adam(decoder);
-    return runLoop(o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv",
-                   "vae-decoder", [&](int dataStep, int i) {
-                       const auto seed = mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
-                                                 static_cast<std::uint64_t>(i));
-                       const auto s =
-                           renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-                       const auto x = s.video.unsqueeze(0);
-                       at::Tensor mu;
-                       {
-                           c10::NoGradGuard noGrad;
-                           mu = vae.model->encode(x);
-                           if (sampler && uniformDraw(mixSeed(seed, 29)) < o.sampledLatents) {
-                               const double strength = o.sampledStrength * uniformDraw(mixSeed(seed, 31));
-                               mu =
-                                   sampler->sampleFrom(mu[0], s.caption, strength, mixSeed(seed, 37), o.shift)
-                                       .unsqueeze(0);
-                           } else {
-                               maybeHoldKey(*vae.model, x, mu, seed, o.keyChunks);
-                           }
-                       }
-                       return reconstructionLoss(vae.model->decode(mu), x, weightsOf(o)) / o.batch;
-                   });
+    const auto sampleSeed = [&](int dataStep, int i) {
+        return mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
+                       static_cast<std::uint64_t>(i));
+    };
+    // Batched: the clips are rendered on the workers, then encoded, given their held keys and decoded
+    // together on the training device.
+    std::function<at::Tensor(int, SampleWorkers&)> batchLoss;
+    if (batched)
+        batchLoss = [&](int dataStep, SampleWorkers& workers) {
+            const auto x = drawBatch(o, workers, device, [&](int i) {
+                return renderSample(sampleSeed(dataStep, i), o.width, o.height, o.frames, 0, o.frames,
+                                    o.supersampling)
+                    .video.unsqueeze(0);
+            });
+            at::Tensor mu;
+            {
+                c10::NoGradGuard noGrad;
+                mu = vae.model->encode(x);
+                for (int i = 0; i < o.batch; ++i) {
+                    auto row = mu.narrow(0, i, 1);
+                    maybeHoldKey(*vae.model, x.narrow(0, i, 1), row, sampleSeed(dataStep, i), o.keyChunks);
+                }
+            }
+            return reconstructionLosses(vae.model->decode(mu), x, weightsOf(o)).mean();
+        };
+    return runLoop(
+        o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv", "vae-decoder",
+        [&](int dataStep, int i) {
+            const auto seed = sampleSeed(dataStep, i);
+            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+            const auto x = s.video.unsqueeze(0);
+            at::Tensor mu;
+            {
+                c10::NoGradGuard noGrad;
+                mu = vae.model->encode(x);
+                if (sampler && uniformDraw(mixSeed(seed, 29)) < o.sampledLatents) {
+                    const double strength = o.sampledStrength * uniformDraw(mixSeed(seed, 31));
+                    mu = sampler->sampleFrom(mu[0], s.caption, strength, mixSeed(seed, 37), o.shift)
+                             .unsqueeze(0);
+                } else {
+                    maybeHoldKey(*vae.model, x, mu, seed, o.keyChunks);
+                }
+            }
+            return reconstructionLoss(vae.model->decode(mu), x, weightsOf(o)) / o.batch;
+        },
+        batchLoss);
 }
 
 /// Per-channel mean and std of the VAE's raw latents over fixed clips. Computed once per VAE: the file

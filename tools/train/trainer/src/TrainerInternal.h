@@ -44,7 +44,8 @@ wan21::DitConfig ditConfig(const ModelShape& shape);
 wan21::T5Config t5Config(const ModelShape& shape, std::int64_t vocab);
 
 /// The models' parameters are drawn on the CPU and live on `device` (same values on every device).
-Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed);
+Trainable<wan21::WanVae> buildVae(const wan21::VaeConfig& config, std::uint64_t seed,
+                                  at::Device device = at::kCPU);
 Trainable<wan21::WanDit> buildDit(const wan21::DitConfig& config, std::uint64_t seed,
                                   at::Device device = at::kCPU);
 Trainable<wan21::WanT5> buildT5(const wan21::T5Config& config, std::uint64_t seed,

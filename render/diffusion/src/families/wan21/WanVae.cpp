@@ -377,9 +377,9 @@ bool WanVae::hasDecoder() const {
 at::Tensor WanVae::encode(const at::Tensor& video) const {
     if (!m_impl->hasEncoder)
         throw ModelError("the VAE was loaded without its encoder");
-    if (video.dim() != 5 || video.size(0) != 1 || video.size(1) != 3 || video.size(2) < 1 ||
+    if (video.dim() != 5 || video.size(0) < 1 || video.size(1) != 3 || video.size(2) < 1 ||
         video.size(3) % 8 != 0 || video.size(4) % 8 != 0 || video.size(3) == 0 || video.size(4) == 0)
-        throw RequestError("VAE encode input must be [1, 3, T, H, W] with H and W positive multiples of 8");
+        throw RequestError("VAE encode input must be [B, 3, T, H, W] with H and W positive multiples of 8");
     const auto x = video.to(m_impl->device, at::kFloat);
     const std::int64_t chunks = 1 + (x.size(2) - 1) / 4;
     FeatureCache cache;
@@ -396,9 +396,9 @@ at::Tensor WanVae::encode(const at::Tensor& video) const {
 at::Tensor WanVae::decode(const at::Tensor& z, const std::function<void(const at::Tensor&)>& onChunk) const {
     if (!m_impl->hasDecoder)
         throw ModelError("the VAE was loaded without its decoder");
-    if (z.dim() != 5 || z.size(0) != 1 || z.size(1) != m_config.zDim || z.size(2) < 1 || z.size(3) < 1 ||
+    if (z.dim() != 5 || z.size(0) < 1 || z.size(1) != m_config.zDim || z.size(2) < 1 || z.size(3) < 1 ||
         z.size(4) < 1)
-        throw RequestError("VAE decode input must be [1, " + std::to_string(m_config.zDim) + ", T, h, w]");
+        throw RequestError("VAE decode input must be [B, " + std::to_string(m_config.zDim) + ", T, h, w]");
     const auto x = runConv(m_impl->postQuantConv, z.to(m_impl->device, at::kFloat), {});
     FeatureCache cache;
     std::vector<at::Tensor> outs;

@@ -28,10 +28,11 @@ public:
     bool hasDecoder() const;
     std::int64_t parameterCount() const { return m_parameterCount; }
 
-    /// Raw latent mean of video [1, 3, T, H, W] in [-1, 1], T = 1 + 4k, H and W multiples of 8.
-    /// Returns [1, z_dim, 1 + (T-1)/4, H/8, W/8].
+    /// Raw latent mean of video [B, 3, T, H, W] in [-1, 1], T = 1 + 4k, H and W multiples of 8.
+    /// Returns [B, z_dim, 1 + (T-1)/4, H/8, W/8]; each clip of a batch is encoded on its own (the trainer
+    /// batches clips; the engine encodes one at a time).
     at::Tensor encode(const at::Tensor& video) const;
-    /// Decodes a raw latent [1, z_dim, T', h, w] to video [1, 3, 1 + 4(T'-1), 8h, 8w], clamped to [-1, 1].
+    /// Decodes a raw latent [B, z_dim, T', h, w] to video [B, 3, 1 + 4(T'-1), 8h, 8w], clamped to [-1, 1].
     /// `onChunk`, if set, receives each decoded chunk (frames along dim 2) as soon as it is ready.
     at::Tensor decode(const at::Tensor& z, const std::function<void(const at::Tensor&)>& onChunk = {}) const;
 

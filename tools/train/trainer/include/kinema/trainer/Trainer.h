@@ -102,13 +102,15 @@ struct TrainOptions {
     /// latents) and kept in work/latent_pool.safetensors, instead of rendering and encoding a scene per
     /// sample (0). A pooled scene gets a new timestep, noise, mask and caption wording at every draw.
     int latentPool = 0;
-    /// dit stage: the device the DiT and the text encoder train on ("cpu", "cuda" or "cuda:N"; the frozen
-    /// VAE that builds the latent pool stays on the CPU). Other than the CPU, steps run batched and need
-    /// --latent-pool. The other stages train on the CPU.
+    /// vae, vae-decoder and dit stages: the device the model trains on ("cpu", "cuda" or "cuda:N"; the
+    /// dit stage's frozen VAE that builds the latent pool stays on the CPU, and clips are always rendered on
+    /// the CPU's worker threads). Other than the CPU, steps run batched (and the dit stage needs
+    /// --latent-pool). The tokenizer stage runs on the CPU.
     std::string device = "cpu";
-    /// dit stage: one forward and backward over the whole batch instead of one per sample: the same draws
-    /// and the same per-sample losses, summed, so the weights match the per-sample steps up to float
-    /// rounding. Needs --latent-pool; always on when `device` is not the CPU.
+    /// vae, vae-decoder and dit stages: one forward and backward over the whole batch instead of one per
+    /// sample: the same draws and the same per-sample losses, summed, so the weights match the per-sample
+    /// steps up to float rounding. The dit stage's needs --latent-pool, the vae-decoder's cannot take
+    /// --sampled-latents; always on when `device` is not the CPU.
     bool batchedSteps = false;
     /// dit stage: weight of the direction contrast (0: off). A sample whose caption states a direction
     /// (scenes::withDirectionsReversed changes its caption), drawn at timestep >= 500 with no key after the
