@@ -208,6 +208,19 @@ TEST_CASE("trainer: a resumed run reproduces the next step's loss", "[trainer]")
         REQUIRE(resumed.size() == 1);
         CHECK(resumed[0].step == 5);
         CHECK(resumed[0].loss == Approx(straight.back().loss).epsilon(1e-5));
+        // Steps logged after the last checkpoint (a run stopped in between) are dropped on resume, so the
+        // log holds every step once.
+        {
+            std::ofstream log(b.path() / "vae_loss.csv", std::ios::app);
+            log << "6,0.5,1.0\n7,0.4,2.0\n";
+        }
+        ob.steps = 6;
+        trainVae(ob);
+        std::ifstream log(b.path() / "vae_loss.csv");
+        std::vector<std::string> steps;
+        for (std::string line; std::getline(log, line);)
+            steps.push_back(line.substr(0, line.find(',')));
+        CHECK(steps == std::vector<std::string>{"step", "1", "2", "3", "4", "5", "6"});
     }
     SECTION("dit") {
         oa.steps = 4;

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -555,6 +556,36 @@ void appendLossLog(const std::filesystem::path& path, const std::vector<StepLoss
         out << "step,loss,seconds\n";
     for (const auto& r : rows)
         out << r.step << ',' << r.loss << ',' << seconds << '\n';
+}
+
+void trimLossLog(const std::filesystem::path& path, int lastStep) {
+    if (!std::filesystem::exists(path))
+        return;
+    std::string kept, line;
+    bool dropped = false;
+    {
+        std::ifstream in(path);
+        while (std::getline(in, line)) {
+            // Rows start with their step; the header (and anything else) does not parse as one and stays.
+            char* end = nullptr;
+            const long step = std::strtol(line.c_str(), &end, 10);
+            if (end != line.c_str() && *end == ',' && step > lastStep) {
+                dropped = true;
+                continue;
+            }
+            kept += line + '\n';
+        }
+    }
+    if (!dropped)
+        return;
+    const auto temp = path.string() + ".partial";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        out << kept;
+        if (!out.flush())
+            throw TrainError("loss log '" + path.string() + "': cannot rewrite it");
+    }
+    std::filesystem::rename(temp, path);
 }
 
 std::filesystem::path latentStatsPath(const TrainOptions& options) {

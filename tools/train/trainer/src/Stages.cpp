@@ -124,6 +124,8 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
                               const std::function<void()>& afterStep = {}) {
     if (!(o.resume && adam.load(ckpt)))
         fs::remove(log);
+    else // a run stopped between logging steps and checkpointing them repeats those steps
+        trimLossLog(log, adam.steps());
     std::vector<at::Tensor> leaves;
     for (const auto& [name, p] : adam.params())
         leaves.push_back(p);

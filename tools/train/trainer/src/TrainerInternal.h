@@ -132,6 +132,10 @@ std::string sceneCaption(const scenes::SceneSpec& spec, std::uint64_t captionSee
 /// Appends rows to a CSV loss log (writes the header when the file is new).
 void appendLossLog(const std::filesystem::path& path, const std::vector<StepLoss>& rows, double seconds);
 
+/// Drops the rows of a CSV loss log after step `lastStep` (a resumed run logs them again); nothing when the
+/// file does not exist.
+void trimLossLog(const std::filesystem::path& path, int lastStep);
+
 /// Latent statistics file written at the start of the DiT stage.
 std::filesystem::path latentStatsPath(const TrainOptions& options);
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs tools/train/trainer/scripts/train-on-gpu.sh on the CPU (DEVICE=cpu: the same batched steps) with a few
+# steps of each stage, twice: the first run trains every stage and exports a model folder, the second finds
+# every stage finished and exports the same folder again.
+#   gpu_recipe_dry_run.sh SOURCE_DIR KINEMA_TRAIN WORK_DIR
+set -euo pipefail
+SCRIPT="$1/tools/train/trainer/scripts/train-on-gpu.sh"
+export KINEMA_TRAIN="$2"
+WORK="$3"
+rm -rf "$WORK"
+export DEVICE=cpu THREADS=2 VAE_STEPS=2 VAE_BATCH=2 DEC_STEPS=2 DEC_BATCH=2 DIT_STEPS=3 DIT_BATCH=3 POOL=6
+first="$("$SCRIPT" "$WORK/work" "$WORK/model")"
+echo "$first"
+for stage in vae vae_decoder dit; do
+    # Every step logged once: the header and one row per step.
+    rows=$(($(wc -l <"$WORK/work/${stage}_loss.csv") - 1))
+    want=2
+    [[ $stage == dit ]] && want=3
+    [[ $rows == "$want" ]] || { echo "$stage: $rows logged steps, expected $want"; exit 1; }
+done
+grep -q '"unkeyed_condition": "position"' "$WORK/model/kinema.json" || { echo "export lacks position"; exit 1; }
+second="$("$SCRIPT" "$WORK/work" "$WORK/model")"
+echo "$second"
+if grep -q " step " <<<"$second"; then
+    echo "the second run trained again"
+    exit 1
+fi
+rm -rf "$WORK"
