@@ -6,8 +6,10 @@
 #include "engine/ConditioningClip.h"
 #include "io/SafetensorsReader.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
+#include <vector>
 
 namespace kinema::trainer::detail {
 
@@ -23,8 +25,12 @@ fs::path latentPoolPath(const TrainOptions& options) {
 
 at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int64_t index) {
     const int position = static_cast<int>(4 * index);
-    const std::map<int, at::Tensor> key{{position, video[0].select(1, position)}};
-    return vae.encode(conditioningClip(index, key, key)).select(2, 1);
+    std::vector<at::Tensor> clips;
+    for (std::int64_t b = 0; b < video.size(0); ++b) {
+        const std::map<int, at::Tensor> key{{position, video[b].select(1, position)}};
+        clips.push_back(conditioningClip(index, key, key));
+    }
+    return vae.encode(clips.size() == 1 ? clips.front() : at::cat(clips)).select(2, 1);
 }
 
 namespace {
@@ -81,7 +87,8 @@ void addObjectMasks(const TrainOptions& o, LatentPool& pool, SampleWorkers& work
 } // namespace
 
 LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, const std::string& vaeDigest,
-                                 std::uint64_t sceneSeedBase, SampleWorkers& workers) {
+                                 std::uint64_t sceneSeedBase, SampleWorkers& workers,
+                                 wan21::WanVae* batchVae) {
     LatentPool pool;
     pool.sceneSeedBase = sceneSeedBase;
     const auto identity = poolIdentity(o, vaeDigest, sceneSeedBase);
@@ -103,6 +110,34 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
     pool.heldKeys = at::zeros_like(pool.latents);
     if (weighted)
         pool.objectMasks = emptyObjectMasks(pool);
+    if (batchVae) {
+        // Batches of scenes: rendered (with their object masks) on the workers, encoded together.
+        constexpr std::int64_t kBatch = 32;
+        for (std::int64_t first = 0; first < count; first += kBatch) {
+            const auto n = std::min(kBatch, count - first);
+            std::vector<at::Tensor> videos(static_cast<std::size_t>(n));
+            workers.run([&](int worker) {
+                c10::NoGradGuard noGrad;
+                for (std::int64_t j = worker; j < n; j += workers.count()) {
+                    auto& video = videos[static_cast<std::size_t>(j)];
+                    video = renderSample(pool.sceneSeed(first + j), o.width, o.height, o.frames, 0, o.frames,
+                                         o.supersampling)
+                                .video.unsqueeze(0);
+                    if (weighted)
+                        pool.objectMasks[first + j].copy_(latentObjectMask(video, stride));
+                }
+            });
+            c10::NoGradGuard noGrad;
+            const auto batch = at::cat(videos).to(batchVae->device());
+            pool.latents.narrow(0, first, n).copy_(batchVae->encode(batch));
+            for (std::int64_t k = 1; k < pool.latents.size(2); ++k)
+                pool.heldKeys.narrow(0, first, n).select(2, k).copy_(keyChunkLatent(*batchVae, batch, k));
+            if (!o.quiet && first / 1000 != (first + n) / 1000 && first + n < count)
+                std::cout << "dit: latent pool " << first + n << "/" << count << std::endl;
+        }
+        writeTensors(path, {{"latents", pool.latents}, {"held_keys", pool.heldKeys}}, identity);
+        return pool;
+    }
     workers.run([&](int worker) {
         c10::NoGradGuard noGrad;
         for (std::int64_t j = worker; j < count; j += workers.count()) {

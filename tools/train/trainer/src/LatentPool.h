@@ -31,13 +31,16 @@ std::filesystem::path latentPoolPath(const TrainOptions& options);
 
 /// Loads the pool of `options.latentPool` scenes from the work directory when it was built with the same
 /// VAE weights (`vaeDigest`), geometry and seed; otherwise renders and encodes it on `workers` and writes it.
+/// With `batchVae` (the same weights, on the training device: the batched steps), the workers render
+/// batches of scenes and `batchVae` encodes each batch in one pass (equal to `vae`'s per-scene encodes up
+/// to float rounding); without, every worker encodes its own scenes with `vae` on the CPU.
 LatentPool loadOrBuildLatentPool(const TrainOptions& options, wan21::WanVae& vae,
                                  const std::string& vaeDigest, std::uint64_t sceneSeedBase,
-                                 SampleWorkers& workers);
+                                 SampleWorkers& workers, wan21::WanVae* batchVae = nullptr);
 
 /// The latent the engine conditions latent frame `index` on when the only frame given near it is its last
 /// pixel frame 4·index (a single key): the engine's conditioning clip, encoded, latent frame 1 kept
-/// (before normalisation). `video` is [1, 3, T, H, W].
+/// (before normalisation). `video` is [B, 3, T, H, W]; returns [B, C, h, w].
 at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int64_t index);
 
 } // namespace kinema::trainer::detail
