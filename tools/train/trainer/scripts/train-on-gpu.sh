@@ -23,6 +23,8 @@
 #   VAE_STEPS [3000] VAE_BATCH [16]          DEC_STEPS [1000] DEC_BATCH [8]
 #   DIT_STEPS [12000] DIT_BATCH [128] POOL [10000] DIT_LR [1e-3]
 #   SEED [1]
+#   TORCH_PREFIX       libtorch's CMake prefix (default: the one of python3's torch)
+#   KINEMA_TRAIN       an already built kinema-train to run instead of building one
 set -euo pipefail
 if [[ $# -lt 2 ]]; then
     sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'
@@ -48,13 +50,13 @@ TRAIN="$BUILD/bin/kinema-train"
 if [[ -n "${KINEMA_TRAIN:-}" ]]; then
     TRAIN="$KINEMA_TRAIN" # an already built kinema-train (a dry run on the CPU)
 elif [[ ! -x "$TRAIN" ]]; then
-    PREFIX="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+    PREFIX="${TORCH_PREFIX:-$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')}"
     GENERATOR=()
     command -v ninja >/dev/null && GENERATOR=(-G Ninja)
     echo "== building kinema-train in $BUILD against $PREFIX"
     cmake -S "$ROOT/render/diffusion" -B "$BUILD" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_PREFIX_PATH="$PREFIX" -DKINEMA_WITH_CUDA=AUTO -DKINEMA_BUILD_BENCH=OFF \
-        -DKINEMA_BUILD_TESTS=OFF -DKINEMA_BUILD_TRAINER=ON >/dev/null
+        -DKINEMA_BUILD_TESTS=OFF -DKINEMA_BUILD_TRAINER=ON
     cmake --build "$BUILD" --target kinema-train -j "$(nproc)"
 fi
 
