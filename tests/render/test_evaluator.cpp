@@ -83,7 +83,7 @@ struct Fixture {
 
 } // namespace
 
-TEST_CASE("every parameter change alters the hash; equal values share it", "[evaluator][hash]") {
+TEST_CASE("every parameter change alters the hash, equal values share it", "[evaluator][hash]") {
     Fixture fx;
     auto& src = static_cast<Source&>(fx.g.addNode(std::make_unique<Source>()));
     auto h0 = fx.eval.hash(src, fx.at(1));

@@ -94,7 +94,7 @@ TEST_CASE("Merge: every operation matches its premultiplied formula and window",
     }
 }
 
-TEST_CASE("Merge: without A it outputs B; channels of both inputs are kept", "[comp][merge]") {
+TEST_CASE("Merge: without A it outputs B, channels of both inputs are kept", "[comp][merge]") {
     Harness h;
     auto& B = h.source("B", {0, 0, 3, 3}, kRgba, patternB);
     auto& A =
@@ -239,7 +239,7 @@ TEST_CASE("Dot and disabled nodes pass the input's hash and image through", "[co
     REQUIRE(h.eval(grade)->sample("R", 1, 1) == patternA("R", 1, 1, 0));
 }
 
-TEST_CASE("Switch outputs the chosen input with its hash; Dissolve blends", "[comp][routing]") {
+TEST_CASE("Switch outputs the chosen input with its hash, Dissolve blends", "[comp][routing]") {
     Harness h;
     auto& a = h.source("a", {0, 0, 2, 2}, kRgba, patternA);
     auto& b = h.source("b", {1, 1, 4, 3}, kRgba, patternB);

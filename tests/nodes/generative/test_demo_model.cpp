@@ -361,7 +361,7 @@ TEST_CASE("demo model: Relight changes the light and keeps the plate's detail", 
     CHECK(change > 0.005); // the light did change
 }
 
-TEST_CASE("demo model: same seed, bit-identical clip; other frame ranges reuse it", "[generative][demo]") {
+TEST_CASE("demo model: same seed, bit-identical clip, other frame ranges reuse it", "[generative][demo]") {
     std::vector<float> first;
     {
         test::ScopedClipCache cache;

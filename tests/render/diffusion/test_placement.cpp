@@ -131,7 +131,7 @@ TEST_CASE("session: bf16 requests run the mixed-precision DiT and f32 reloads th
     CHECK(again.latents == fp32.latents); // bit-identical after reloading the fp32 weights
 }
 
-TEST_CASE("session: offload modes give the resident result; a request for another device is refused",
+TEST_CASE("session: offload modes give the resident result, a request for another device is refused",
           "[placement][session]") {
     TinySession resident("t2v", Offload::None);
     const auto reference = resident.session->generate(smallRequest());

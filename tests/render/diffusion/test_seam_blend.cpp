@@ -104,7 +104,7 @@ TEST_CASE("seam blend: Before blends towards the start, skips past the ends and 
             CHECK(v <= 1.0f);
 }
 
-TEST_CASE("seam blend: a fade of 0 changes only the anchor; bad arguments are named", "[diffusion][seam]") {
+TEST_CASE("seam blend: a fade of 0 changes only the anchor, bad arguments are named", "[diffusion][seam]") {
     const std::size_t floats = 2;
     auto frames = ramp(4, floats, 0.1f);
     const auto before = frames;
