@@ -40,11 +40,11 @@ TEST_CASE("trainer: the direction hinge adds a gradient and no value", "[trainer
     CHECK(far.grad().item<double>() == 0.0);
 }
 
-TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measures it", "[trainer]") {
+TEST_CASE("trainer: --init-from starts from an exported model, caption-gap measures it", "[trainer]") {
     kinema::test::TempDir work, folder, fresh;
     auto o = test::preparedWork(work.path());
     o.steps = 2;
-    trainDit(o);
+    const auto scratch = trainDit(o);
     REQUIRE(exportModel(o, folder.path()) > 0);
     const auto own = measureCaptionGap(o, 3);
     // The five rows of all clips, then five per group of subject motion; the groups share out the clips.
@@ -127,6 +127,19 @@ TEST_CASE("trainer: --init-from starts from an exported model; caption-gap measu
     REQUIRE(steps.size() == 1);
     CHECK(steps[0].step == 1);
     CHECK(fs::exists(fresh.path() / "dit.safetensors"));
+    CHECK(steps[0].loss != Approx(scratch[0].loss).epsilon(1e-3));
+    // --fresh-dit takes only the folder's tokenizer and VAE: the DiT starts from its seed, as in the
+    // work directory trained from scratch (the same first step, to the rounding of the latent statistics
+    // the folder stores as text).
+    {
+        kinema::test::TempDir freshDit;
+        auto fromScratch = seeded;
+        fromScratch.workDir = freshDit.path();
+        fromScratch.freshDit = true;
+        const auto first = trainDit(fromScratch);
+        REQUIRE(first.size() == 1);
+        CHECK(first[0].loss == Approx(scratch[0].loss).epsilon(1e-4));
+    }
 
     seeded.initFrom = fresh.path() / "no-such-model";
     seeded.workDir = fresh.path() / "other";

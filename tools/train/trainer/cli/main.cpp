@@ -123,6 +123,9 @@ int main(int argc, char** argv) {
                         "model folder written by export to start from when the work directory has no "
                         "checkpoint (fresh optimiser); export takes its DiT and text encoder when the work "
                         "directory has no dit checkpoint");
+    dit->add_flag("--fresh-dit", o.freshDit,
+                  "with --init-from: take only the folder's tokenizer and VAE; the DiT and the text encoder "
+                  "start from their seeds");
     dit->add_option("--average-decay", o.averageDecay,
                     "keep an exponential moving average of the weights with this decay (0.999: about the "
                     "last 1000 steps) beside them in the checkpoint; export takes it (0: none)")

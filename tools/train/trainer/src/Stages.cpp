@@ -552,7 +552,7 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     const auto tokenizer = makeUmt5Tokenizer(o.workDir);
     auto dit = buildDit(ditConfig(o.shape), mixSeed(o.seed, kDitStage), device);
     auto t5 = buildT5(t5Config(o.shape, vocab), mixSeed(o.seed, kDitStage, 1), device);
-    if (!o.initFrom.empty() && !(o.resume && fs::exists(o.workDir / "dit.safetensors")))
+    if (!o.initFrom.empty() && !o.freshDit && !(o.resume && fs::exists(o.workDir / "dit.safetensors")))
         loadExportedDit(o.initFrom, dit.params, t5.params);
     Adam adam(ditAndTextEncoder(dit.params, t5.params));
     const auto& negative = wan21::defaultNegativePrompt();

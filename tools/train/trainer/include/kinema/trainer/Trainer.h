@@ -147,6 +147,9 @@ struct TrainOptions {
     /// seed the work directory, and the DiT and text encoder start from its weights with a fresh optimiser
     /// (steps count from 0); export takes its DiT and text encoder when the work directory has none.
     std::filesystem::path initFrom;
+    /// dit stage with initFrom: take only the folder's tokenizer and VAE; the DiT and the text encoder start
+    /// from their seeds, as in a work directory trained from scratch.
+    bool freshDit = false;
     /// dit stage: decay of an exponential moving average of the DiT's and text encoder's weights, kept
     /// beside the optimiser's own in the checkpoint (0: none). The average over roughly 1 / (1 - decay)
     /// steps smooths out the noise of the last steps; early on the decay is min(decay, (1 + n) / (10 + n))
