@@ -39,6 +39,27 @@ double largestParamDifference(const fs::path& a, const fs::path& b) {
     return largest;
 }
 
+/// Runs `train` with options `o` per sample in `perSampleDir` and batched in `batchedDir`, and checks that
+/// every step's loss and, at the end, the weights in `checkpoint` agree to rounding (a learning rate of 3e-3
+/// moves them by about 1e-2 over these few steps). Returns the per-sample run's losses.
+template <typename Train>
+std::vector<StepLoss> checkBatchedMatchesPerSample(TrainOptions o, Train train, const fs::path& perSampleDir,
+                                                   const fs::path& batchedDir, const char* checkpoint) {
+    o.workDir = perSampleDir;
+    o.batchedSteps = false;
+    const auto perSample = train(o);
+    o.workDir = batchedDir;
+    o.batchedSteps = true;
+    const auto batched = train(o);
+    REQUIRE(batched.size() == perSample.size());
+    for (std::size_t i = 0; i < batched.size(); ++i) {
+        INFO("step " << batched[i].step);
+        CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
+    }
+    CHECK(largestParamDifference(perSampleDir / checkpoint, batchedDir / checkpoint) < 1e-4);
+    return perSample;
+}
+
 } // namespace
 
 TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses and updates", "[trainer]") {
@@ -55,21 +76,7 @@ TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses a
         o.objectWeight = objectWeight;
         o.temporalWeight = temporalWeight;
         o.resume = false;
-        o.workDir = perSampleDir.path();
-        o.batchedSteps = false;
-        const auto perSample = trainDit(o);
-        o.workDir = batchedDir.path();
-        o.batchedSteps = true;
-        const auto batched = trainDit(o);
-        REQUIRE(batched.size() == perSample.size());
-        for (std::size_t i = 0; i < batched.size(); ++i) {
-            INFO("step " << batched[i].step);
-            CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
-        }
-        // Four updates later the weights still agree to rounding (a learning rate of 3e-3 moves them by
-        // about 1e-2).
-        CHECK(largestParamDifference(perSampleDir.path() / "dit.safetensors",
-                                     batchedDir.path() / "dit.safetensors") < 1e-4);
+        checkBatchedMatchesPerSample(o, trainDit, perSampleDir.path(), batchedDir.path(), "dit.safetensors");
     }
 }
 
@@ -131,23 +138,16 @@ TEST_CASE("trainer: the caption contrasts change the update, not the logged loss
         const auto& batchedDir = dirsOf[run][1];
         auto c = o;
         runs[run].second(c);
-        c.workDir = perSampleDir.path();
-        const auto perSample = trainDit(c);
-        c.workDir = batchedDir.path();
-        c.batchedSteps = true;
-        const auto batched = trainDit(c);
+        // The contrast moves the weights the same way in one batched forward as per sample ...
+        const auto perSample = checkBatchedMatchesPerSample(c, trainDit, perSampleDir.path(),
+                                                            batchedDir.path(), "dit.safetensors");
         REQUIRE(plain.size() == perSample.size());
-        REQUIRE(batched.size() == perSample.size());
-        // The first step starts from the same weights: the logged loss is the plain flow-matching loss.
+        // ... the first step starts from the same weights: the logged loss is the plain flow-matching loss
+        // ...
         CHECK(perSample[0].loss == Approx(plain[0].loss).epsilon(1e-6));
-        // The contrast moved the weights (some of the 16 samples take part) ...
+        // ... and it moved the weights (some of the 16 samples take part).
         CHECK(largestParamDifference(plainDir.path() / "dit.safetensors",
                                      perSampleDir.path() / "dit.safetensors") > 1e-3);
-        // ... the same way in one batched forward as per sample.
-        for (std::size_t i = 0; i < batched.size(); ++i)
-            CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
-        CHECK(largestParamDifference(perSampleDir.path() / "dit.safetensors",
-                                     batchedDir.path() / "dit.safetensors") < 1e-4);
     }
 }
 
@@ -221,27 +221,16 @@ TEST_CASE("trainer: batched VAE and VAE decoder steps make the per-sample steps'
     o.chromaWeight = 10.0;
     o.objectWeight = 20.0;
     o.temporalWeight = 1.0;
-    const auto compare = [&](const char* stage, auto train, const char* checkpoint) {
-        INFO(stage);
-        o.workDir = perSampleDir.path();
-        o.batchedSteps = false;
-        const auto perSample = train(o);
-        o.workDir = batchedDir.path();
-        o.batchedSteps = true;
-        const auto batched = train(o);
-        REQUIRE(batched.size() == perSample.size());
-        for (std::size_t i = 0; i < batched.size(); ++i) {
-            INFO("step " << batched[i].step);
-            CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
-        }
-        CHECK(largestParamDifference(perSampleDir.path() / checkpoint, batchedDir.path() / checkpoint) <
-              1e-4);
-    };
-    compare("vae", trainVae, "vae.safetensors");
+    {
+        INFO("vae");
+        checkBatchedMatchesPerSample(o, trainVae, perSampleDir.path(), batchedDir.path(), "vae.safetensors");
+    }
     // The decoder stage starts from the same VAE in both directories; three in four clips get a held key.
     fs::copy_file(perSampleDir.path() / "vae.safetensors", batchedDir.path() / "vae.safetensors",
                   fs::copy_options::overwrite_existing);
     o.frames = 9;
     o.keyChunks = 0.75;
-    compare("vae-decoder", trainVaeDecoder, "vae_decoder.safetensors");
+    INFO("vae-decoder");
+    checkBatchedMatchesPerSample(o, trainVaeDecoder, perSampleDir.path(), batchedDir.path(),
+                                 "vae_decoder.safetensors");
 }

@@ -30,7 +30,7 @@ at::Tensor keyChunkLatent(wan21::WanVae& vae, const at::Tensor& video, std::int6
         const std::map<int, at::Tensor> key{{position, video[b].select(1, position)}};
         clips.push_back(conditioningClip(index, key, key));
     }
-    return vae.encode(clips.size() == 1 ? clips.front() : at::cat(clips)).select(2, 1);
+    return vae.encode(at::cat(clips)).select(2, 1);
 }
 
 namespace {
@@ -64,6 +64,12 @@ bool loadPool(const fs::path& path, const std::map<std::string, std::string>& id
     return pool.latents.dim() == 5 && pool.heldKeys.sizes() == pool.latents.sizes();
 }
 
+/// Pool entry `index`'s scene, rendered: [1, 3, T, H, W].
+at::Tensor renderPoolScene(const TrainOptions& o, const LatentPool& pool, std::int64_t index) {
+    return renderSample(pool.sceneSeed(index), o.width, o.height, o.frames, 0, o.frames, o.supersampling)
+        .video.unsqueeze(0);
+}
+
 /// An uninitialised [N, F, h, w] tensor for the pool's object masks.
 at::Tensor emptyObjectMasks(const LatentPool& pool) {
     return at::empty({pool.size(), pool.latents.size(2), pool.latents.size(3), pool.latents.size(4)});
@@ -77,10 +83,7 @@ void addObjectMasks(const TrainOptions& o, LatentPool& pool, SampleWorkers& work
     workers.run([&](int worker) {
         c10::NoGradGuard noGrad;
         for (std::int64_t j = worker; j < pool.size(); j += workers.count())
-            pool.objectMasks[j].copy_(latentObjectMask(
-                renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling)
-                    .video.unsqueeze(0),
-                stride));
+            pool.objectMasks[j].copy_(latentObjectMask(renderPoolScene(o, pool, j), stride));
     });
 }
 
@@ -120,9 +123,7 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
                 c10::NoGradGuard noGrad;
                 for (std::int64_t j = worker; j < n; j += workers.count()) {
                     auto& video = videos[static_cast<std::size_t>(j)];
-                    video = renderSample(pool.sceneSeed(first + j), o.width, o.height, o.frames, 0, o.frames,
-                                         o.supersampling)
-                                .video.unsqueeze(0);
+                    video = renderPoolScene(o, pool, first + j);
                     if (weighted)
                         pool.objectMasks[first + j].copy_(latentObjectMask(video, stride));
                 }
@@ -135,24 +136,21 @@ LatentPool loadOrBuildLatentPool(const TrainOptions& o, wan21::WanVae& vae, cons
             if (!o.quiet && first / 1000 != (first + n) / 1000 && first + n < count)
                 std::cout << "dit: latent pool " << first + n << "/" << count << std::endl;
         }
-        writeTensors(path, {{"latents", pool.latents}, {"held_keys", pool.heldKeys}}, identity);
-        return pool;
+    } else {
+        workers.run([&](int worker) {
+            c10::NoGradGuard noGrad;
+            for (std::int64_t j = worker; j < count; j += workers.count()) {
+                const auto video = renderPoolScene(o, pool, j);
+                pool.latents[j].copy_(vae.encode(video)[0]);
+                for (std::int64_t k = 1; k < pool.latents.size(2); ++k)
+                    pool.heldKeys[j].select(1, k).copy_(keyChunkLatent(vae, video, k)[0]);
+                if (weighted)
+                    pool.objectMasks[j].copy_(latentObjectMask(video, stride));
+                if (worker == 0 && !o.quiet && j > 0 && j % 1000 == 0)
+                    std::cout << "dit: latent pool " << j << "/" << count << std::endl;
+            }
+        });
     }
-    workers.run([&](int worker) {
-        c10::NoGradGuard noGrad;
-        for (std::int64_t j = worker; j < count; j += workers.count()) {
-            const auto s =
-                renderSample(pool.sceneSeed(j), o.width, o.height, o.frames, 0, o.frames, o.supersampling);
-            const auto video = s.video.unsqueeze(0);
-            pool.latents[j].copy_(vae.encode(video)[0]);
-            for (std::int64_t k = 1; k < pool.latents.size(2); ++k)
-                pool.heldKeys[j].select(1, k).copy_(keyChunkLatent(vae, video, k)[0]);
-            if (weighted)
-                pool.objectMasks[j].copy_(latentObjectMask(video, stride));
-            if (worker == 0 && !o.quiet && j > 0 && j % 1000 == 0)
-                std::cout << "dit: latent pool " << j << "/" << count << std::endl;
-        }
-    });
     writeTensors(path, {{"latents", pool.latents}, {"held_keys", pool.heldKeys}}, identity);
     return pool;
 }

@@ -404,16 +404,18 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
         return mixSeed(o.seed, kDecoderStage, static_cast<std::uint64_t>(dataStep),
                        static_cast<std::uint64_t>(i));
     };
+    // Sample i of step dataStep: a whole clip, on the CPU.
+    const auto sample = [&](int dataStep, int i) {
+        return renderSample(sampleSeed(dataStep, i), o.width, o.height, o.frames, 0, o.frames,
+                            o.supersampling);
+    };
     // Batched: the clips are rendered on the workers, then encoded, given their held keys and decoded
     // together on the training device.
     std::function<at::Tensor(int, SampleWorkers&)> batchLoss;
     if (batched)
         batchLoss = [&](int dataStep, SampleWorkers& workers) {
-            const auto x = drawBatch(o, workers, device, [&](int i) {
-                return renderSample(sampleSeed(dataStep, i), o.width, o.height, o.frames, 0, o.frames,
-                                    o.supersampling)
-                    .video.unsqueeze(0);
-            });
+            const auto x =
+                drawBatch(o, workers, device, [&](int i) { return sample(dataStep, i).video.unsqueeze(0); });
             at::Tensor mu;
             {
                 c10::NoGradGuard noGrad;
@@ -429,7 +431,7 @@ std::vector<StepLoss> trainVaeDecoder(const TrainOptions& o) {
         o, adam, o.workDir / "vae_decoder.safetensors", o.workDir / "vae_decoder_loss.csv", "vae-decoder",
         [&](int dataStep, int i) {
             const auto seed = sampleSeed(dataStep, i);
-            const auto s = renderSample(seed, o.width, o.height, o.frames, 0, o.frames, o.supersampling);
+            const auto s = sample(dataStep, i);
             const auto x = s.video.unsqueeze(0);
             at::Tensor mu;
             {
@@ -569,16 +571,18 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     LatentPool pool;
     if (o.latentPool > 0) {
         SampleWorkers workers(workerCount(o), o.intraOpThreads);
-        // Batched steps build the pool in batches on the training device, with a copy of the frozen VAE.
-        std::optional<Trainable<wan21::WanVae>> batchVae;
-        if (batched) {
-            batchVae.emplace(buildVae(vaeCfg, mixSeed(o.seed, kVaeStage), device));
-            loadParams(o.workDir / "vae.safetensors", batchVae->params);
-            for (auto& [name, p] : batchVae->params)
+        // Batched steps build the pool in batches on the training device: with the frozen VAE itself on
+        // the CPU, with a copy of it on a GPU.
+        std::optional<Trainable<wan21::WanVae>> deviceVae;
+        if (batched && !device.is_cpu()) {
+            deviceVae.emplace(buildVae(vaeCfg, mixSeed(o.seed, kVaeStage), device));
+            loadParams(o.workDir / "vae.safetensors", deviceVae->params);
+            for (auto& [name, p] : deviceVae->params)
                 p.requires_grad_(false);
         }
-        pool = loadOrBuildLatentPool(o, *vae.model, vaeDigest, mixSeed(o.seed, kPoolStage), workers,
-                                     batchVae ? batchVae->model.get() : nullptr);
+        auto* batchVae = !batched ? nullptr : deviceVae ? deviceVae->model.get() : vae.model.get();
+        pool =
+            loadOrBuildLatentPool(o, *vae.model, vaeDigest, mixSeed(o.seed, kPoolStage), workers, batchVae);
     }
 
     // Sample i of step dataStep: every random choice comes from its own generator, in a fixed order.
