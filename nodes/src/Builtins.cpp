@@ -46,10 +46,16 @@ void migrateSeamBlend(int fromVersion, nlohmann::json& node) {
 
 /// Extend version 3 conditions on the source's last 5 frames by default ("overlap", two whole latent frames
 /// of a Wan VAE) instead of 1; a version-2 graph that left the overlap at its default keeps 1.
+/// Extend version 4 conditions on 4 frames by default and keeps the seam off latent-frame boundaries
+/// ("alignSeam"); a version-3 graph keeps the overlap it had by default (5) and no alignment.
 void migrateExtend(int fromVersion, nlohmann::json& node) {
     migrateSeamBlend(fromVersion, node);
     if (fromVersion < 3)
         keepOldDefault(node, "overlap", 1);
+    if (fromVersion < 4) {
+        keepOldDefault(node, "overlap", 5);
+        keepOldDefault(node, "alignSeam", false);
+    }
 }
 
 } // namespace

@@ -491,8 +491,9 @@ diffusion::GenerateResult ClipNode::decodeSaved(const ClipSettings& s, const Cli
 }
 
 int ClipNode::frameIndex(const render::EvalContext& ec, const ClipSettings& s, int available) {
-    return std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, 0,
-                      std::min(s.duration, available) - 1);
+    const int last = std::min(s.duration, available) - 1;
+    return std::clamp(static_cast<int>(std::lround(ec.frame())) - s.startFrame, std::min(s.shownFrom, last),
+                      last);
 }
 
 ClipPtr ClipNode::clip(const render::EvalContext& ec) const {

@@ -54,6 +54,9 @@ struct ClipSettings {
     std::string aspect;
     std::string device;
     int startFrame = 1;
+    /// First clip position the node shows; the frames before it are generated only to move a seam off a
+    /// latent-frame boundary (Extend's alignSeam) and are never output.
+    int shownFrom = 0;
 };
 
 /// Bilinear sample of a w x h plane for pixel (x, y) of a W x H resampling of it (pixel centres aligned,

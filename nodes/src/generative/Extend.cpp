@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kinema/diffusion/ColourMatch.h"
+#include "kinema/diffusion/SeamBlend.h"
 #include "kinema/render/Evaluator.h"
 
 namespace kinema::nodes::generative {
@@ -12,7 +13,7 @@ namespace kinema::nodes::generative {
 using namespace graph;
 
 Extend::Extend()
-    : ClipNode({"Extend", 3, "Generative",
+    : ClipNode({"Extend", 4, "Generative",
                 "Extends a clip forward or backward, conditioned on its seam frames."}) {
     addInput({"source", PlugType::Image, false, "Source"});
     ParamSpec direction{"direction", ParamType::Enum, std::int64_t{0}};
@@ -20,18 +21,26 @@ Extend::Extend()
     direction.metadata.tooltip = "Forward: after the source's last frame. Backward: before its first frame.";
     direction.metadata.animatable = false;
     addParam(direction);
-    // 5 frames fill the first two latent frames of a Wan VAE (1 + 4): the model sees the source's motion,
-    // not a single still, and the jump at the seam is smaller (docs/demo-model.md).
-    ParamSpec overlap{"overlap", ParamType::Int, std::int64_t{5}};
+    // 4 frames: frame 0 of a Wan VAE's clip alone, then three of the next latent frame's four; the first
+    // extension frame completes that latent frame, so the cut from the source falls inside one
+    // (diffusion::opensLatentFrame) and the model still sees the source's motion (docs/demo-model.md).
+    ParamSpec overlap{"overlap", ParamType::Int, std::int64_t{4}};
     overlap.metadata.tooltip =
-        "Source frames at the seam that condition the extension; 4k + 1 (1, 5, 9) fill "
-        "whole latent frames.";
+        "Source frames at the seam that condition the extension. More frames show the model more of the "
+        "source's motion.";
     overlap.metadata.minimum = 1;
     overlap.metadata.maximum = 33;
     overlap.metadata.softMinimum = 1;
     overlap.metadata.softMaximum = 9;
     overlap.metadata.animatable = false;
     addParam(overlap);
+    ParamSpec alignSeam{"alignSeam", ParamType::Bool, true};
+    alignSeam.metadata.tooltip =
+        "Forward: keep the seam inside one of the model's latent frames. When the overlap would put the "
+        "first new frame where a latent frame begins (overlap 1, 5, 9...), where generated frames step "
+        "most, the generation starts one hidden frame earlier.";
+    alignSeam.metadata.animatable = false;
+    addParam(alignSeam);
     ParamSpec colorMatch{"colorMatch", ParamType::Bool, true};
     colorMatch.metadata.tooltip = "Match the extension's colour to the source at the seam.";
     colorMatch.metadata.animatable = false;
@@ -54,16 +63,21 @@ void Extend::place(const render::EvalContext& ec, ClipSettings& s) const {
     const auto src = sourceRange(ec);
     const int overlap = std::min(static_cast<int>(param("overlap").getInt(0)), src.last - src.first + 1);
     const int extension = s.duration;
-    s.duration = extension + overlap; // the generated clip: extension + overlap frames
-    s.startFrame =
-        param("direction").enumItem() == "Forward" ? src.last - overlap + 1 : src.first - extension;
+    const bool forward = param("direction").enumItem() == "Forward";
+    // Going forward the generation is [lead] overlap + extension, its first new frame at `overlap` without
+    // the lead frame. Going back it is extension + overlap: there a seam inside a latent frame measured no
+    // steadier than one at its start (docs/demo-model.md, "Where the seam falls"), so no lead frame.
+    const int lead = forward && param("alignSeam").getBool(0) ? diffusion::seamLeadFrames(overlap) : 0;
+    s.duration = lead + extension + overlap;
+    s.shownFrom = lead;
+    s.startFrame = (forward ? src.last - overlap + 1 : src.first - extension) - lead;
 }
 
 std::vector<std::pair<int, int>> Extend::overlapFrames(const render::EvalContext& ec,
                                                        const ClipSettings& s) const {
     const auto src = sourceRange(ec);
     std::vector<std::pair<int, int>> out;
-    for (int pos = 0; pos < s.duration; ++pos) {
+    for (int pos = s.shownFrom; pos < s.duration; ++pos) { // a lead frame is generated, not conditioned
         const int frame = s.startFrame + pos;
         if (src.contains(frame))
             out.emplace_back(pos, frame);
@@ -73,6 +87,7 @@ std::vector<std::pair<int, int>> Extend::overlapFrames(const render::EvalContext
 
 void Extend::hashConditioning(const render::EvalContext& ec, const ClipSettings& s, Hasher& h) const {
     h.append("extend").append(param("direction").enumItem()).append(param("colorMatch").getBool(0));
+    h.append(s.shownFrom);
     h.append(param("seamBlend").getInt(0));
     for (const auto& [pos, frame] : overlapFrames(ec, s))
         h.append(pos).append(ec.inputHash(0, ec.context().withFrame(frame)));

@@ -10,6 +10,8 @@ namespace kinema::nodes::generative {
 /// frames' mean and spread to the source's, so the seam does not drift; then `seamBlend` carries the
 /// difference between the source's seam frame and the generation's copy of it into the first extension
 /// frames, fading out (diffusion::blendSeam), so the cut from the source's real frame does not jump.
+/// With `alignSeam`, going forward, the generation starts one hidden, unconditioned frame earlier when the
+/// cut would otherwise fall where a latent frame begins (diffusion::seamLeadFrames; ClipSettings::shownFrom).
 /// Output = the source's own frames (passed through unchanged) + the extension.
 class Extend : public ClipNode {
 public:

@@ -262,8 +262,10 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     auto& source = h.pattern(7);
     source.setRange({1001, 1005});
     auto& extend = h.generative("Extend");
-    CHECK(extend.param("overlap").getInt(0) == 5); // the source's last 5 frames: two whole latent frames
-    h.set(extend, "duration", std::int64_t{4});    // with 5 overlap frames: a 9-frame generation
+    CHECK(extend.param("overlap").getInt(0) ==
+          4); // the source's last 4 frames: the seam inside a latent frame
+    CHECK(extend.param("alignSeam").getBool(0));
+    h.set(extend, "duration", std::int64_t{4}); // with 4 overlap frames: 8 frames, a 9-frame generation
     h.graph.connect(source, extend, 0);
 
     auto range = h.evaluator.frameRange(extend);
@@ -299,18 +301,18 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     for (int f = 1006; f <= 1009; ++f)
         ext.push_back(h.eval(extend, f));
 
-    // Colour match: the generated overlap frames (clip frames 0-4, conditioned on source frames 1001-1005
-    // and hidden behind them) get the source frames' per-channel mean over the five; a random VAE alone
+    // Colour match: the generated overlap frames (clip frames 0-3, conditioned on source frames 1002-1005
+    // and hidden behind them) get the source frames' per-channel mean over the four; a random VAE alone
     // shifts them far off. The gain and offset found there apply to the whole extension.
     auto seamDrift = [&]() {
         graph::Context ctx;
         ctx.frame = 1006;
         render::EvalContext ec(h.evaluator, static_cast<const render::ImageNode&>(extend), ctx);
         const auto clip = static_cast<const nodes::generative::ClipNode&>(extend).clip(ec);
-        // Per channel, the mean over the five overlap frames (what the match equalises).
+        // Per channel, the mean over the four overlap frames (what the match equalises).
         double mg[3] = {}, ms[3] = {};
-        for (int k = 0; k < 5; ++k) {
-            const auto src = test::rgbOf(*h.eval(source, 1001 + k));
+        for (int k = 0; k < 4; ++k) {
+            const auto src = test::rgbOf(*h.eval(source, 1002 + k));
             for (int c = 0; c < 3; ++c)
                 for (int i = 0; i < 32 * 32; ++i) {
                     mg[c] += clip->frame(k)[i * 3 + c];
@@ -319,7 +321,7 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
         }
         double drift = 0;
         for (int c = 0; c < 3; ++c)
-            drift += std::abs(mg[c] - ms[c]) / (5 * 32 * 32);
+            drift += std::abs(mg[c] - ms[c]) / (4 * 32 * 32);
         return drift;
     };
     const double matched = seamDrift();
@@ -337,6 +339,33 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     CHECK(range->first == 997);
     CHECK(range->last == 1005);
     CHECK(h.eval(extend, 998)->width() == 32);
+    const auto clipIndex = [&](int frame) {
+        return std::get<std::int64_t>(h.eval(extend, frame)->metadata().at("kinema/gen/frameIndex"));
+    };
+    const auto generated = [&](int frame) {
+        return std::get<std::int64_t>(h.eval(extend, frame)->metadata().at("kinema/gen/frames"));
+    };
+    CHECK(clipIndex(997) == 0);
+    CHECK(generated(997) == 9); // 4 + 4 frames, rounded up to 4k + 1
+    // 5 frames back meet the source at position 5, where a latent frame begins; going back the seam is
+    // not moved (no lead frame either way).
+    h.set(extend, "duration", std::int64_t{5});
+    CHECK(clipIndex(996) == 0);
+    CHECK(generated(996) == 9);
+    h.set(extend, "alignSeam", false);
+    CHECK(clipIndex(996) == 0);
+    // Forward with 5 overlap frames: the new frames would start at position 5, where a latent frame
+    // begins; aligned, one hidden lead frame moves them to 6 and the output holds there before.
+    h.setEnum(extend, "direction", "Forward");
+    h.set(extend, "overlap", std::int64_t{5});
+    CHECK(clipIndex(1006) == 5);
+    CHECK(generated(1006) == 13); // 5 + 5 frames
+    h.set(extend, "alignSeam", true);
+    CHECK(clipIndex(1006) == 6);
+    CHECK(clipIndex(1010) == 10);
+    CHECK(generated(1006) == 13); // lead 1 + 5 + 5 frames
+    CHECK(h.evaluator.hash(extend, graph::Context{}.withFrame(1003)) ==
+          h.evaluator.hash(source, graph::Context{}.withFrame(1003)));
 
     // A source without a frame range cannot be extended.
     auto& unbounded = h.pattern(8);
@@ -344,21 +373,27 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     CHECK_THROWS_WITH(h.eval(extend, 998), Catch::Contains("input 'source' has no frame range"));
 }
 
-TEST_CASE("generative: Extend saved before its 5-frame overlap keeps the overlap it was saved with",
-          "[generative][migration]") {
+TEST_CASE(
+    "generative: Extend saved before its 4-frame overlap and seam alignment keeps what it was saved with",
+    "[generative][migration]") {
     graph::NodeRegistry registry;
     nodes::registerBuiltinNodes(registry);
     const std::string text = R"({"kinema":"graph","schema":1,"nodes":[
         {"type":"Extend","version":2,"name":"Old","params":{"seed":3}},
         {"type":"Extend","version":2,"name":"Set","params":{"overlap":9}},
-        {"type":"Extend","version":3,"name":"New","params":{"seed":3}}]})";
+        {"type":"Extend","version":3,"name":"Three","params":{"seed":3}},
+        {"type":"Extend","version":4,"name":"New","params":{"seed":3}}]})";
     graph::Graph g;
     graph::graphFromJson(g, graph::parseJsonStrict(text, "overlap.kgraph"), "overlap.kgraph", registry);
-    CHECK(g.node("Old").version() == 3);
+    CHECK(g.node("Old").version() == 4);
     CHECK(g.node("Old").param("overlap").getInt(0) == 1);
     CHECK(g.node("Old").param("seamBlend").getInt(0) == 8);
+    CHECK_FALSE(g.node("Old").param("alignSeam").getBool(0));
     CHECK(g.node("Set").param("overlap").getInt(0) == 9);
-    CHECK(g.node("New").param("overlap").getInt(0) == 5);
+    CHECK(g.node("Three").param("overlap").getInt(0) == 5);
+    CHECK_FALSE(g.node("Three").param("alignSeam").getBool(0));
+    CHECK(g.node("New").param("overlap").getInt(0) == 4);
+    CHECK(g.node("New").param("alignSeam").getBool(0));
 }
 
 TEST_CASE("generative: Loop and Extend saved before the seam blend load without it",

@@ -106,7 +106,7 @@ TEST_CASE("the example graphs render on the demo model", "[generative][cli][exam
     REQUIRE(renderExample("keyframes.kgraph", dir.path(), cache.path(), log) == 0);
     CHECK(countFiles(dir.path() / "out" / "keyframes", ".exr") == 17);
     REQUIRE(renderExample("extend.kgraph", dir.path(), cache.path(), log) == 0);
-    CHECK(countFiles(dir.path() / "out" / "extend", ".exr") == 29);
+    CHECK(countFiles(dir.path() / "out" / "extend", ".exr") == 30);
     REQUIRE(renderExample("loop.kgraph", dir.path(), cache.path(), log) == 0);
     CHECK(countFiles(dir.path() / "out" / "loop", ".exr") == 16);
     {

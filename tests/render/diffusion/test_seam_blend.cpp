@@ -146,3 +146,25 @@ TEST_CASE("seam blend: a jump at the seam becomes steps like the clip's own", "[
     // No step takes more than about 1.6 / 9 of the 0.3 difference on top of the clip's own 0.01.
     CHECK(largest < 0.01 + 0.3 * 1.6 / 9.0);
 }
+
+TEST_CASE("seam blend: latent frames open at 0, 1, 5, 9 and a seam is moved off them by one lead frame",
+          "[diffusion][seam]") {
+    using kinema::diffusion::opensLatentFrame;
+    using kinema::diffusion::seamLeadFrames;
+    std::vector<int> opening;
+    for (int p = 0; p <= 17; ++p)
+        if (opensLatentFrame(p))
+            opening.push_back(p);
+    CHECK(opening == std::vector<int>{0, 1, 5, 9, 13, 17});
+    CHECK_FALSE(opensLatentFrame(-1));
+    // A forward extension with 5 overlap frames starts its new frames at position 5, the first of the
+    // third latent frame: one lead frame moves it to 6, inside it. Overlaps of 2, 3 and 4 need none.
+    CHECK(seamLeadFrames(5) == 1);
+    CHECK(seamLeadFrames(1) == 1);
+    for (int p : {2, 3, 4, 6, 7, 8, 122})
+        CHECK(seamLeadFrames(p) == 0);
+    // A backward extension of 121 frames meets its source at position 121 = 4 * 30 + 1.
+    CHECK(seamLeadFrames(121) == 1);
+    for (int p = 1; p < 40; ++p)
+        CHECK_FALSE(opensLatentFrame(p + seamLeadFrames(p)));
+}

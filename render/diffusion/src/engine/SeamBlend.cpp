@@ -46,4 +46,12 @@ void blendSeam(const std::vector<float*>& frames, std::size_t floatsPerFrame, in
     }
 }
 
+bool opensLatentFrame(int position) {
+    return position == 0 || (position > 0 && position % 4 == 1);
+}
+
+int seamLeadFrames(int firstAfterSeam) {
+    return opensLatentFrame(firstAfterSeam) ? 1 : 0;
+}
+
 } // namespace kinema::diffusion

@@ -117,10 +117,12 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
     CHECK(a.settings.width == 64);
     CHECK(a.settings.frames == 17);
     CHECK(a.settings.steps == 4);
-    CHECK(a.settings.extensionOverlap == 5); // as the Extend node's default
+    CHECK(a.settings.extensionOverlap == 4); // as the Extend node's defaults
+    CHECK(a.settings.alignSeam);
     for (const auto& c : a.cases) {
-        // The extension: the 17-frame source, then the continuation after its 5 overlap frames.
-        const int expected = c.task == Task::Loop ? 16 : c.task == Task::Extension ? 29 : 17;
+        // The extension: the 17-frame source, then the continuation after its 4 overlap frames (no lead
+        // frame: position 4 does not open a latent frame).
+        const int expected = c.task == Task::Loop ? 16 : c.task == Task::Extension ? 30 : 17;
         CHECK(c.clip.frames == expected);
         const bool keyed =
             c.task == Task::FirstFrame || c.task == Task::FirstLast || c.task == Task::Keyframes;
@@ -135,9 +137,9 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
             CHECK(c.seamJump == kinema::scenes::frameDifference(c.clip, 16, c.clip, 17));
         CHECK(std::isfinite(c.seamOverContinuation) == (c.task == Task::Extension));
         if (c.task == Task::Extension) {
-            double step = 0; // the continuation's mean step, frames 17 to 28
-            for (int f = 17; f < 28; ++f)
-                step += kinema::scenes::frameDifference(c.clip, f, c.clip, f + 1) / 11.0;
+            double step = 0; // the continuation's mean step, frames 17 to 29
+            for (int f = 17; f < 29; ++f)
+                step += kinema::scenes::frameDifference(c.clip, f, c.clip, f + 1) / 12.0;
             CHECK(c.seamOverContinuation == Approx(c.seamJump / step));
         }
         // The analyser's reading of the subject comes with every case where it found one.
@@ -157,7 +159,8 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
     }
 }
 
-TEST_CASE("eval: the extension overlap conditions that many source frames", "[eval][demo]") {
+TEST_CASE("eval: the extension overlap conditions that many source frames, after a lead frame when aligned",
+          "[eval][demo]") {
     auto o = demoOptions();
     o.captions = 0;
     o.perTask = 1;
@@ -169,11 +172,20 @@ TEST_CASE("eval: the extension overlap conditions that many source frames", "[ev
             ext = &c;
     REQUIRE(ext);
     CHECK(r.settings.extensionOverlap == 1);
-    CHECK(ext->clip.frames == 2 * 17 - 1); // the source, then the continuation after its overlap frame
+    // The source, then the continuation after its lead frame (position 1 opens a latent frame) and its
+    // overlap frame.
+    CHECK(ext->clip.frames == 2 * 17 - 2);
     CHECK(std::isfinite(ext->seam));
+    o.alignSeam = false;
+    const auto unaligned = evaluate(o);
+    for (const auto& c : unaligned.cases)
+        if (c.task == Task::Extension) {
+            CHECK(c.clip.frames == 2 * 17 - 1); // no lead frame
+            CHECK(c.seam != ext->seam);
+        }
 
-    o.extensionOverlap = 17;
-    CHECK_THROWS_WITH(evaluate(o), Catch::Contains("extension overlap 17") && Catch::Contains("frames - 1"));
+    o.extensionOverlap = 16;
+    CHECK_THROWS_WITH(evaluate(o), Catch::Contains("extension overlap 16") && Catch::Contains("frames - 2"));
 }
 
 TEST_CASE("eval: the seam blend joins loops and continuations as the nodes do", "[eval][demo]") {

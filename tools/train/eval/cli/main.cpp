@@ -89,6 +89,7 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                {"shift", s.shift},
                {"solver", s.solver},
                {"extension_overlap", s.extensionOverlap},
+               {"align_seam", s.alignSeam},
                {"seam_blend", s.seamBlend},
                {"colour_match", s.colourMatch}}},
              {"measures", measures},
@@ -150,8 +151,12 @@ int main(int argc, char** argv) {
     cli.add_option("--threads", o.threads, "CPU threads (0 = all)");
     cli.add_option(
            "--extension-overlap", o.extensionOverlap,
-           "source frames that condition the extension task (as Extend's overlap; default 5, as on the node)")
+           "source frames that condition the extension task (as Extend's overlap; default 4, as on the node)")
         ->check(CLI::Range(1, 1000));
+    cli.add_option(
+        "--align-seam", o.alignSeam,
+        "generate one hidden frame ahead of the extension when its seam would open a latent frame, "
+        "as Extend's alignSeam (true or false; default true, as on the node)");
     cli.add_option("--seam-blend", o.seamBlend,
                    "frames the loop and extension seams are blended over (as the Loop and Extend nodes' "
                    "seamBlend; 0 = the model's frames as they come)")
@@ -193,8 +198,8 @@ int main(int argc, char** argv) {
     std::cout << "\n"
               << s.width << "x" << s.height << ", " << s.frames << " frames, " << s.steps << " steps "
               << s.solver << ", guidance " << s.guidance << ", shift " << s.shift << ", extension overlap "
-              << s.extensionOverlap << ", seam blend " << s.seamBlend << " frames, colour match "
-              << (s.colourMatch ? "on" : "off") << "\n\n"
+              << s.extensionOverlap << (s.alignSeam ? " (seam aligned)" : "") << ", seam blend "
+              << s.seamBlend << " frames, colour match " << (s.colourMatch ? "on" : "off") << "\n\n"
               << kinema::eval::markdownTable(report.measures);
     try {
         if (!jsonPath.empty())

@@ -75,6 +75,7 @@ EvalSettings resolveSettings(const EvalOptions& o) {
         }
     }
     s.extensionOverlap = o.extensionOverlap;
+    s.alignSeam = o.alignSeam;
     s.seamBlend = o.seamBlend;
     s.colourMatch = o.colourMatch;
     if (o.width > 0)
@@ -160,6 +161,9 @@ public:
         r.caption = ks::caption(spec, styleOf(index), ks::splitMix64(sceneSeed));
         const int n = m_settings.frames;
         const int overlap = m_settings.extensionOverlap;
+        // As the Extend node: a hidden lead frame moves the seam off a latent frame's first frame.
+        const int lead = m_settings.alignSeam ? kd::seamLeadFrames(overlap) : 0;
+        const int shown = lead + overlap; // first generated frame after the seam
 
         kd::GenerateRequest req;
         req.prompt = r.caption;
@@ -195,11 +199,11 @@ public:
             break;
         }
         case Task::Extension: {
-            // The source is frames 0..n-1 of a (2n - k)-frame timeline; the continuation starts with its
-            // last k frames (the overlap) and goes on to frame 2n - k - 1.
-            truth = renderScene(spec, m_settings, n, 0, 2 * n - overlap);
+            // The source is frames 0..n-1 of a (2n - k - lead)-frame timeline; the continuation starts
+            // (after the lead frame) with its last k frames (the overlap) and goes on to the timeline's end.
+            truth = renderScene(spec, m_settings, n, 0, 2 * n - shown);
             for (int i = 0; i < overlap; ++i)
-                req.conditioning.push_back({i, toModelImage(truth, n - overlap + i), {}});
+                req.conditioning.push_back({lead + i, toModelImage(truth, n - overlap + i), {}});
             break;
         }
         case Task::Reconstruction:
@@ -232,10 +236,9 @@ public:
                     return loop;
                 }
                 ks::Clip joined = truth;
-                joined.frames = 2 * n - overlap;
+                joined.frames = 2 * n - shown;
                 joined.rgb.insert(joined.rgb.end(),
-                                  clip.rgb.begin() +
-                                      static_cast<std::ptrdiff_t>(clip.frameFloats() * overlap),
+                                  clip.rgb.begin() + static_cast<std::ptrdiff_t>(clip.frameFloats() * shown),
                                   clip.rgb.end());
                 seam = ks::extensionSeam(joined, n);
                 jump = ks::frameDifference(joined, n - 1, joined, n);
@@ -253,10 +256,10 @@ public:
                 const std::size_t floats = blended.at(0).rgb.size();
                 if (task == Task::Extension && m_settings.colourMatch) {
                     // As the Extend node: the generated overlap frames matched to the source's (the
-                    // request's conditioning frames, positions 0 .. overlap - 1), first.
+                    // request's conditioning frames, positions lead .. lead + overlap - 1), first.
                     std::vector<const float*> generatedOverlap, sourceOverlap;
                     for (int i = 0; i < overlap; ++i) {
-                        generatedOverlap.push_back(planes[static_cast<std::size_t>(i)]);
+                        generatedOverlap.push_back(planes[static_cast<std::size_t>(lead + i)]);
                         sourceOverlap.push_back(
                             req.conditioning[static_cast<std::size_t>(i)].image.rgb.data());
                     }
@@ -271,7 +274,7 @@ public:
                                   kd::SeamSide::Before, -1.0f, 1.0f);
                 } else {
                     // The source's last frame: the request's last conditioning frame.
-                    kd::blendSeam(planes, floats, overlap - 1, req.conditioning.back().image.rgb.data(),
+                    kd::blendSeam(planes, floats, shown - 1, req.conditioning.back().image.rgb.data(),
                                   m_settings.seamBlend, kd::SeamSide::After, -1.0f, 1.0f);
                 }
                 generated = scoreSeam(toSceneClip(blended, n), r.seam, r.seamJump);
@@ -476,9 +479,9 @@ EvalReport evaluate(const EvalOptions& options, const CaseCallback& onCase) {
     if (report.settings.frames < 5 || (report.settings.frames - 1) % 4)
         throw std::runtime_error("frames = " + std::to_string(report.settings.frames) +
                                  ": must be 4k + 1 and >= 5");
-    if (options.extensionOverlap < 1 || options.extensionOverlap >= report.settings.frames)
+    if (options.extensionOverlap < 1 || options.extensionOverlap > report.settings.frames - 2)
         throw std::runtime_error("extension overlap " + std::to_string(options.extensionOverlap) +
-                                 ": must be 1 to frames - 1 (" + std::to_string(report.settings.frames - 1) +
+                                 ": must be 1 to frames - 2 (" + std::to_string(report.settings.frames - 2) +
                                  ")");
     if (options.seamBlend < 0)
         throw std::runtime_error("seam blend " + std::to_string(options.seamBlend) +

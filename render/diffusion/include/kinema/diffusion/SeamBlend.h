@@ -37,4 +37,18 @@ double seamBlendWeight(int distance, int fadeFrames);
 void blendSeam(const std::vector<float*>& frames, std::size_t floatsPerFrame, int anchor, const float* target,
                int fadeFrames, SeamSide side, float lo, float hi);
 
+/// Where a seam falls in the latent frames. A Wan-family VAE encodes frame 0 of a clip alone and then
+/// groups of 4 frames (1-4, 5-8, ...), one latent frame each. The frames of one latent frame are decoded
+/// together and step little from one to the next; the step into the first frame of a latent frame is
+/// where a generated clip changes most (its latents differ from one latent frame to the next, and the
+/// decoder spreads the change over the start of the group). A cut from a source into a continuation that
+/// falls on that step jumps further than one that falls inside a latent frame (docs/demo-model.md,
+/// "Where the seam falls").
+///
+/// True when clip position `position` is the first frame of a latent frame (0, 1, 5, 9, ...).
+bool opensLatentFrame(int position);
+/// Frames (0 or 1) to generate ahead of a clip so that its first frame after a seam, at position
+/// `firstAfterSeam` without them, does not open a latent frame.
+int seamLeadFrames(int firstAfterSeam);
+
 } // namespace kinema::diffusion

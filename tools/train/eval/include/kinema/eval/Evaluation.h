@@ -51,8 +51,11 @@ struct EvalOptions {
     std::string solver;
     int threads = 0; ///< CPU threads of the session (0 = all)
     /// Extension task: the last `extensionOverlap` source frames condition the continuation's first
-    /// frames, as the Extend node's "overlap" does (1 to frames - 1; 5 by default, as on the node).
-    int extensionOverlap = 5;
+    /// frames, as the Extend node's "overlap" does (1 to frames - 2; 4 by default, as on the node).
+    int extensionOverlap = 4;
+    /// Extension task: one hidden lead frame ahead of the overlap when the seam would open a latent frame
+    /// (diffusion::seamLeadFrames), as the Extend node's "alignSeam" (on by default there).
+    bool alignSeam = true;
     /// Loop and extension: frames the seam blend fades over (diffusion::blendSeam, as the Loop and
     /// Extend nodes' "seamBlend"); 0 scores the model's frames as they come.
     int seamBlend = 8;
@@ -104,7 +107,8 @@ struct EvalSettings {
     int width = 0, height = 0, frames = 0, steps = 0;
     double guidance = 0.0, shift = 0.0;
     std::string solver;
-    int extensionOverlap = 5;
+    int extensionOverlap = 4;
+    bool alignSeam = true;
     int seamBlend = 8;
     bool colourMatch = true;
 };
