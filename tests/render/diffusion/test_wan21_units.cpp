@@ -207,6 +207,28 @@ TEST_CASE("wan21 VAE decodes chunk by chunk: 1 frame then 4 per latent frame", "
     CHECK((batchVideo[1] - vae.decode(batchMu.narrow(0, 1, 1))[0]).abs().max().item<double>() < 1e-5);
 }
 
+TEST_CASE("a VAE built from weights on a device takes its inputs there", "[wan21][vae]") {
+    VaeConfig cfg;
+    cfg.dim = 4;
+    cfg.zDim = 4;
+    cfg.dimMult = {1, 2, 2};
+    cfg.temporalDownsample = {true, true};
+    cfg.latentsMean = {0.f, 0.f, 0.f, 0.f};
+    cfg.latentsStd = {1.f, 1.f, 1.f, 1.f};
+    // The trainer synthesizes its weights on the training device; the model must follow them there
+    // rather than assume the CPU (the meta device stands in for a GPU where none is present).
+    const auto device = at::hasCUDA() ? at::Device(at::kCUDA) : at::Device(at::kMeta);
+    auto wm = WeightMap::random(25);
+    wm.setDevice(device);
+    const WanVae vae(cfg, wm, true, true);
+    CHECK(vae.device() == device);
+    if (at::hasCUDA()) {
+        const auto mu = vae.encode(at::zeros({1, 3, 5, 16, 16}));
+        CHECK(mu.device() == device);
+        CHECK(vae.decode(mu).sizes() == at::IntArrayRef{1, 3, 5, 16, 16});
+    }
+}
+
 TEST_CASE("the grey clip's latent is marked at the frame's edges and uniform inside", "[wan21][vae]") {
     VaeConfig cfg;
     cfg.dim = 4;

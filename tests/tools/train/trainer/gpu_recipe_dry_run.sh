@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Runs tools/train/trainer/scripts/train-on-gpu.sh on the CPU (DEVICE=cpu: the same batched steps) with a few
 # steps of each stage, twice: the first run trains every stage and exports a model folder, the second finds
-# every stage finished and exports the same folder again.
+# every stage finished and exports the same folder again. The first run takes a narrower shape (SHAPE, given to
+# every stage and the export) and the shipped tokenizer (TOKENIZER).
 #   gpu_recipe_dry_run.sh SOURCE_DIR KINEMA_TRAIN WORK_DIR
 set -euo pipefail
 SCRIPT="$1/tools/train/trainer/scripts/train-on-gpu.sh"
@@ -10,7 +11,8 @@ export KINEMA_TRAIN="$2"
 WORK="$3"
 rm -rf "$WORK"
 export DEVICE=cpu THREADS=2 VAE_STEPS=2 VAE_BATCH=2 DEC_STEPS=2 DEC_BATCH=2 DIT_STEPS=3 DIT_BATCH=3 POOL=6
-first="$("$SCRIPT" "$WORK/work" "$WORK/model")"
+first="$(SHAPE="--vae-dim 8 --z-dim 4" TOKENIZER="$1/resources/models/kinema-demo/spiece.model" \
+    "$SCRIPT" "$WORK/work" "$WORK/model")"
 echo "$first"
 for stage in vae vae_decoder dit; do
     # Every step logged once: the header and one row per step.
@@ -20,7 +22,9 @@ for stage in vae vae_decoder dit; do
     [[ $rows == "$want" ]] || { echo "$stage: $rows logged steps, expected $want"; exit 1; }
 done
 grep -q '"unkeyed_condition": "position"' "$WORK/model/kinema.json" || { echo "export lacks position"; exit 1; }
-second="$("$SCRIPT" "$WORK/work" "$WORK/model")"
+grep -q '"z_dim": 4' "$WORK/model/kinema.json" || { echo "export lacks the SHAPE's z_dim"; exit 1; }
+cmp -s "$1/resources/models/kinema-demo/spiece.model" "$WORK/model/spiece.model" || { echo "not TOKENIZER's"; exit 1; }
+second="$(SHAPE="--vae-dim 8 --z-dim 4" "$SCRIPT" "$WORK/work" "$WORK/model")"
 echo "$second"
 if grep -q " step " <<<"$second"; then
     echo "the second run trained again"

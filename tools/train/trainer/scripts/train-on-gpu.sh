@@ -23,6 +23,10 @@
 #   VAE_STEPS [3000] VAE_BATCH [16]          DEC_STEPS [1000] DEC_BATCH [8]
 #   DIT_STEPS [12000] DIT_BATCH [128] POOL [10000] DIT_LR [1e-3]
 #   SEED [1]
+#   SHAPE []           model shape flags given to every stage, e.g. "--vae-dim 32 --z-dim 16" (the
+#                      trainer's defaults, the shipped model's shape, when empty)
+#   TOKENIZER          a spiece.model to use instead of training one (default: train one with spm_train,
+#                      or take the shipped model's when spm_train is not installed)
 #   TORCH_PREFIX       libtorch's CMake prefix (default: the one of python3's torch)
 #   KINEMA_TRAIN       an already built kinema-train to run instead of building one
 set -euo pipefail
@@ -45,6 +49,7 @@ DIT_BATCH="${DIT_BATCH:-128}"
 DIT_LR="${DIT_LR:-1e-3}"
 POOL="${POOL:-10000}"
 SEED="${SEED:-1}"
+read -r -a SHAPE_FLAGS <<<"${SHAPE:-}"
 
 TRAIN="$BUILD/bin/kinema-train"
 if [[ -n "${KINEMA_TRAIN:-}" ]]; then
@@ -62,7 +67,7 @@ fi
 
 DEVICE_FLAGS=(--device "$DEVICE")
 [[ "$DEVICE" == cpu ]] && DEVICE_FLAGS+=(--batched)
-COMMON=(--work "$WORK" --seed "$SEED" --threads "$THREADS")
+COMMON=(--work "$WORK" --seed "$SEED" --threads "$THREADS" "${SHAPE_FLAGS[@]}")
 mkdir -p "$WORK"
 stage() { # name, then kinema-train's arguments; prints every 100th step and the stage's wall time
     local name="$1" start
@@ -73,7 +78,19 @@ stage() { # name, then kinema-train's arguments; prints every 100th step and the
     echo "== $name: $(($(date +%s) - start)) s"
 }
 
-[[ -f "$WORK/spiece.model" ]] || stage tokenizer tokenizer --work "$WORK" --seed "$SEED"
+# The tokenizer stage needs sentencepiece's spm_train, which a GPU machine may lack; the shipped model's
+# tokenizer is what that stage makes from the same captions and seed.
+if [[ ! -f "$WORK/spiece.model" ]]; then
+    if [[ -z "${TOKENIZER:-}" ]] && ! command -v spm_train >/dev/null; then
+        TOKENIZER="$ROOT/resources/models/kinema-demo/spiece.model"
+        echo "== spm_train is not installed: using the shipped tokenizer $TOKENIZER"
+    fi
+    if [[ -n "${TOKENIZER:-}" ]]; then
+        cp "$TOKENIZER" "$WORK/spiece.model"
+    else
+        stage tokenizer tokenizer --work "$WORK" --seed "$SEED"
+    fi
+fi
 stage vae vae "${COMMON[@]}" "${DEVICE_FLAGS[@]}" --steps "$VAE_STEPS" --batch "$VAE_BATCH" --lr 5e-4 \
     --vae-frames 17 --vae-crop 32 --object-weight 20 --chroma-weight 10 --temporal-weight 1 \
     --checkpoint-every 100
@@ -82,4 +99,4 @@ stage vae-decoder vae-decoder "${COMMON[@]}" "${DEVICE_FLAGS[@]}" --steps "$DEC_
 stage dit dit "${COMMON[@]}" "${DEVICE_FLAGS[@]}" --steps "$DIT_STEPS" --batch "$DIT_BATCH" --lr "$DIT_LR" \
     --held-keys 0.75 --latent-pool "$POOL" --object-weight 4 --direction-contrast 1 --direction-margin 0.05 \
     --unkeyed-condition position --text-logit-cap 4 --average-decay 0.999 --checkpoint-every 250
-stage export export --work "$WORK" --seed "$SEED" --unkeyed-condition position --out "$OUT"
+stage export export --work "$WORK" --seed "$SEED" "${SHAPE_FLAGS[@]}" --unkeyed-condition position --out "$OUT"

@@ -331,6 +331,9 @@ WanVae::WanVae(const VaeConfig& config, WeightMap& wm, bool withEncoder, bool wi
     }
     m_impl->mean = at::tensor(c.latentsMean, at::kFloat).view({1, c.zDim, 1, 1, 1});
     m_impl->stdDev = at::tensor(c.latentsStd, at::kFloat).view({1, c.zDim, 1, 1, 1});
+    // Inputs go where the weights are: a training map synthesizes them on its device (setDevice).
+    if (m_impl->hasEncoder || m_impl->hasDecoder)
+        m_impl->device = (m_impl->hasEncoder ? m_impl->encoder.conv1.w : m_impl->decoder.conv1.w).device();
     m_parameterCount = wm.parameterCount();
 }
 
