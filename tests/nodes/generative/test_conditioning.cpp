@@ -262,8 +262,8 @@ TEST_CASE("generative: Extend adds generated frames after or before the source a
     auto& source = h.pattern(7);
     source.setRange({1001, 1005});
     auto& extend = h.generative("Extend");
-    CHECK(extend.param("overlap").getInt(0) ==
-          4); // the source's last 4 frames: the seam inside a latent frame
+    // The source's last 4 frames: the seam inside a latent frame.
+    CHECK(extend.param("overlap").getInt(0) == 4);
     CHECK(extend.param("alignSeam").getBool(0));
     h.set(extend, "duration", std::int64_t{4}); // with 4 overlap frames: 8 frames, a 9-frame generation
     h.graph.connect(source, extend, 0);

@@ -256,7 +256,13 @@ struct WanVae::Impl {
     Coder encoder, decoder;
     CausalConv quantConv, postQuantConv; // top-level conv1 / conv2
     at::Tensor mean, stdDev;
-    at::Device device{at::kCPU};
+    /// Where the weights are, and so where inputs go: a training map synthesizes them on its device
+    /// (WeightMap::setDevice), to() moves them.
+    at::Device device() const {
+        if (hasEncoder)
+            return encoder.conv1.w.device();
+        return hasDecoder ? decoder.conv1.w.device() : at::Device(at::kCPU);
+    }
 };
 
 WanVae::WanVae(const VaeConfig& config, WeightMap& wm, bool withEncoder, bool withDecoder)
@@ -331,9 +337,6 @@ WanVae::WanVae(const VaeConfig& config, WeightMap& wm, bool withEncoder, bool wi
     }
     m_impl->mean = at::tensor(c.latentsMean, at::kFloat).view({1, c.zDim, 1, 1, 1});
     m_impl->stdDev = at::tensor(c.latentsStd, at::kFloat).view({1, c.zDim, 1, 1, 1});
-    // Inputs go where the weights are: a training map synthesizes them on its device (setDevice).
-    if (m_impl->hasEncoder || m_impl->hasDecoder)
-        m_impl->device = (m_impl->hasEncoder ? m_impl->encoder.conv1.w : m_impl->decoder.conv1.w).device();
     m_parameterCount = wm.parameterCount();
 }
 
@@ -359,11 +362,10 @@ void WanVae::to(at::Device device) {
     collectCoder(m.encoder, tensors);
     collectCoder(m.decoder, tensors);
     nn::moveTensors(tensors, device);
-    m.device = device;
 }
 
 at::Device WanVae::device() const {
-    return m_impl->device;
+    return m_impl->device();
 }
 
 WanVae::~WanVae() = default;
@@ -383,7 +385,7 @@ at::Tensor WanVae::encode(const at::Tensor& video) const {
     if (video.dim() != 5 || video.size(0) < 1 || video.size(1) != 3 || video.size(2) < 1 ||
         video.size(3) % 8 != 0 || video.size(4) % 8 != 0 || video.size(3) == 0 || video.size(4) == 0)
         throw RequestError("VAE encode input must be [B, 3, T, H, W] with H and W positive multiples of 8");
-    const auto x = video.to(m_impl->device, at::kFloat);
+    const auto x = video.to(m_impl->device(), at::kFloat);
     const std::int64_t chunks = 1 + (x.size(2) - 1) / 4;
     FeatureCache cache;
     std::vector<at::Tensor> outs;
@@ -402,7 +404,7 @@ at::Tensor WanVae::decode(const at::Tensor& z, const std::function<void(const at
     if (z.dim() != 5 || z.size(0) < 1 || z.size(1) != m_config.zDim || z.size(2) < 1 || z.size(3) < 1 ||
         z.size(4) < 1)
         throw RequestError("VAE decode input must be [B, " + std::to_string(m_config.zDim) + ", T, h, w]");
-    const auto x = runConv(m_impl->postQuantConv, z.to(m_impl->device, at::kFloat), {});
+    const auto x = runConv(m_impl->postQuantConv, z.to(m_impl->device(), at::kFloat), {});
     FeatureCache cache;
     std::vector<at::Tensor> outs;
     for (std::int64_t i = 0; i < x.size(2); ++i) {
