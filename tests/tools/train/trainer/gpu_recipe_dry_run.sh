@@ -24,6 +24,12 @@ done
 grep -q '"unkeyed_condition": "position"' "$WORK/model/kinema.json" || { echo "export lacks position"; exit 1; }
 grep -q '"z_dim": 4' "$WORK/model/kinema.json" || { echo "export lacks the SHAPE's z_dim"; exit 1; }
 cmp -s "$1/resources/models/kinema-demo/spiece.model" "$WORK/model/spiece.model" || { echo "not TOKENIZER's"; exit 1; }
+# The decoder stage fine-tunes from that position-conditioned folder (with the edge term) and exports it.
+"$KINEMA_TRAIN" vae-decoder --work "$WORK/decoder" --init-from "$WORK/model" --unkeyed-condition position \
+    --vae-dim 8 --z-dim 4 --steps 1 --batch 1 --edge-weight 2 --threads 2 >/dev/null
+"$KINEMA_TRAIN" export --work "$WORK/decoder" --init-from "$WORK/model" --unkeyed-condition position \
+    --vae-dim 8 --z-dim 4 --out "$WORK/decoder-model" >/dev/null
+grep -q '"unkeyed_condition": "position"' "$WORK/decoder-model/kinema.json" || { echo "decoder export"; exit 1; }
 second="$(SHAPE="--vae-dim 8 --z-dim 4" "$SCRIPT" "$WORK/work" "$WORK/model")"
 echo "$second"
 if grep -q " step " <<<"$second"; then

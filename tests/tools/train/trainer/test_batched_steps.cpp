@@ -101,6 +101,25 @@ TEST_CASE("trainer: the DiT's temporal term costs an error that changes between 
           Approx(0.25));
 }
 
+TEST_CASE("trainer: the VAE's edge term costs an error that changes between neighbouring pixels",
+          "[trainer]") {
+    // [B 1, C 1, T 1, H 2, W 3] errors.
+    const auto uniform = at::full({1, 1, 1, 2, 3}, 0.5f);
+    // A blurred vertical edge: the error swaps sign between the second and third columns.
+    const auto edge = at::tensor({0.5f, 0.5f, -0.5f, 0.5f, 0.5f, -0.5f}).view({1, 1, 1, 2, 3});
+    CHECK(spatialChange(uniform, 2.0).abs().max().item<double>() == 0.0);
+    const auto e = spatialChange(edge, 2.0);
+    // Only the pixels left of the swap pay: 2 * (1.0)^2 each; none downwards (the rows are equal).
+    CHECK(e.sum().item<double>() == Approx(4.0));
+    CHECK(e[0][0][0][0][1].item<double>() == Approx(2.0));
+    CHECK(e[0][0][0][1][1].item<double>() == Approx(2.0));
+    // A horizontal edge costs the same through the lower neighbour.
+    const auto across = edge.transpose(3, 4).contiguous(); // [.., 3, 2]: the swap between rows 2 and 3
+    CHECK(spatialChange(across, 2.0).sum().item<double>() == Approx(4.0));
+    // Weight 0 adds nothing.
+    CHECK(spatialChange(edge, 0.0).abs().max().item<double>() == 0.0);
+}
+
 TEST_CASE("trainer: the caption contrasts change the update, not the logged loss, batched or not",
           "[trainer]") {
     kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2], swapDirs[2]; // per sample, batched
@@ -221,6 +240,7 @@ TEST_CASE("trainer: batched VAE and VAE decoder steps make the per-sample steps'
     o.chromaWeight = 10.0;
     o.objectWeight = 20.0;
     o.temporalWeight = 1.0;
+    o.edgeWeight = 2.0;
     {
         INFO("vae");
         checkBatchedMatchesPerSample(o, trainVae, perSampleDir.path(), batchedDir.path(), "vae.safetensors");

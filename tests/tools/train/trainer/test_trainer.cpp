@@ -109,9 +109,9 @@ TEST_CASE("trainer: the decoder stage trains on the DiT's sampled latents when a
     CHECK_THROWS_WITH(trainVaeDecoder(o), Catch::Contains("--sampled-latents"));
 }
 
-TEST_CASE(
-    "trainer: the chroma- and temporal-weighted VAE losses differ from the plain MSE; cropped frames train",
-    "[trainer]") {
+TEST_CASE("trainer: the chroma-, temporal- and edge-weighted VAE losses differ from the plain MSE; cropped "
+          "frames train",
+          "[trainer]") {
     kinema::test::TempDir plainDir, chromaDir, croppedDir;
     auto o = tinyOptions(plainDir.path());
     o.fixedBatch = true;
@@ -129,7 +129,15 @@ TEST_CASE(
     const auto temporal = trainVae(o);
     // An untrained VAE's error changes from frame to frame, and that change now costs too.
     CHECK(temporal[0].loss > plain[0].loss);
+    kinema::test::TempDir edgeDir;
+    o.workDir = edgeDir.path();
     o.temporalWeight = 0.0;
+    o.edgeWeight = 10.0;
+    const auto edge = trainVae(o);
+    // An untrained VAE's error changes from pixel to pixel (around the objects above all), and that costs
+    // too.
+    CHECK(edge[0].loss > plain[0].loss);
+    o.edgeWeight = 0.0;
     o.chromaWeight = 10.0;
     o.workDir = croppedDir.path();
     o.vaeCrop = 16;
@@ -355,6 +363,9 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.temporalWeight = -0.5;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--temporal-weight") && Catch::Contains("-0.5"));
     o.temporalWeight = 0.0;
+    o.edgeWeight = -2.0;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--edge-weight") && Catch::Contains("-2"));
+    o.edgeWeight = 0.0;
     o.keyChunks = 1.5;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--key-chunks") && Catch::Contains("1.5"));
     o.keyChunks = 0.0;

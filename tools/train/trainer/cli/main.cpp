@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
         sub->add_option("--temporal-weight", o.temporalWeight,
                         "VAE stages: extra weight of the error's change between frames (flicker); dit stage: "
                         "the same on the velocity error between latent frames");
+        sub->add_option("--edge-weight", o.edgeWeight,
+                        "VAE stages: extra weight of the error's change between neighbouring pixels (blurred "
+                        "edges and corners)");
         sub->add_option("--held-keys", o.heldKeys,
                         "dit stage: fraction of single keyframes conditioned on the key held still, as the "
                         "engine does (0 to 1)");
@@ -150,7 +153,9 @@ int main(int argc, char** argv) {
                     "this, by scaling its query weights after every step (0: off)");
     dit->add_option("--subject-margin", o.subjectMargin,
                     "relative margin of the colour, shape and colour-swap contrasts");
-    for (auto* sub : {dit, exp, gap})
+    // The decoder stage too: its --init-from folder's DiT conditions that way (and --sampled-latents runs
+    // it).
+    for (auto* sub : {dit, dec, exp, gap})
         sub->add_option("--unkeyed-condition", o.unkeyedCondition,
                         "conditioning latent of unkeyed latent frames: zero; grey (a mid-grey clip's latent, "
                         "which marks the frame's edges); or position (horizontal and vertical ramps)")

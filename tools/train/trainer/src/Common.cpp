@@ -420,6 +420,18 @@ at::Tensor withFrameChange(const at::Tensor& err, const at::Tensor& d, double we
     return err + weight * at::cat({at::zeros_like(d.narrow(frameDim, 0, 1)), change}, frameDim);
 }
 
+at::Tensor spatialChange(const at::Tensor& d, double w) {
+    const auto h = d.size(3), wd = d.size(4);
+    auto change = at::zeros_like(d);
+    if (wd > 1)
+        change =
+            change + at::constant_pad_nd((d.narrow(4, 1, wd - 1) - d.narrow(4, 0, wd - 1)).pow(2), {0, 1});
+    if (h > 1)
+        change = change +
+                 at::constant_pad_nd((d.narrow(3, 1, h - 1) - d.narrow(3, 0, h - 1)).pow(2), {0, 0, 0, 1});
+    return w * change;
+}
+
 at::Tensor velocityError(const at::Tensor& v, const at::Tensor& target, double temporalWeight,
                          std::int64_t frameDim) {
     const auto d = v - target;

@@ -57,7 +57,7 @@ void checkOptions(const TrainOptions& o) {
                          std::to_string(o.vaeCrop));
     for (const auto& [flag, weight] :
          {std::pair{"--chroma-weight", o.chromaWeight}, std::pair{"--object-weight", o.objectWeight},
-          std::pair{"--temporal-weight", o.temporalWeight}})
+          std::pair{"--temporal-weight", o.temporalWeight}, std::pair{"--edge-weight", o.edgeWeight}})
         if (!(weight >= 0) || !std::isfinite(weight))
             throw TrainError(std::string(flag) + " must be 0 or more, got " + std::to_string(weight));
     for (const auto& [flag, fraction] :
@@ -248,26 +248,29 @@ namespace {
 
 /// The loss terms of the VAE stages, from the options (see TrainOptions).
 struct ReconstructionWeights {
-    double object = 0.0, chroma = 0.0, temporal = 0.0;
+    double object = 0.0, chroma = 0.0, temporal = 0.0, edge = 0.0;
 };
 
 ReconstructionWeights weightsOf(const TrainOptions& o) {
-    return {o.objectWeight, o.chromaWeight, o.temporalWeight};
+    return {o.objectWeight, o.chromaWeight, o.temporalWeight, o.edgeWeight};
 }
 
 /// Pixel reconstruction loss of the VAE stages. Per pixel and channel the squared error, plus `w.chroma`
 /// times the squared error of the pixel's chroma (each channel less the mean of the three; in the model's
 /// log pixel space, the colour without the brightness), plus `w.temporal` times the squared change of the
 /// error from the previous frame (none on the first: an error that stays put from frame to frame costs
-/// nothing extra, one that comes and goes, flicker, does). With `w.object` 0 a plain mean; otherwise pixels
-/// that differ from their row's median by more than 0.1 in some channel (about one stop: objects and their
-/// edges, not sky gradients) weigh 1 + w.object, normalised by the total weight, so that small objects
-/// are not traded for background detail.
+/// nothing extra, one that comes and goes, flicker, does), plus `w.edge` times the squared change of the
+/// error to the right and lower neighbours (blurred edges and rounded corners). With `w.object` 0 a plain
+/// mean; otherwise pixels that differ from their row's median by more than 0.1 in some channel (about one
+/// stop: objects and their edges, not sky gradients) weigh 1 + w.object, normalised by the total weight, so
+/// that small objects are not traded for background detail.
 at::Tensor reconstructionError(const at::Tensor& rec, const at::Tensor& x, const ReconstructionWeights& w) {
     const auto d = rec - x;
     auto err = d.pow(2);
     if (w.chroma > 0)
         err = err + w.chroma * (d - d.mean(1, true)).pow(2);
+    if (w.edge > 0)
+        err = err + spatialChange(d, w.edge);
     return withFrameChange(err, d, w.temporal, 2);
 }
 

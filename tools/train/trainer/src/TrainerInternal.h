@@ -163,6 +163,11 @@ std::int64_t tokenizerVocab(const TrainOptions& options);
 /// `weight` 0 or a single frame, `err` itself.
 at::Tensor withFrameChange(const at::Tensor& err, const at::Tensor& d, double weight, std::int64_t frameDim);
 
+/// `w` times the squared difference of `d` [B, C, T, H, W] from its right neighbour plus that from its lower
+/// neighbour, zero in the last column and row: an error that stays the same across a region is free, one that
+/// swaps sign across an edge (a blurred or shifted outline) is not.
+at::Tensor spatialChange(const at::Tensor& d, double w);
+
 /// The dit stage's error per element, from the predicted and the target velocity with latent frames along
 /// `frameDim`: the squared difference, plus `temporalWeight` times the squared change of the difference
 /// from the previous latent frame (none on the first). The change term leaves the best prediction where it

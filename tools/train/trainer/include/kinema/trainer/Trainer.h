@@ -83,6 +83,11 @@ struct TrainOptions {
     /// next) added to the squared error; a steady error does not flicker (0: frames scored on their own).
     /// dit stage: the same on the velocity error between latent frames.
     double temporalWeight = 0.0;
+    /// VAE stages: weight of the spatial error (how much a pixel's error differs from its right and lower
+    /// neighbours' in the same frame) added to the squared error; a blurred edge leaves an error that
+    /// changes sign across the edge and costs extra, a uniform offset does not (0: pixels scored on their
+    /// own).
+    double edgeWeight = 0.0;
     /// vae-decoder stage: fraction of samples in which one latent frame after the first is replaced by the
     /// latent the engine conditions on for a keyframe at its last pixel frame (the key held still), so that
     /// the decoder learns to lead from the frames before into a key (0: plain latents only).
