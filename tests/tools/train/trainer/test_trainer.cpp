@@ -109,9 +109,10 @@ TEST_CASE("trainer: the decoder stage trains on the DiT's sampled latents when a
     CHECK_THROWS_WITH(trainVaeDecoder(o), Catch::Contains("--sampled-latents"));
 }
 
-TEST_CASE("trainer: the chroma-, temporal- and edge-weighted VAE losses differ from the plain MSE; cropped "
-          "frames train",
-          "[trainer]") {
+TEST_CASE(
+    "trainer: the chroma-, temporal- and edge-weighted VAE losses differ from the plain MSE, and cropped "
+    "frames train",
+    "[trainer]") {
     kinema::test::TempDir plainDir, chromaDir, croppedDir;
     auto o = tinyOptions(plainDir.path());
     o.fixedBatch = true;
