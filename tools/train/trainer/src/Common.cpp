@@ -421,15 +421,12 @@ at::Tensor withFrameChange(const at::Tensor& err, const at::Tensor& d, double we
 }
 
 at::Tensor spatialChange(const at::Tensor& d, double w) {
-    const auto h = d.size(3), wd = d.size(4);
-    auto change = at::zeros_like(d);
-    if (wd > 1)
-        change =
-            change + at::constant_pad_nd((d.narrow(4, 1, wd - 1) - d.narrow(4, 0, wd - 1)).pow(2), {0, 1});
-    if (h > 1)
-        change = change +
-                 at::constant_pad_nd((d.narrow(3, 1, h - 1) - d.narrow(3, 0, h - 1)).pow(2), {0, 0, 0, 1});
-    return w * change;
+    // The change to the next pixel along `dim`, squared, with a zero where there is no next pixel.
+    const auto toNext = [&d](std::int64_t dim, at::IntArrayRef pad) {
+        const auto n = d.size(dim);
+        return at::constant_pad_nd((d.narrow(dim, 1, n - 1) - d.narrow(dim, 0, n - 1)).pow(2), pad);
+    };
+    return w * (toNext(4, {0, 1}) + toNext(3, {0, 0, 0, 1}));
 }
 
 at::Tensor velocityError(const at::Tensor& v, const at::Tensor& target, double temporalWeight,
