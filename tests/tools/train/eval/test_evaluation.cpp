@@ -144,8 +144,15 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
         }
         // The analyser's reading of the subject comes with every case where it found one.
         CHECK(c.subject.has_value() == c.subjectFound);
-        if (c.subject)
+        if (c.subject) {
             CHECK(c.subject->framesSeen >= c.clip.frames / 2);
+            // The track the motion was read from is kept: a centroid and a scale per frame of the clip.
+            REQUIRE(c.subject->scales.size() == static_cast<std::size_t>(c.clip.frames));
+            CHECK(c.subject->centroids.size() == c.subject->scales.size());
+            const auto seen = std::count_if(c.subject->scales.begin(), c.subject->scales.end(),
+                                            [](float s) { return std::isfinite(s) && s > 0; });
+            CHECK(seen == c.subject->framesSeen);
+        }
     }
     // The VAE round trip of the shipped model measures about 30 dB over every frame.
     const auto* roundTrip = find(a.measures, "PSNR (every frame)", "reconstruction");

@@ -29,18 +29,26 @@ nlohmann::json numberJson(double v) {
     return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
-/// The analyser's reading of the subject: the named colour, shape and motion it measured, and how close.
+/// The analyser's reading of the subject: the named colour, shape and motion it measured, and how close,
+/// with the track the motion was read from (per frame: centroid x and y in [0, 1] of the frame, and the
+/// square root of the area over the shorter side; null where the subject was not seen).
 nlohmann::json measuredJson(const std::optional<kinema::scenes::ObjectMeasurement>& m) {
     if (!m)
         return nullptr;
     namespace ks = kinema::scenes;
+    nlohmann::json track = nlohmann::json::array();
+    for (std::size_t f = 0; f < m->scales.size() && f < m->centroids.size(); ++f)
+        track.push_back(std::isfinite(m->scales[f])
+                            ? nlohmann::json::array({m->centroids[f][0], m->centroids[f][1], m->scales[f]})
+                            : nlohmann::json(nullptr));
     return {{"colour", std::string(ks::toString(m->colour))},
             {"colour_distance", m->colourDistance},
             {"shape", std::string(ks::toString(m->shape))},
             {"shape_iou", m->shapeIoU},
             {"motion", std::string(ks::toString(m->motion))},
             {"emissive", m->emissive},
-            {"area", m->meanArea}};
+            {"area", m->meanArea},
+            {"track", track}};
 }
 
 void writeJson(const kinema::eval::EvalReport& report, const std::string& path) {

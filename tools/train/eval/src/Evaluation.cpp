@@ -300,8 +300,6 @@ public:
             if (r.subjectFound) {
                 r.score = ks::SceneAnalyser::score(analysis, ks::parseCaption(r.caption));
                 r.subject = analysis.objects.front();
-                r.subject->centroids.clear(); // per-frame tracks are not needed after scoring
-                r.subject->scales.clear();
             }
         } catch (const ks::SceneError&) {
             r.subjectFound = false;
