@@ -164,6 +164,33 @@ TEST_CASE("eval: the demo model runs every task deterministically", "[eval][demo
         CHECK(a.cases[i].caption == b.cases[i].caption);
         CHECK(a.cases[i].clip.rgb == b.cases[i].clip.rgb);
     }
+
+    // A run of some tasks only scores the same scenes as the full run's cases of those tasks.
+    o.tasks = {Task::Reconstruction, Task::TextToVideo};
+    const auto some = evaluate(o);
+    REQUIRE(some.cases.size() == 3);
+    std::vector<const kinema::eval::CaseResult*> expected;
+    for (const auto& c : a.cases)
+        if (c.task == Task::TextToVideo || c.task == Task::Reconstruction)
+            expected.push_back(&c);
+    REQUIRE(expected.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(some.cases[i].task == expected[i]->task);
+        CHECK(some.cases[i].sceneSeed == expected[i]->sceneSeed);
+        CHECK(some.cases[i].caption == expected[i]->caption);
+        CHECK(some.cases[i].clip.rgb == expected[i]->clip.rgb);
+    }
+}
+
+TEST_CASE("eval: tasks are named as printed, or with hyphens", "[eval]") {
+    using kinema::eval::taskFromString;
+    for (Task t : kinema::eval::kAllTasks)
+        CHECK(taskFromString(toString(t)) == t);
+    CHECK(taskFromString("first-frame") == Task::FirstFrame);
+    CHECK(taskFromString("First-Last") == Task::FirstLast);
+    CHECK(taskFromString("reconstruction") == Task::Reconstruction);
+    CHECK_THROWS_WITH(taskFromString("inpaint"),
+                      Catch::Contains("'inpaint'") && Catch::Contains("first-last"));
 }
 
 TEST_CASE("eval: the extension overlap conditions that many source frames, after a lead frame when aligned",

@@ -149,6 +149,13 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 100000));
     cli.add_option("--per-task", o.perTask, "cases of each conditioning task")->check(CLI::Range(0, 100000));
     cli.add_option("--seed", o.firstSeed, "first held-out scene seed");
+    std::vector<std::string> taskNames;
+    cli.add_option(
+           "--tasks", taskNames,
+           "run only these tasks (text-to-video, first-frame, first-last, keyframes, loop, extension, "
+           "reconstruction; comma-separated); the others keep their scene seeds, so the cases are "
+           "those of a full run")
+        ->delimiter(',');
     cli.add_option("--size", o.width, "frame width and height (default: the model card's)")
         ->each([&](const std::string&) { o.height = o.width; });
     cli.add_option("--frames", o.frames, "frames per clip, 4k + 1 (default: the model card's)");
@@ -180,6 +187,14 @@ int main(int argc, char** argv) {
     cli.add_flag("--check", check, "exit 1 when a target is missed");
     cli.add_flag("-q,--quiet", quiet, "no per-case lines");
     CLI11_PARSE(cli, argc, argv);
+
+    try {
+        for (const auto& name : taskNames)
+            o.tasks.push_back(kinema::eval::taskFromString(name));
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "kinema-eval: --tasks: " << e.what() << "\n";
+        return 2;
+    }
 
     kinema::eval::EvalReport report;
     try {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -45,6 +46,28 @@ std::string_view toString(Task task) {
         return "reconstruction";
     }
     return "?";
+}
+
+Task taskFromString(std::string_view name) {
+    const auto normal = [](std::string_view text) {
+        std::string out;
+        for (char c : text) {
+            if (c == ' ' || c == '+' || c == '-' || c == '_') {
+                if (!out.empty() && out.back() != '-')
+                    out += '-';
+            } else {
+                out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+        }
+        return out;
+    };
+    std::string known;
+    for (Task t : kAllTasks) {
+        if (normal(toString(t)) == normal(name))
+            return t;
+        known += (known.empty() ? "" : ", ") + normal(toString(t));
+    }
+    throw std::invalid_argument("unknown task '" + std::string(name) + "' (known: " + known + ")");
 }
 
 namespace {
@@ -484,19 +507,29 @@ EvalReport evaluate(const EvalOptions& options, const CaseCallback& onCase) {
     if (options.seamBlend < 0)
         throw std::runtime_error("seam blend " + std::to_string(options.seamBlend) +
                                  ": must be 0 or more frames");
-    std::vector<std::pair<Task, int>> plan;
-    for (int i = 0; i < options.captions; ++i)
-        plan.emplace_back(Task::TextToVideo, i);
-    for (Task t : kAllTasks)
-        if (t != Task::TextToVideo)
-            for (int i = 0; i < options.perTask; ++i)
-                plan.emplace_back(t, i);
-    // Scene seeds: one consecutive held-out range, text-to-video first, then each task's cases.
+    // Scene seeds: one consecutive held-out range, text-to-video first, then each task's cases; a task
+    // left out still takes its seeds.
+    struct Planned {
+        Task task;
+        int index;
+        std::uint64_t seed;
+    };
+    const auto selected = [&](Task t) {
+        return options.tasks.empty() ||
+               std::find(options.tasks.begin(), options.tasks.end(), t) != options.tasks.end();
+    };
+    std::vector<Planned> plan;
     std::uint64_t seed = options.firstSeed;
+    for (Task t : kAllTasks) {
+        const int count = t == Task::TextToVideo ? options.captions : options.perTask;
+        for (int i = 0; i < count; ++i, ++seed)
+            if (selected(t))
+                plan.push_back({t, i, seed});
+    }
     const int total = static_cast<int>(plan.size());
     for (int k = 0; k < total; ++k) {
-        const auto [task, index] = plan[static_cast<std::size_t>(k)];
-        report.cases.push_back(runner.run(task, seed++, index));
+        const Planned& p = plan[static_cast<std::size_t>(k)];
+        report.cases.push_back(runner.run(p.task, p.seed, p.index));
         if (onCase)
             onCase(report.cases.back(), k + 1, total);
     }

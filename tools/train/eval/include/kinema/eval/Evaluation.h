@@ -39,12 +39,18 @@ inline constexpr Task kAllTasks[] = {Task::TextToVideo,   Task::FirstFrame, Task
                                      Task::Keyframes,     Task::Loop,       Task::Extension,
                                      Task::Reconstruction};
 std::string_view toString(Task task);
+/// The task named `name`: its toString() name, or the same with hyphens for the spaces and " + "
+/// ("first-frame", "first-last"), any case. Throws std::invalid_argument naming the known tasks.
+Task taskFromString(std::string_view name);
 
 struct EvalOptions {
     std::filesystem::path model;             ///< model folder
     int captions = 100;                      ///< text-to-video cases
     int perTask = 20;                        ///< cases of each conditioning task
     std::uint64_t firstSeed = 1'000'000'000; ///< held-out scene seeds: firstSeed, firstSeed + 1, ...
+    /// Tasks to run (empty: all). A task left out keeps its scene seeds, so the cases that do run are the
+    /// same scenes as in a run of every task with the same counts.
+    std::vector<Task> tasks;
     // Generation settings; zero / empty values take the model card's defaults (model.json "defaults").
     int width = 0, height = 0, frames = 0, steps = 0;
     double guidance = -1.0, shift = 0.0;
