@@ -26,7 +26,7 @@ struct Session {
     Session()
         : window((test::guiApp(), test::windowOptions(dir))) {
         window.show();
-        REQUIRE(QTest::qWaitForWindowExposed(&window));
+        REQUIRE(QTest::qWaitForWindowExposed(&window, test::kWindowTimeoutMs));
     }
     NodeEditor* editor() { return window.editor(); }
     graph::Document& doc() { return window.model().document(); }

@@ -30,7 +30,7 @@ struct Session {
     Session()
         : window((test::guiApp(), test::windowOptions(dir))) {
         window.show();
-        REQUIRE(QTest::qWaitForWindowExposed(&window));
+        REQUIRE(QTest::qWaitForWindowExposed(&window, test::kWindowTimeoutMs));
     }
     graph::Document& doc() { return window.model().document(); }
     /// Waits until the latest request's result is on screen.

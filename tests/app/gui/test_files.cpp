@@ -23,7 +23,7 @@ std::unique_ptr<app::MainWindow> openWindow(const test::TempDir& dir) {
     test::guiApp();
     auto w = std::make_unique<app::MainWindow>(test::windowOptions(dir));
     w->show();
-    REQUIRE(QTest::qWaitForWindowExposed(w.get()));
+    REQUIRE(QTest::qWaitForWindowExposed(w.get(), test::kWindowTimeoutMs));
     return w;
 }
 

@@ -26,7 +26,7 @@ struct Session {
     Session()
         : window((test::guiApp(), test::windowOptions(dir))) {
         window.show();
-        REQUIRE(QTest::qWaitForWindowExposed(&window));
+        REQUIRE(QTest::qWaitForWindowExposed(&window, test::kWindowTimeoutMs));
         knobs = &doc().addNode("KnobsTest", "K", {0, 0});
         REQUIRE(window.viewNode(QStringLiteral("K")));
         REQUIRE(panel()->node() == knobs);

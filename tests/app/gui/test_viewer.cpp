@@ -37,7 +37,7 @@ struct Session {
     Session()
         : window((test::guiApp(), test::windowOptions(dir))) {
         window.show();
-        REQUIRE(QTest::qWaitForWindowExposed(&window));
+        REQUIRE(QTest::qWaitForWindowExposed(&window, test::kWindowTimeoutMs));
     }
     graph::Document& doc() { return window.model().document(); }
     viewer::ViewerWidget* viewer() { return window.viewer()->viewerWidget(); }
@@ -172,7 +172,7 @@ TEST_CASE("viewer panel: viewer inputs 1 and 2 compare two nodes", "[gui][viewer
     s.window.editor()->selectNodes({&b});
     REQUIRE(s.settle());
     s.window.activateWindow();
-    REQUIRE(QTest::qWaitForWindowActive(&s.window));
+    REQUIRE(QTest::qWaitForWindowActive(&s.window, test::kWindowTimeoutMs));
     s.window.editor()->setFocus();
     QTest::keyClick(s.window.editor(), Qt::Key_2); // the editor's shortcut
     CHECK(s.window.compareNode() == QStringLiteral("B"));

@@ -30,7 +30,7 @@ struct OverlayFixture : test::GuiApp {
             red[i] = 0.18f;
         viewer.setImage(image);
         viewer.show();
-        REQUIRE(QTest::qWaitForWindowExposed(&viewer));
+        REQUIRE(QTest::qWaitForWindowExposed(&viewer, test::kWindowTimeoutMs));
     }
     int differingPixels(const QImage& a, const QImage& b) {
         int n = 0;

@@ -5,6 +5,10 @@
 
 namespace kinema::test {
 
+/// How long a test waits for a window to be exposed or activated: Qt's default of 5 s is too short for
+/// Xvfb on a machine busy with other work (ctest -j, a training run), where the exposure comes late.
+inline constexpr int kWindowTimeoutMs = 30000;
+
 inline QApplication& guiApp() {
     static int argc = 1;
     static char name[] = "kinema-viewer-tests";

@@ -28,7 +28,7 @@ struct TimelineFixture : test::GuiApp {
         timeline.resize(800, 80);
         timeline.setFrameRange(1, 100);
         timeline.show();
-        REQUIRE(QTest::qWaitForWindowExposed(&timeline));
+        REQUIRE(QTest::qWaitForWindowExposed(&timeline, test::kWindowTimeoutMs));
     }
 };
 

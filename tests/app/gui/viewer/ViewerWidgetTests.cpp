@@ -59,7 +59,7 @@ struct Fixture : test::GuiApp {
         viewer.setShowOutlines(false);
         viewer.resize(320, 240);
         viewer.show();
-        REQUIRE(QTest::qWaitForWindowExposed(&viewer));
+        REQUIRE(QTest::qWaitForWindowExposed(&viewer, test::kWindowTimeoutMs));
     }
     QImage grab(const render::ImagePtr& image) {
         viewer.setImage(image);
