@@ -15,6 +15,10 @@
 
 namespace kinema::test {
 
+/// How long a GUI test waits for its window to be exposed or activated: Qt's default of 5 s is too short
+/// for Xvfb on a machine busy with other work (ctest -j, a training run), where the exposure comes late.
+inline constexpr int kWindowTimeoutMs = 30000;
+
 /// A fresh directory under the system temp dir, removed with its contents on destruction.
 class TempDir {
 public:

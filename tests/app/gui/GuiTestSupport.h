@@ -11,10 +11,6 @@
 
 namespace kinema::test {
 
-/// How long a test waits for a window to be exposed or activated: Qt's default of 5 s is too short for
-/// Xvfb on a machine busy with other work (ctest -j, a training run), where the exposure comes late.
-inline constexpr int kWindowTimeoutMs = 30000;
-
 /// The process's QApplication (created on first use), with the built-in and test node types registered.
 QApplication& guiApp();
 

@@ -3,11 +3,9 @@
 /// A QApplication for the GUI tests, created on first use (test discovery runs without a display).
 #include <QApplication>
 
-namespace kinema::test {
+#include "TestSupport.h"
 
-/// How long a test waits for a window to be exposed or activated: Qt's default of 5 s is too short for
-/// Xvfb on a machine busy with other work (ctest -j, a training run), where the exposure comes late.
-inline constexpr int kWindowTimeoutMs = 30000;
+namespace kinema::test {
 
 inline QApplication& guiApp() {
     static int argc = 1;
