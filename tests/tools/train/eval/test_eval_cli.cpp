@@ -40,6 +40,7 @@ TEST_CASE("kinema-eval writes each case's caption facts beside the analyser's re
         CHECK(expected.at("shape") == nameOrNull(facts.objects[0].shape));
         CHECK(expected.at("motion") == nameOrNull(facts.objects[0].motion));
         CHECK(expected.at("light") == nameOrNull(facts.light));
+        CHECK(expected.at("camera") == nameOrNull(facts.camera));
         CHECK(expected.at("emissive").get<bool>() == facts.objects[0].emissive);
         // Every held-out caption names its subject's colour, and the score is that comparison.
         REQUIRE(expected.at("colour").is_string());

@@ -8,7 +8,6 @@
 /// Exit codes: 0 done (with --check: every target met), 1 a target missed (--check only), 2 usage or model
 /// error, 3 an output could not be written.
 #include "kinema/eval/Evaluation.h"
-#include "kinema/scenes/Caption.h"
 
 #include "ContactSheet.h"
 
@@ -52,11 +51,10 @@ nlohmann::json measuredJson(const std::optional<kinema::scenes::ObjectMeasuremen
             {"track", track}};
 }
 
-/// What the caption states about the subject and the light, as the scorer reads it (parseCaption): the
+/// What the caption states about the subject and the light, as the scorer read it (parseCaption): the
 /// side a misread is measured against. A field the caption leaves out is null.
-nlohmann::json expectedJson(const std::string& caption) {
+nlohmann::json expectedJson(const kinema::scenes::CaptionFacts& facts) {
     namespace ks = kinema::scenes;
-    const ks::CaptionFacts facts = ks::parseCaption(caption);
     const auto name = [](const auto& v) {
         return v ? nlohmann::json(std::string(ks::toString(*v))) : nlohmann::json(nullptr);
     };
@@ -78,7 +76,7 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
         cases.push_back({{"task", std::string(toString(c.task))},
                          {"scene_seed", c.sceneSeed},
                          {"caption", c.caption},
-                         {"expected", expectedJson(c.caption)},
+                         {"expected", expectedJson(c.expected)},
                          {"subject_found", c.subjectFound},
                          {"measured", measuredJson(c.subject)},
                          {"colour", optionalJson(c.score.colour)},

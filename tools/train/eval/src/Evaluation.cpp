@@ -317,11 +317,12 @@ public:
             r.keyframePsnr = ks::keyframePsnr(generated, truth, keys);
         }
 
+        r.expected = ks::parseCaption(r.caption);
         try {
             const ks::ClipAnalysis analysis = m_analyser.analyse(generated);
             r.subjectFound = !analysis.objects.empty();
             if (r.subjectFound) {
-                r.score = ks::SceneAnalyser::score(analysis, ks::parseCaption(r.caption));
+                r.score = ks::SceneAnalyser::score(analysis, r.expected);
                 r.subject = analysis.objects.front();
             }
         } catch (const ks::SceneError&) {
@@ -329,9 +330,8 @@ public:
         }
         if (!r.subjectFound) {
             // Nothing measurable counts as wrong for every field the caption states.
-            const ks::CaptionFacts facts = ks::parseCaption(r.caption);
-            if (!facts.objects.empty()) {
-                const auto& subject = facts.objects.front();
+            if (!r.expected.objects.empty()) {
+                const auto& subject = r.expected.objects.front();
                 if (subject.colour)
                     r.score.colour = false;
                 if (subject.shape)

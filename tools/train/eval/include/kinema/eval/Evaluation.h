@@ -75,8 +75,9 @@ struct CaseResult {
     Task task = Task::TextToVideo;
     std::uint64_t sceneSeed = 0;
     std::string caption;
-    scenes::SceneScore score;  ///< subject measured against the caption (empty fields: not stated)
-    bool subjectFound = false; ///< the analyser found an object at all
+    scenes::CaptionFacts expected; ///< what the caption states (parseCaption), the side scored against
+    scenes::SceneScore score;      ///< subject measured against the caption (empty fields: not stated)
+    bool subjectFound = false;     ///< the analyser found an object at all
     /// What the analyser measured on the subject when it found one (for reading failures case by case).
     std::optional<scenes::ObjectMeasurement> subject;
     /// dB: conditioning tasks with keys at their keys, reconstruction over every frame; NaN otherwise.
