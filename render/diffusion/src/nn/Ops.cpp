@@ -27,19 +27,24 @@ at::Tensor tiledAttention(const at::Tensor& qh, const at::Tensor& kh, const at::
     const std::int64_t perRow = std::max<std::int64_t>(1, batch * heads * lk * 4);
     const std::int64_t tile =
         std::clamp<std::int64_t>(maxScoreBytes / perRow, 1, std::max<std::int64_t>(lq, 1));
-    at::Tensor out = at::empty({batch, heads, lq, vf.size(-1)}, qf.options());
-    for (std::int64_t start = 0; start < lq; start += tile) {
-        const std::int64_t len = std::min(tile, lq - start);
-        auto scores = at::matmul(qf.narrow(2, start, len), kt);
+    const auto rows = [&](std::int64_t start, std::int64_t len) {
+        auto scores = at::matmul(len == lq ? qf : qf.narrow(2, start, len), kt);
         scores.mul_(scale);
         if (keyBias.defined()) {
-            const auto bias = keyBias.size(-2) == 1 ? keyBias : keyBias.narrow(-2, start, len);
+            const auto bias = keyBias.size(-2) == 1 || len == lq ? keyBias : keyBias.narrow(-2, start, len);
             scores.add_(bias);
         }
         auto probs = at::softmax(scores, -1);
         if (bf16)
             probs = probs.to(at::kBFloat16).to(at::kFloat);
-        out.narrow(2, start, len).copy_(at::matmul(probs, vf));
+        return at::matmul(probs, vf);
+    };
+    if (tile >= lq) // one tile: no output to assemble (nor, in training, a copy to differentiate through)
+        return rows(0, lq);
+    at::Tensor out = at::empty({batch, heads, lq, vf.size(-1)}, qf.options());
+    for (std::int64_t start = 0; start < lq; start += tile) {
+        const std::int64_t len = std::min(tile, lq - start);
+        out.narrow(2, start, len).copy_(rows(start, len));
     }
     return out;
 }

@@ -3,6 +3,7 @@
 // GPU path uses: both must compute what the per-sample CPU path computes, up to float rounding. CI has no
 // GPU, so these run on the CPU; bench/gpu/run.sh builds kinema-train on a GPU machine.
 #include "TrainerInternal.h"
+#include "Workers.h"
 
 #include "TestSupport.h"
 #include "TrainerTestSupport.h"
@@ -39,9 +40,20 @@ double largestParamDifference(const fs::path& a, const fs::path& b) {
     return largest;
 }
 
+/// Checks that every step's loss and, at the end, the weights in `checkpoint` of two runs agree to rounding
+/// (a learning rate of 3e-3 moves them by about 1e-2 over these few steps).
+void checkRunsAgree(const std::vector<StepLoss>& a, const std::vector<StepLoss>& b, const fs::path& dirA,
+                    const fs::path& dirB, const char* checkpoint) {
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        INFO("step " << a[i].step);
+        CHECK(a[i].loss == Approx(b[i].loss).epsilon(1e-4));
+    }
+    CHECK(largestParamDifference(dirA / checkpoint, dirB / checkpoint) < 1e-4);
+}
+
 /// Runs `train` with options `o` per sample in `perSampleDir` and batched in `batchedDir`, and checks that
-/// every step's loss and, at the end, the weights in `checkpoint` agree to rounding (a learning rate of 3e-3
-/// moves them by about 1e-2 over these few steps). Returns the per-sample run's losses.
+/// they agree (checkRunsAgree). Returns the per-sample run's losses.
 template <typename Train>
 std::vector<StepLoss> checkBatchedMatchesPerSample(TrainOptions o, Train train, const fs::path& perSampleDir,
                                                    const fs::path& batchedDir, const char* checkpoint) {
@@ -51,12 +63,7 @@ std::vector<StepLoss> checkBatchedMatchesPerSample(TrainOptions o, Train train, 
     o.workDir = batchedDir;
     o.batchedSteps = true;
     const auto batched = train(o);
-    REQUIRE(batched.size() == perSample.size());
-    for (std::size_t i = 0; i < batched.size(); ++i) {
-        INFO("step " << batched[i].step);
-        CHECK(batched[i].loss == Approx(perSample[i].loss).epsilon(1e-4));
-    }
-    CHECK(largestParamDifference(perSampleDir / checkpoint, batchedDir / checkpoint) < 1e-4);
+    checkRunsAgree(perSample, batched, perSampleDir, batchedDir, checkpoint);
     return perSample;
 }
 
@@ -78,6 +85,36 @@ TEST_CASE("trainer: batched DiT steps make the per-sample steps' draws, losses a
         o.resume = false;
         checkBatchedMatchesPerSample(o, trainDit, perSampleDir.path(), batchedDir.path(), "dit.safetensors");
     }
+}
+
+TEST_CASE("trainer: DiT steps in chunks make the per-sample steps' losses and updates, whatever the threads",
+          "[trainer]") {
+    kinema::test::TempDir perSampleDir, twoWorkersDir, oneWorkerDir;
+    auto o = test::preparedWork(perSampleDir.path());
+    test::copyWork(perSampleDir.path(), twoWorkersDir.path());
+    test::copyWork(perSampleDir.path(), oneWorkerDir.path());
+    o.latentPool = 6;
+    o.batch = 5; // uneven chunks: samples 0, 1-2 and 3-4 ...
+    o.steps = 3;
+    o.heldKeys = 0.5;
+    o.objectWeight = 4.0;
+    o.directionContrast = 1.0; // ... with contrast rows among them
+    o.directionMargin = 0.5;
+    o.threads = 2;
+    const auto perSample = trainDit(o);
+    o.batchChunks = 3;
+    o.workDir = twoWorkersDir.path();
+    const auto chunked = trainDit(o);
+    checkRunsAgree(perSample, chunked, perSampleDir.path(), twoWorkersDir.path(), "dit.safetensors");
+    // The chunks' gradients are summed in chunk order, so one worker computes the same weights bit for bit.
+    o.threads = 1;
+    o.workDir = oneWorkerDir.path();
+    const auto oneWorker = trainDit(o);
+    REQUIRE(oneWorker.size() == chunked.size());
+    for (std::size_t i = 0; i < chunked.size(); ++i)
+        CHECK(oneWorker[i].loss == chunked[i].loss);
+    CHECK(largestParamDifference(twoWorkersDir.path() / "dit.safetensors",
+                                 oneWorkerDir.path() / "dit.safetensors") == 0.0);
 }
 
 TEST_CASE("trainer: the DiT's temporal term costs an error that changes between latent frames", "[trainer]") {
@@ -202,6 +239,47 @@ TEST_CASE("trainer: the multi-tensor Adam update equals the per-parameter one", 
     CHECK(at::equal(plain.params().at("unused"), makeParams().at("unused")));
 }
 
+TEST_CASE("trainer: the fused Adam update equals the per-parameter one, whatever the workers", "[trainer]") {
+    const auto makeParams = [] {
+        auto g = at::detail::createCPUGenerator(6);
+        return ParamMap{{"a", at::randn({37, 5}, g).requires_grad_(true)},
+                        {"b", at::randn({3}, g).requires_grad_(true)},
+                        {"unused", at::randn({3}, g).requires_grad_(true)}};
+    };
+    Adam plain(makeParams()), fused(makeParams()), fusedTwo(makeParams());
+    for (auto* adam : {&plain, &fused, &fusedTwo})
+        adam->keepAverage(0.9);
+    SampleWorkers two(2);
+    auto gen = at::detail::createCPUGenerator(5);
+    for (int step = 0; step < 3; ++step) {
+        const double size = step == 0 ? 3.0 : 0.01; // clipped at step 0
+        for (const auto& name : {"a", "b"}) {
+            const auto g = at::randn(plain.params().at(name).sizes(), gen) * size;
+            for (auto* adam : {&plain, &fused, &fusedTwo})
+                adam->params().at(name).mutable_grad() = g.clone();
+        }
+        const double lr = 1e-2 * (step + 1);
+        const double normPlain = plain.step(lr), normFused = fused.stepFused(lr),
+                     normTwo = fusedTwo.stepFused(lr, &two);
+        CHECK(normFused == Approx(normPlain).epsilon(1e-6));
+        CHECK(normTwo == normFused);
+        for (auto* adam : {&plain, &fused, &fusedTwo})
+            adam->zeroGrad();
+    }
+    CHECK(fused.steps() == plain.steps());
+    for (const auto& [name, p] : plain.params()) {
+        INFO(name);
+        CHECK((p - fused.params().at(name)).abs().max().item<double>() < 1e-6);
+        CHECK((plain.average().at(name) - fused.average().at(name)).abs().max().item<double>() < 1e-6);
+        CHECK(at::equal(fused.params().at(name), fusedTwo.params().at(name)));
+        CHECK(at::equal(fused.average().at(name), fusedTwo.average().at(name)));
+    }
+    // A parameter that never had a gradient is left alone (its average follows it).
+    CHECK(at::equal(fused.params().at("unused"), makeParams().at("unused")));
+    // The update moved the weights.
+    CHECK((fused.params().at("a") - makeParams().at("a")).abs().max().item<double>() > 1e-3);
+}
+
 TEST_CASE("trainer: devices and batched steps refuse what they cannot do, by name", "[trainer]") {
     kinema::test::TempDir dir;
     auto o = test::tinyOptions(dir.path());
@@ -221,6 +299,14 @@ TEST_CASE("trainer: devices and batched steps refuse what they cannot do, by nam
     o.device = "cpu";
     o.batchedSteps = true;
     CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--batched needs --latent-pool"));
+    o.batchedSteps = false;
+    o.batch = 2;
+    o.batchChunks = 2;
+    CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--batch-chunks needs --latent-pool"));
+    o.batchChunks = o.batch + 1;
+    CHECK_THROWS_WITH(trainDit(o), Catch::Contains("--batch-chunks must be from 0 to the batch size"));
+    o.batchChunks = 0;
+    o.batchedSteps = true;
     CHECK_FALSE(fs::exists(dir.path() / "dit.safetensors"));
     o.sampledLatents = 0.5;
     CHECK_THROWS_WITH(trainVaeDecoder(o),

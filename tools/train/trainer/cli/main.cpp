@@ -168,6 +168,10 @@ int main(int argc, char** argv) {
                       "one forward over the whole batch instead of one per sample (dit: needs --latent-pool; "
                       "vae-decoder: not with --sampled-latents)");
     }
+    dit->add_option("--batch-chunks", o.batchChunks,
+                    "batched steps on the CPU in N passes run side by side on the worker threads (implies "
+                    "--batched; the weights do not depend on --threads)")
+        ->check(CLI::Range(0, 4096));
 
     CLI11_PARSE(app, argc, argv);
     try {

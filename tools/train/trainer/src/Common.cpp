@@ -163,9 +163,7 @@ void Adam::updateAverage() {
     if (m_average.empty())
         return;
     c10::NoGradGuard noGrad;
-    ++m_averagedSteps;
-    const double n = m_averagedSteps;
-    const double decay = std::min(m_averageDecay, (1.0 + n) / (10.0 + n));
+    const double decay = nextAverageDecay();
     std::vector<at::Tensor> averages, params;
     for (auto& [name, a] : m_average) {
         averages.push_back(a);
@@ -173,6 +171,12 @@ void Adam::updateAverage() {
     }
     at::_foreach_mul_(averages, decay);
     at::_foreach_add_(averages, params, 1.0 - decay);
+}
+
+double Adam::nextAverageDecay() {
+    ++m_averagedSteps;
+    const double n = m_averagedSteps;
+    return std::min(m_averageDecay, (1.0 + n) / (10.0 + n));
 }
 
 void Adam::zeroGrad() {

@@ -107,12 +107,13 @@ int workerCount(const TrainOptions& o) {
     return std::clamp(wanted, 1, o.batch);
 }
 
-/// Runs optimiser steps from the checkpoint's step to options.steps. `lossOf(dataStep, sample)` builds the
-/// loss of one sample of a batch (already divided by the batch size); it is called concurrently from the
-/// worker threads, so it may only read shared state.
+/// Runs optimiser steps from the checkpoint's step to options.steps. `lossOf(dataStep, unit)` builds the
+/// loss of one unit of a batch (already divided by the batch size): by default a unit is one sample of the
+/// batch, and there are options.batch of them; with `units` > 0 there are that many (the dit stage's
+/// chunks of samples). It is called concurrently from the worker threads, so it may only read shared state.
 ///
-/// Data parallelism (see Workers.h): sample i of a step runs on worker i % workers. Each sample's gradients
-/// are kept apart and summed in sample order afterwards, the order in which per-sample backward passes on
+/// Data parallelism (see Workers.h): unit i of a step runs on worker i % workers. Each unit's gradients
+/// are kept apart and summed in unit order afterwards, the order in which per-unit backward passes on
 /// one thread accumulate, so the weights do not depend on the number of workers.
 ///
 /// With `batchLossOf` (the dit stage's batched steps), a step is instead one backward pass of
@@ -121,7 +122,7 @@ template <typename LossFn>
 std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path& ckpt, const fs::path& log,
                               const char* stage, LossFn&& lossOf,
                               const std::function<at::Tensor(int dataStep, SampleWorkers&)>& batchLossOf = {},
-                              const std::function<void()>& afterStep = {}) {
+                              const std::function<void(SampleWorkers&)>& afterStep = {}, int units = 0) {
     if (!(o.resume && adam.load(ckpt)))
         fs::remove(log);
     else // a run stopped between logging steps and checkpointing them repeats those steps
@@ -135,9 +136,10 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
         double loss = 0.0;
         std::vector<at::Tensor> grads;
     };
-    std::vector<SampleResult> results(static_cast<std::size_t>(o.batch));
+    const int unitCount = units > 0 ? units : o.batch;
+    std::vector<SampleResult> results(static_cast<std::size_t>(unitCount));
     auto runSamples = [&](int worker, int dataStep) {
-        for (int i = worker; i < o.batch; i += workers.count()) {
+        for (int i = worker; i < unitCount; i += workers.count()) {
             const at::Tensor loss = lossOf(dataStep, i);
             auto& r = results[static_cast<std::size_t>(i)];
             r.grads =
@@ -194,9 +196,11 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
                 r.grads.clear();
             }
         }
-        const double norm = adam.step(learningRate(o, step));
+        // --batch-chunks steps update in one pass per parameter (see Adam::stepFused).
+        const double lr = learningRate(o, step);
+        const double norm = o.batchChunks > 0 ? adam.stepFused(lr, &workers) : adam.step(lr);
         if (afterStep)
-            afterStep();
+            afterStep(workers);
         losses.push_back({step, loss});
         pending.push_back({step, loss});
         if (!o.quiet)
@@ -532,9 +536,16 @@ constexpr std::int64_t kContrastMinTimestep = 500;
 std::vector<StepLoss> trainDit(const TrainOptions& o) {
     checkOptions(o);
     const auto device = trainingDevice(o);
-    const bool batched = o.batchedSteps || !device.is_cpu();
+    if (o.batchChunks < 0 || o.batchChunks > o.batch)
+        throw TrainError("--batch-chunks must be from 0 to the batch size (" + std::to_string(o.batch) +
+                         "), got " + std::to_string(o.batchChunks));
+    if (o.batchChunks > 0 && !device.is_cpu())
+        throw TrainError("--batch-chunks splits batched steps on the CPU; --device " + o.device +
+                         " runs each batch in one pass");
+    const bool batched = o.batchedSteps || o.batchChunks > 0 || !device.is_cpu();
     if (batched && o.latentPool <= 0)
-        throw TrainError(device.is_cpu() ? "--batched needs --latent-pool"
+        throw TrainError(device.is_cpu() ? (o.batchChunks > 0 ? "--batch-chunks needs --latent-pool"
+                                                              : "--batched needs --latent-pool")
                                          : "--device " + o.device +
                                                " needs --latent-pool (the batched steps "
                                                "draw their samples from the pool)");
@@ -563,11 +574,13 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
     const auto& negative = wan21::defaultNegativePrompt();
     // --text-logit-cap: the text encoder's content logits are held at the cap after every step (and before
     // the first, which rescales a model that starts above it).
-    std::function<void()> capText;
+    std::function<void(SampleWorkers&)> capText;
     if (o.textLogitCap > 0) {
         const auto probes = textAttentionProbes(o, *tokenizer);
-        capText = [&, probes] { capTextAttention(*t5.model, t5.params, probes, o.textLogitCap); };
-        capText();
+        capText = [&, probes](SampleWorkers& workers) {
+            capTextAttention(*t5.model, t5.params, probes, o.textLogitCap, &workers);
+        };
+        capTextAttention(*t5.model, t5.params, probes, o.textLogitCap);
     }
     if (o.averageDecay > 0) // after the cap's first rescale: the average starts from the weights trained
         adam.keepAverage(o.averageDecay);
@@ -694,66 +707,79 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         return total / o.batch;
     };
 
-    // The whole batch in one forward on the training device: the same draws (made on the workers) and the
-    // sum of the same per-sample losses.
+    // Samples' draws in one forward on the training device: the sum of the same per-sample losses as
+    // sampleLoss's, each divided by the batch size.
+    const auto drawsLoss = [&](std::vector<DitDraw> draws) {
+        const auto samples = static_cast<std::int64_t>(draws.size());
+        // Caption contrasts: each contrasting caption runs its sample again as an extra row.
+        std::vector<std::pair<std::int64_t, DitDraw::Contrast>> contrasted; // (sample row, contrast)
+        for (std::int64_t i = 0; i < samples; ++i)
+            for (const auto& c : draws[static_cast<std::size_t>(i)].contrasts) {
+                contrasted.emplace_back(i, c);
+                DitDraw extra = draws[static_cast<std::size_t>(i)];
+                extra.prompt = c.prompt;
+                extra.contrasts.clear();
+                draws.push_back(std::move(extra));
+            }
+        const auto stack = [&](at::Tensor DitDraw::*field) {
+            std::vector<at::Tensor> parts;
+            for (const auto& d : draws)
+                parts.push_back(d.*field);
+            return at::stack(parts).to(device);
+        };
+        std::vector<std::int64_t> timesteps;
+        std::vector<at::Tensor> ids, masks;
+        for (const auto& d : draws) {
+            timesteps.push_back(d.t);
+            ids.push_back(d.prompt.ids);
+            masks.push_back(d.prompt.mask);
+        }
+        const auto mask = at::cat(masks); // [B, text_len], on the CPU, as the text encoder checks ids there
+        // Text rows past each prompt's end are zero, as embedContext pads a prompt cut to its length.
+        const auto hidden = t5.model->forward(at::cat(ids), mask) * mask.to(device, at::kFloat).unsqueeze(2);
+        const auto v = dit.model->forwardSamples(stack(&DitDraw::xt), timesteps,
+                                                 dit.model->embedContexts(hidden), stack(&DitDraw::y));
+        const auto err = velocityError(v, stack(&DitDraw::target), o.temporalWeight, 2);
+        at::Tensor perSample;
+        if (draws.front().latentWeight.defined()) {
+            const auto w = stack(&DitDraw::latentWeight).unsqueeze(1); // [B, 1, F, h, w]
+            perSample = (err * w).sum({1, 2, 3, 4}) / (w.sum({1, 2, 3, 4}) * err.size(1));
+        } else {
+            perSample = err.mean({1, 2, 3, 4});
+        }
+        auto loss = perSample.narrow(0, 0, samples).sum();
+        for (std::size_t j = 0; j < contrasted.size(); ++j) {
+            const auto& [row, c] = contrasted[j];
+            loss =
+                loss + c.weight * contrastHinge(perSample[row],
+                                                perSample[samples + static_cast<std::int64_t>(j)], c.margin);
+        }
+        return loss / o.batch;
+    };
+
+    // The whole batch in one forward: the draws made on the workers, then one pass.
     std::function<at::Tensor(int, SampleWorkers&)> batchLoss;
-    if (batched)
+    if (batched && o.batchChunks == 0)
         batchLoss = [&](int dataStep, SampleWorkers& workers) {
             std::vector<DitDraw> draws(static_cast<std::size_t>(o.batch));
             workers.run([&](int worker) {
                 for (int i = worker; i < o.batch; i += workers.count())
                     draws[static_cast<std::size_t>(i)] = draw(dataStep, i);
             });
-            // Caption contrasts: each contrasting caption runs its sample again as an extra row.
-            std::vector<std::pair<std::int64_t, DitDraw::Contrast>> contrasted; // (sample row, contrast)
-            for (std::size_t i = 0; i < static_cast<std::size_t>(o.batch); ++i)
-                for (const auto& c : draws[i].contrasts) {
-                    contrasted.emplace_back(static_cast<std::int64_t>(i), c);
-                    DitDraw extra = draws[i];
-                    extra.prompt = c.prompt;
-                    extra.contrasts.clear();
-                    draws.push_back(std::move(extra));
-                }
-            const auto stack = [&](at::Tensor DitDraw::*field) {
-                std::vector<at::Tensor> parts;
-                for (const auto& d : draws)
-                    parts.push_back(d.*field);
-                return at::stack(parts).to(device);
-            };
-            std::vector<std::int64_t> timesteps;
-            std::vector<at::Tensor> ids, masks;
-            for (const auto& d : draws) {
-                timesteps.push_back(d.t);
-                ids.push_back(d.prompt.ids);
-                masks.push_back(d.prompt.mask);
-            }
-            const auto mask =
-                at::cat(masks); // [B, text_len], on the CPU, as the text encoder checks ids there
-            // Text rows past each prompt's end are zero, as embedContext pads a prompt cut to its length.
-            const auto hidden =
-                t5.model->forward(at::cat(ids), mask) * mask.to(device, at::kFloat).unsqueeze(2);
-            const auto v = dit.model->forwardSamples(stack(&DitDraw::xt), timesteps,
-                                                     dit.model->embedContexts(hidden), stack(&DitDraw::y));
-            const auto err = velocityError(v, stack(&DitDraw::target), o.temporalWeight, 2);
-            if (!draws.front().latentWeight.defined() && contrasted.empty())
-                return err.mean(); // every sample has as many elements: the mean of per-sample means
-            at::Tensor perSample;
-            if (draws.front().latentWeight.defined()) {
-                const auto w = stack(&DitDraw::latentWeight).unsqueeze(1); // [B, 1, F, h, w]
-                perSample = (err * w).sum({1, 2, 3, 4}) / (w.sum({1, 2, 3, 4}) * err.size(1));
-            } else {
-                perSample = err.mean({1, 2, 3, 4});
-            }
-            auto loss = perSample.narrow(0, 0, o.batch).sum();
-            for (std::size_t j = 0; j < contrasted.size(); ++j) {
-                const auto& [row, c] = contrasted[j];
-                loss = loss + c.weight * contrastHinge(perSample[row],
-                                                       perSample[o.batch + static_cast<std::int64_t>(j)],
-                                                       c.margin);
-            }
-            return loss / o.batch;
+            return drawsLoss(std::move(draws));
         };
+    // --batch-chunks: chunk c of the batch, drawn and run in one pass on its worker.
+    const auto chunkLoss = [&](int dataStep, int chunk) {
+        const int first = chunk * o.batch / o.batchChunks, end = (chunk + 1) * o.batch / o.batchChunks;
+        std::vector<DitDraw> draws;
+        for (int i = first; i < end; ++i)
+            draws.push_back(draw(dataStep, i));
+        return drawsLoss(std::move(draws));
+    };
 
+    if (o.batchChunks > 0)
+        return runLoop(o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", chunkLoss,
+                       {}, capText, o.batchChunks);
     return runLoop(o, adam, o.workDir / "dit.safetensors", o.workDir / "dit_loss.csv", "dit", sampleLoss,
                    batchLoss, capText);
 }

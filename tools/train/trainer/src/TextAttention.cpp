@@ -10,6 +10,7 @@
 // exactly that: the relative difference between encode(shuffled ids) and shuffle(encode(ids)), 0 for an
 // encoder that sees a bag of words.
 #include "TrainerInternal.h"
+#include "Workers.h"
 #include "text/PromptTokenizers.h"
 
 #include <kinema/scenes/SceneSpec.h>
@@ -89,15 +90,29 @@ std::vector<wan21::PromptIds> textAttentionProbes(const TrainOptions& o, const P
 }
 
 void capTextAttention(const wan21::WanT5& t5, ParamMap& params, const std::vector<wan21::PromptIds>& probes,
-                      double cap) {
+                      double cap, SampleWorkers* workers) {
+    // Each probe's content-logit spread per block, then their mean in probe order.
+    std::vector<std::vector<double>> perProbe(probes.size());
+    const auto measure = [&](int worker, int stride) {
+        c10::NoGradGuard noGrad;
+        for (std::size_t i = static_cast<std::size_t>(worker); i < probes.size();
+             i += static_cast<std::size_t>(stride)) {
+            std::vector<wan21::T5AttentionLogits> logits;
+            encodeWithLogits(t5, probes[i], logits);
+            for (const auto& block : logits)
+                perProbe[i].push_back(block.content.std().item<double>());
+        }
+    };
+    if (workers)
+        workers->run([&](int worker) { measure(worker, workers->count()); });
+    else
+        measure(0, 1);
     c10::NoGradGuard noGrad;
     std::vector<double> spread;
-    for (const auto& prompt : probes) {
-        std::vector<wan21::T5AttentionLogits> logits;
-        encodeWithLogits(t5, prompt, logits);
-        spread.resize(logits.size());
-        for (std::size_t b = 0; b < logits.size(); ++b)
-            spread[b] += logits[b].content.std().item<double>() / static_cast<double>(probes.size());
+    for (const auto& blocks : perProbe) {
+        spread.resize(blocks.size());
+        for (std::size_t b = 0; b < blocks.size(); ++b)
+            spread[b] += blocks[b] / static_cast<double>(probes.size());
     }
     for (std::size_t b = 0; b < spread.size(); ++b)
         if (spread[b] > cap)

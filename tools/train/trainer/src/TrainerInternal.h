@@ -26,6 +26,8 @@ class SafetensorsCheckpoint;
 
 namespace kinema::trainer::detail {
 
+class SampleWorkers;
+
 using namespace kinema::diffusion;
 
 /// Named trainable tensors (autograd leaves) of one or more models.
@@ -65,6 +67,11 @@ public:
     /// The same update with multi-tensor ops and one host sync, for parameters on a GPU (where one small op
     /// per parameter would cost more than the update); equal to step() up to float rounding on any device.
     double stepMultiTensor(double lr, double clipNorm = 1.0);
+    /// The same update for contiguous float parameters on the CPU in one pass over each parameter's values
+    /// (and the average's), instead of about ten ops per parameter; equal to step() up to float rounding.
+    /// With `workers`, each parameter's values are split into fixed parts shared among them (the result
+    /// does not depend on their number). Other parameters take step()'s ops.
+    double stepFused(double lr, SampleWorkers* workers = nullptr, double clipNorm = 1.0);
     void zeroGrad();
     int steps() const { return m_steps; }
     ParamMap& params() { return m_params; }
@@ -83,6 +90,8 @@ public:
 
 private:
     void updateAverage();
+    /// Average decay of the next averaged step (counts it).
+    double nextAverageDecay();
 
     ParamMap m_params, m_m, m_v, m_average;
     int m_steps = 0;
@@ -239,9 +248,10 @@ std::vector<wan21::PromptIds> textAttentionProbes(const TrainOptions& options,
                                                   const PromptTokenizer& tokenizer);
 /// Scales down the query weights of each block of `t5` (whose trainable tensors are `params`) whose content
 /// logits' standard deviation on `probes` exceeds `cap`, to bring it to the cap. Blocks are measured
-/// together, so a block after a rescaled one is held exactly only from the next call on.
+/// together, so a block after a rescaled one is held exactly only from the next call on. With `workers`,
+/// probe i is encoded on worker i mod count (the same result: the spreads are summed in probe order).
 void capTextAttention(const wan21::WanT5& t5, ParamMap& params, const std::vector<wan21::PromptIds>& probes,
-                      double cap);
+                      double cap, SampleWorkers* workers = nullptr);
 /// A caption contrast's hinge, max(0, margin - (reversed - truth) / truth) with `truth` in the
 /// denominator taken as a constant, as a term whose value is 0 and whose gradient is the hinge's: added to
 /// a loss, it changes the update but not the logged value.

@@ -117,6 +117,11 @@ struct TrainOptions {
     /// steps up to float rounding. The dit stage's needs --latent-pool, the vae-decoder's cannot take
     /// --sampled-latents; always on when `device` is not the CPU.
     bool batchedSteps = false;
+    /// dit stage on the CPU: batched steps (implied) in this many passes instead of one, run side by side on
+    /// the worker threads (chunk c, samples [c * batch / N, (c + 1) * batch / N), on worker c mod threads),
+    /// their gradients summed in chunk order, so the weights do not depend on `threads`. One pass over the
+    /// whole batch keeps one core busy; 2 chunks on 2 workers keep two (0: one pass).
+    int batchChunks = 0;
     /// dit stage: weight of the direction contrast (0: off). A sample whose caption states a direction
     /// (scenes::withDirectionsReversed changes its caption), drawn at timestep >= 500 with no key after the
     /// first latent frame (nothing in the noise or the conditioning then shows the direction), is run a
