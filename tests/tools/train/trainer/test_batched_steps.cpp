@@ -106,6 +106,9 @@ TEST_CASE("trainer: DiT steps in chunks make the per-sample steps' losses and up
     o.workDir = twoWorkersDir.path();
     const auto chunked = trainDit(o);
     checkRunsAgree(perSample, chunked, perSampleDir.path(), twoWorkersDir.path(), "dit.safetensors");
+    // Chunked runs build their latent pool per scene, as the per-sample steps do: the same file.
+    CHECK(kinema::test::readFileBytes(perSampleDir.path() / "latent_pool.safetensors") ==
+          kinema::test::readFileBytes(twoWorkersDir.path() / "latent_pool.safetensors"));
     // The chunks' gradients are summed in chunk order, so one worker computes the same weights bit for bit.
     o.threads = 1;
     o.workDir = oneWorkerDir.path();

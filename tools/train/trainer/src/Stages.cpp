@@ -596,7 +596,11 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
             for (auto& [name, p] : deviceVae->params)
                 p.requires_grad_(false);
         }
-        auto* batchVae = !batched ? nullptr : deviceVae ? deviceVae->model.get() : vae.model.get();
+        // --batch-chunks runs build it per scene on the workers, as the per-sample steps do (the same pool
+        // bit for bit, and on this CPU faster than one thread encoding batches).
+        auto* batchVae = !batched || o.batchChunks > 0 ? nullptr
+                         : deviceVae                   ? deviceVae->model.get()
+                                                       : vae.model.get();
         pool =
             loadOrBuildLatentPool(o, *vae.model, vaeDigest, mixSeed(o.seed, kPoolStage), workers, batchVae);
     }
