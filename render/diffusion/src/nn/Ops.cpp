@@ -28,10 +28,10 @@ at::Tensor tiledAttention(const at::Tensor& qh, const at::Tensor& kh, const at::
     const std::int64_t tile =
         std::clamp<std::int64_t>(maxScoreBytes / perRow, 1, std::max<std::int64_t>(lq, 1));
     const auto rows = [&](std::int64_t start, std::int64_t len) {
-        auto scores = at::matmul(len == lq ? qf : qf.narrow(2, start, len), kt);
+        auto scores = at::matmul(qf.narrow(2, start, len), kt);
         scores.mul_(scale);
         if (keyBias.defined()) {
-            const auto bias = keyBias.size(-2) == 1 || len == lq ? keyBias : keyBias.narrow(-2, start, len);
+            const auto bias = keyBias.size(-2) == 1 ? keyBias : keyBias.narrow(-2, start, len);
             scores.add_(bias);
         }
         auto probs = at::softmax(scores, -1);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Adam::stepFused: the optimiser update of the dit stage's --batch-chunks steps on the CPU. Adam::step is
-// about ten libtorch ops per parameter; for the demo model's 1.7 M parameters in about 130 tensors that
+// about ten libtorch ops per parameter; for the demo model's 1.7 M parameters in 145 tensors that
 // is several milliseconds a step, as long as a tenth of the forward and backward passes. Here each
 // parameter's gradient, moments, values and moving average are updated in one pass over plain floats
 // (compiled without errno on sqrt so that the loop vectorises), split into fixed parts that the worker
@@ -12,6 +12,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <vector>
 
 namespace kinema::trainer::detail {
@@ -56,12 +58,14 @@ double Adam::stepFused(double lr, SampleWorkers* workers, double clipNorm) {
     std::vector<Entry> entries;
     for (auto& [name, p] : m_params) {
         const auto& g = p.grad();
-        if (!fusable(p) || (g.defined() && !fusable(g)))
+        auto& m = m_m.at(name);
+        auto& v = m_v.at(name);
+        at::Tensor* a = m_average.empty() ? nullptr : &m_average.at(name);
+        if (!fusable(p) || !fusable(m) || !fusable(v) || (g.defined() && !fusable(g)) || (a && !fusable(*a)))
             return step(lr, clipNorm);
-        entries.push_back({p.data_ptr<float>(), m_m.at(name).data_ptr<float>(),
-                           m_v.at(name).data_ptr<float>(),
-                           m_average.empty() ? nullptr : m_average.at(name).data_ptr<float>(),
-                           g.defined() ? g.data_ptr<float>() : nullptr, p.numel()});
+        entries.push_back({p.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>(),
+                           a ? a->data_ptr<float>() : nullptr, g.defined() ? g.data_ptr<float>() : nullptr,
+                           p.numel()});
     }
     const auto tasks = static_cast<std::int64_t>(entries.size()) * kParts;
 

@@ -110,7 +110,8 @@ int workerCount(const TrainOptions& o) {
 /// Runs optimiser steps from the checkpoint's step to options.steps. `lossOf(dataStep, unit)` builds the
 /// loss of one unit of a batch (already divided by the batch size): by default a unit is one sample of the
 /// batch, and there are options.batch of them; with `units` > 0 there are that many (the dit stage's
-/// chunks of samples). It is called concurrently from the worker threads, so it may only read shared state.
+/// chunks of samples, whose steps update with Adam::stepFused). It is called concurrently from the worker
+/// threads, so it may only read shared state.
 ///
 /// Data parallelism (see Workers.h): unit i of a step runs on worker i % workers. Each unit's gradients
 /// are kept apart and summed in unit order afterwards, the order in which per-unit backward passes on
@@ -196,9 +197,8 @@ std::vector<StepLoss> runLoop(const TrainOptions& o, Adam& adam, const fs::path&
                 r.grads.clear();
             }
         }
-        // --batch-chunks steps update in one pass per parameter (see Adam::stepFused).
         const double lr = learningRate(o, step);
-        const double norm = o.batchChunks > 0 ? adam.stepFused(lr, &workers) : adam.step(lr);
+        const double norm = units > 0 ? adam.stepFused(lr, &workers) : adam.step(lr);
         if (afterStep)
             afterStep(workers);
         losses.push_back({step, loss});
