@@ -46,6 +46,12 @@ TEST_CASE("kinema-eval writes each case's caption facts beside the analyser's re
         REQUIRE(expected.at("colour").is_string());
         if (c.at("subject_found").get<bool>())
             CHECK(c.at("colour").get<bool>() == (c.at("measured").at("colour") == expected.at("colour")));
+        // The direction of travel is scored for the eight directions' captions only, against the reading.
+        const auto motion = facts.objects[0].motion;
+        if (motion && kinema::scenes::isDirection(*motion) && c.at("subject_found").get<bool>())
+            CHECK(c.at("direction").get<bool>() == (c.at("measured").at("travel") == expected.at("motion")));
+        else if (!motion || !kinema::scenes::isDirection(*motion))
+            CHECK(c.at("direction").is_null());
     }
     const auto& measures = json.at("measures");
     REQUIRE(measures.is_array());

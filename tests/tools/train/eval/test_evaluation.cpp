@@ -59,9 +59,12 @@ EvalOptions demoOptions() {
 
 TEST_CASE("eval: accuracies, PSNR, seam medians and targets from cases", "[eval]") {
     std::vector<CaseResult> cases;
-    for (int i = 0; i < 10; ++i)
+    for (int i = 0; i < 10; ++i) {
         cases.push_back(textCase(i < 9, i < 7, i < 8, 2.0)); // 90 %, 70 %, 80 %: exactly on target
-    for (double psnr : {24.0, 26.0, 1e9}) {                  // an identical key counts as 99 dB
+        if (i >= 4) // six directional captions, the subject travelling their way in four
+            cases.back().score.direction = i < 8;
+    }
+    for (double psnr : {24.0, 26.0, 1e9}) { // an identical key counts as 99 dB
         CaseResult c = seamCase(Task::FirstFrame, std::numeric_limits<double>::quiet_NaN());
         c.keyframePsnr = psnr;
         cases.push_back(c);
@@ -79,6 +82,12 @@ TEST_CASE("eval: accuracies, PSNR, seam medians and targets from cases", "[eval]
     CHECK(colour->met);
     CHECK(find(ms, "shape", "text-to-video")->met);
     CHECK(find(ms, "motion direction", "text-to-video")->value == Approx(80.0));
+    // The direction of travel counts the directional captions only, and has no target of its own.
+    const auto* travel = find(ms, "direction of travel", "text-to-video");
+    REQUIRE(travel);
+    CHECK(travel->cases == 6);
+    CHECK(travel->value == Approx(400.0 / 6.0));
+    CHECK_FALSE(travel->hasTarget);
     const auto* psnr = find(ms, "keyframe PSNR", "first frame");
     REQUIRE(psnr);
     CHECK(psnr->value == Approx((24.0 + 26.0 + 99.0) / 3.0));

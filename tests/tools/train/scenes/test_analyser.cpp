@@ -13,6 +13,7 @@ namespace {
 
 struct Rates {
     int clips = 0, colour = 0, shape = 0, motion = 0, emissive = 0, light = 0, lightClips = 0;
+    int direction = 0, directionClips = 0;
     double rate(int n) const { return clips ? double(n) / clips : 0.0; }
     double lightRate() const { return lightClips ? double(light) / lightClips : 0.0; }
 };
@@ -63,6 +64,10 @@ Rates measureRates(int size, std::uint64_t firstSeed, int count, bool degraded =
         r.shape += s.shape.value_or(false);
         r.motion += s.motion.value_or(false);
         r.emissive += s.emissive.value_or(false);
+        if (s.direction) {
+            ++r.directionClips;
+            r.direction += *s.direction;
+        }
         if (s.light) {
             ++r.lightClips;
             r.light += *s.light;
@@ -70,7 +75,8 @@ Rates measureRates(int size, std::uint64_t firstSeed, int count, bool degraded =
     }
     std::cout << "scene analyser on " << r.clips << (degraded ? " blurred and noisy" : "") << " rendered "
               << size << "x" << size << " clips: colour " << r.rate(r.colour) << ", shape " << r.rate(r.shape)
-              << ", motion " << r.rate(r.motion) << ", emissive " << r.rate(r.emissive) << ", lighting side "
+              << ", motion " << r.rate(r.motion) << ", direction of travel " << r.direction << " of "
+              << r.directionClips << ", emissive " << r.rate(r.emissive) << ", lighting side "
               << r.lightRate() << " (" << r.lightClips << " lit subjects)\n";
     return r;
 }
@@ -98,6 +104,8 @@ TEST_CASE("the analyser reads colour, shape and motion of rendered 128x128 scene
     CHECK(r.rate(r.colour) >= 0.95);
     CHECK(r.rate(r.shape) >= 0.95);
     CHECK(r.rate(r.motion) >= 0.95);
+    CHECK(r.directionClips > 50);
+    CHECK(r.direction >= 0.95 * r.directionClips);
     CHECK(r.rate(r.emissive) >= 0.95);
     CHECK(r.lightRate() >= 0.9);
 }
@@ -107,6 +115,7 @@ TEST_CASE("the analyser reads colour, shape and motion of rendered 64x64 scenes"
     CHECK(r.rate(r.colour) >= 0.95);
     CHECK(r.rate(r.shape) >= 0.9);
     CHECK(r.rate(r.motion) >= 0.95);
+    CHECK(r.direction >= 0.95 * r.directionClips);
     CHECK(r.lightRate() >= 0.9);
 }
 
@@ -115,6 +124,7 @@ TEST_CASE("the analyser holds up on blurred, noisy clips", "[scenes][analyser]")
     CHECK(r.rate(r.colour) >= 0.9);
     CHECK(r.rate(r.shape) >= 0.9);
     CHECK(r.rate(r.motion) >= 0.9);
+    CHECK(r.direction >= 0.9 * r.directionClips);
 }
 
 TEST_CASE("every motion is told apart under every camera move", "[scenes][analyser]") {
@@ -131,9 +141,43 @@ TEST_CASE("every motion is told apart under every camera move", "[scenes][analys
                            << toString(a.objects[0].motion));
             CHECK(a.objects[0].motion == motion);
             right += a.objects[0].motion == motion;
+            if (isDirection(motion))
+                CHECK(a.objects[0].travel == motion);
             ++total;
         }
     CHECK(right == total);
+}
+
+TEST_CASE("the direction of travel is read apart from a change of size", "[scenes][analyser]") {
+    // An orange disc on grey drifting from right to left while it shrinks to half its radius: the motion
+    // reads as shrinking, the travel as left, and only a directional caption's score has a direction.
+    Clip clip;
+    clip.width = clip.height = 64;
+    clip.frames = 17;
+    clip.rgb.resize(clip.frameFloats() * std::size_t(clip.frames));
+    for (int f = 0; f < clip.frames; ++f) {
+        const float t = float(f) / float(clip.frames - 1);
+        const float cx = 44.0f - 24.0f * t, cy = 32.0f, radius = 10.0f - 5.0f * t;
+        for (int y = 0; y < 64; ++y)
+            for (int x = 0; x < 64; ++x) {
+                const bool inside = std::hypot(x + 0.5f - cx, y + 0.5f - cy) <= radius;
+                float* p = clip.frame(f) + (std::size_t(y) * 64 + std::size_t(x)) * 3;
+                p[0] = inside ? 0.9f : 0.18f;
+                p[1] = inside ? 0.28f : 0.18f;
+                p[2] = inside ? 0.03f : 0.18f;
+            }
+    }
+    const ClipAnalysis a = SceneAnalyser().analyse(clip);
+    REQUIRE(!a.objects.empty());
+    CHECK(a.objects[0].motion == Motion::Shrink);
+    CHECK(a.objects[0].travel == Motion::Left);
+    const SceneScore left = SceneAnalyser::score(a, parseCaption("an orange circle moving left"));
+    CHECK(left.motion == false);
+    CHECK(left.direction == true);
+    CHECK(SceneAnalyser::score(a, parseCaption("an orange circle moving right")).direction == false);
+    const SceneScore shrink = SceneAnalyser::score(a, parseCaption("an orange circle getting smaller"));
+    CHECK(shrink.motion == true);
+    CHECK_FALSE(shrink.direction.has_value());
 }
 
 TEST_CASE("named colours are recognised under warm, cool and neutral light and when glowing",

@@ -46,6 +46,7 @@ nlohmann::json measuredJson(const std::optional<kinema::scenes::ObjectMeasuremen
             {"shape", std::string(ks::toString(m->shape))},
             {"shape_iou", m->shapeIoU},
             {"motion", std::string(ks::toString(m->motion))},
+            {"travel", std::string(ks::toString(m->travel))},
             {"emissive", m->emissive},
             {"area", m->meanArea},
             {"track", track}};
@@ -82,6 +83,7 @@ void writeJson(const kinema::eval::EvalReport& report, const std::string& path) 
                          {"colour", optionalJson(c.score.colour)},
                          {"shape", optionalJson(c.score.shape)},
                          {"motion", optionalJson(c.score.motion)},
+                         {"direction", optionalJson(c.score.direction)},
                          {"light", optionalJson(c.score.light)},
                          {"keyframe_psnr", numberJson(c.keyframePsnr)},
                          {"seam", numberJson(c.seam)},

@@ -338,6 +338,8 @@ public:
                     r.score.shape = false;
                 if (subject.motion)
                     r.score.motion = false;
+                if (subject.motion && ks::isDirection(*subject.motion))
+                    r.score.direction = false;
             }
         }
         r.clip = std::move(generated);
@@ -397,6 +399,8 @@ std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
     out.push_back(accuracy(cases, Task::TextToVideo, "colour", &ks::SceneScore::colour, 90));
     out.push_back(accuracy(cases, Task::TextToVideo, "shape", &ks::SceneScore::shape, 70));
     out.push_back(accuracy(cases, Task::TextToVideo, "motion direction", &ks::SceneScore::motion, 80));
+    // The eight directions' captions alone, scored on the centroid's travel whatever the size does.
+    out.push_back(accuracy(cases, Task::TextToVideo, "direction of travel", &ks::SceneScore::direction, 0));
     out.push_back(accuracy(cases, Task::TextToVideo, "lighting side", &ks::SceneScore::light, 0));
     out.push_back(accuracy(cases, Task::FirstFrame, "motion direction", &ks::SceneScore::motion, 0));
 
@@ -460,6 +464,8 @@ std::vector<Measure> summarise(const std::vector<CaseResult>& cases) {
         out.push_back(accuracy(cases, Task::Reconstruction, "colour", &ks::SceneScore::colour, 0));
         out.push_back(accuracy(cases, Task::Reconstruction, "shape", &ks::SceneScore::shape, 0));
         out.push_back(accuracy(cases, Task::Reconstruction, "motion direction", &ks::SceneScore::motion, 0));
+        out.push_back(
+            accuracy(cases, Task::Reconstruction, "direction of travel", &ks::SceneScore::direction, 0));
         out.push_back({"PSNR (every frame)", "reconstruction", static_cast<int>(roundTrip.size()),
                        meanOf(roundTrip), "dB", "", false, false});
     }

@@ -323,6 +323,36 @@ Motion directionOf(double dx, double dy) {
     return bySector[sector];
 }
 
+/// Displacement of the centroid over the clip, from a linear fit of position over time.
+std::array<double, 2> linearTravel(const std::vector<double>& t, const std::vector<double>& xs,
+                                   const std::vector<double>& ys) {
+    const std::size_t n = t.size();
+    const double mt = std::accumulate(t.begin(), t.end(), 0.0) / double(n);
+    const double mx = std::accumulate(xs.begin(), xs.end(), 0.0) / double(n);
+    const double my = std::accumulate(ys.begin(), ys.end(), 0.0) / double(n);
+    double stt = 0, stx = 0, sty = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        stt += (t[i] - mt) * (t[i] - mt);
+        stx += (t[i] - mt) * (xs[i] - mx);
+        sty += (t[i] - mt) * (ys[i] - my);
+    }
+    const double span = t.back() - t.front();
+    return {stt > 0 ? stx / stt * span : 0.0, stt > 0 ? sty / stt * span : 0.0};
+}
+
+/// Travel shorter than this (in frame widths and heights) is no direction.
+constexpr double kMinTravel = 0.15;
+
+/// The centroid's direction of travel alone: one of the eight directions, or Still when it travels less
+/// than kMinTravel; whatever the subject's size, path shape or rotation does meanwhile.
+Motion classifyTravel(const std::vector<double>& t, const std::vector<double>& xs,
+                      const std::vector<double>& ys) {
+    if (t.size() < 3)
+        return Motion::Still;
+    const auto [dx, dy] = linearTravel(t, xs, ys);
+    return std::hypot(dx, dy) > kMinTravel ? directionOf(dx, dy) : Motion::Still;
+}
+
 Motion classifyMotion(const std::vector<double>& t, const std::vector<double>& xs,
                       const std::vector<double>& ys, const std::vector<double>& scales,
                       const std::vector<double>& rotations, double period) {
@@ -357,16 +387,7 @@ Motion classifyMotion(const std::vector<double>& t, const std::vector<double>& x
     if (xRange > 0.25 && yRange > 0.25 && std::fabs(sweep) > 4.0)
         return Motion::Orbit;
 
-    // Linear fit of position over time.
-    const double mt = std::accumulate(t.begin(), t.end(), 0.0) / double(n);
-    double stt = 0, stx = 0, sty = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        stt += (t[i] - mt) * (t[i] - mt);
-        stx += (t[i] - mt) * (xs[i] - mx);
-        sty += (t[i] - mt) * (ys[i] - my);
-    }
-    const double span = t.back() - t.front();
-    const double dx = stt > 0 ? stx / stt * span : 0.0, dy = stt > 0 ? sty / stt * span : 0.0;
+    const auto [dx, dy] = linearTravel(t, xs, ys);
 
     int reversals = 0, lastSign = 0;
     for (std::size_t i = 1; i < n; ++i) {
@@ -380,7 +401,7 @@ Motion classifyMotion(const std::vector<double>& t, const std::vector<double>& x
     }
     if (reversals >= 2 && yRange > 0.12 && std::fabs(dx) < 0.2 && std::fabs(dy) < 0.15)
         return Motion::Bounce;
-    if (std::hypot(dx, dy) > 0.15)
+    if (std::hypot(dx, dy) > kMinTravel)
         return directionOf(dx, dy);
 
     if (period > 0 && rotations.size() == n) {
@@ -569,6 +590,7 @@ ClipAnalysis SceneAnalyser::analyse(const Clip& clip) const {
         for (const auto& r : rotations)
             rot.push_back(r[bestShape]);
         m.motion = classifyMotion(ts, xs, ys, scales, rot, detail::symmetryPeriod(m.shape));
+        m.travel = classifyTravel(ts, xs, ys);
 
         if (!m.emissive) {
             const float ox = m.lightOffset[0], oy = m.lightOffset[1];
@@ -596,6 +618,8 @@ SceneScore SceneAnalyser::score(const ClipAnalysis& analysis, const CaptionFacts
         score.shape = got && got->shape == *want.shape;
     if (want.motion)
         score.motion = got && got->motion == *want.motion;
+    if (want.motion && isDirection(*want.motion))
+        score.direction = got && got->travel == *want.motion;
     score.emissive = got && got->emissive == want.emissive;
     if (intended.light && !want.emissive)
         score.light = got && got->light == intended.light;

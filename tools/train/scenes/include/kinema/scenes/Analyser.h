@@ -15,7 +15,8 @@
 ///  - shape: intersection over union of the mask with each shape outline placed at the mask's centroid,
 ///    scaled to the mask's area, over a search of rotations; averaged over frames;
 ///  - motion: centroid trajectory (linear fit, angular sweep, vertical reversals), size ratio between the
-///    first and last frames, and the template rotation over frames for spin;
+///    first and last frames, and the template rotation over frames for spin; and, apart, the direction of
+///    travel alone (the linear fit's direction, whatever the size, path or rotation does meanwhile);
 ///  - lighting side: offset of the luminance-weighted centroid from the plain centroid (lit objects only).
 /// Fidelity measures work on ACEScct code values (a log encoding; the linear segment covers 0 and small
 /// negatives), so differences weigh shadows and highlights like a grader's eye does and HDR values above
@@ -36,6 +37,10 @@ struct ObjectMeasurement {
     Shape shape = Shape::Circle;
     float shapeIoU = 0.0f; ///< mean best IoU of the chosen shape
     Motion motion = Motion::Still;
+    /// The centroid's direction of travel alone: one of the eight directions, or Still when the linear fit
+    /// moves less than 0.15 of the frame. A subject that drifts left while shrinking reads motion Shrink
+    /// and travel Left.
+    Motion travel = Motion::Still;
     std::optional<LightDirection> light; ///< empty for emissive objects or an unclear offset
     bool emissive = false;
     float meanArea = 0.0f; ///< fraction of the frame
@@ -55,6 +60,9 @@ struct SceneScore {
     std::optional<bool> colour;
     std::optional<bool> shape;
     std::optional<bool> motion;
+    /// Only for a caption stating one of the eight directions: whether the subject's travel goes that way
+    /// (the centroid trajectory alone; `motion` also wants the size, path and rotation the caption implies).
+    std::optional<bool> direction;
     std::optional<bool> light;
     std::optional<bool> emissive;
 };

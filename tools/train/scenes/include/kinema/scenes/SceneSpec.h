@@ -47,6 +47,10 @@ enum class Motion {
     Shrink,
     Spin
 };
+/// Whether a motion is one of the eight straight directions (Left ... DownRight).
+constexpr bool isDirection(Motion m) {
+    return m >= Motion::Left && m <= Motion::DownRight;
+}
 enum class Camera { Static, PanLeft, PanRight, ZoomIn, ZoomOut };
 enum class LightDirection { Left, Right, Top, Front };
 enum class Temperature { Neutral, Warm, Cool };
