@@ -343,14 +343,17 @@ std::array<double, 2> linearTravel(const std::vector<double>& t, const std::vect
 /// Travel shorter than this (in frame widths and heights) is no direction.
 constexpr double kMinTravel = 0.15;
 
-/// The centroid's direction of travel alone: one of the eight directions, or Still when it travels less
-/// than kMinTravel; whatever the subject's size, path shape or rotation does meanwhile.
+/// The direction of a travel (dx, dy): one of the eight directions, or Still when shorter than kMinTravel.
+Motion travelDirection(const std::array<double, 2>& travel) {
+    const auto [dx, dy] = travel;
+    return std::hypot(dx, dy) > kMinTravel ? directionOf(dx, dy) : Motion::Still;
+}
+
+/// The centroid's direction of travel alone, whatever the subject's size, path shape or rotation does
+/// meanwhile (Still for fewer than 3 frames, as classifyMotion).
 Motion classifyTravel(const std::vector<double>& t, const std::vector<double>& xs,
                       const std::vector<double>& ys) {
-    if (t.size() < 3)
-        return Motion::Still;
-    const auto [dx, dy] = linearTravel(t, xs, ys);
-    return std::hypot(dx, dy) > kMinTravel ? directionOf(dx, dy) : Motion::Still;
+    return t.size() < 3 ? Motion::Still : travelDirection(linearTravel(t, xs, ys));
 }
 
 Motion classifyMotion(const std::vector<double>& t, const std::vector<double>& xs,
@@ -387,7 +390,8 @@ Motion classifyMotion(const std::vector<double>& t, const std::vector<double>& x
     if (xRange > 0.25 && yRange > 0.25 && std::fabs(sweep) > 4.0)
         return Motion::Orbit;
 
-    const auto [dx, dy] = linearTravel(t, xs, ys);
+    const auto travel = linearTravel(t, xs, ys);
+    const auto [dx, dy] = travel;
 
     int reversals = 0, lastSign = 0;
     for (std::size_t i = 1; i < n; ++i) {
@@ -401,8 +405,8 @@ Motion classifyMotion(const std::vector<double>& t, const std::vector<double>& x
     }
     if (reversals >= 2 && yRange > 0.12 && std::fabs(dx) < 0.2 && std::fabs(dy) < 0.15)
         return Motion::Bounce;
-    if (std::hypot(dx, dy) > kMinTravel)
-        return directionOf(dx, dy);
+    if (const Motion direction = travelDirection(travel); direction != Motion::Still)
+        return direction;
 
     if (period > 0 && rotations.size() == n) {
         double total = 0;

@@ -12,7 +12,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <functional>
 #include <utility>
 #include <vector>
 
@@ -31,19 +30,6 @@ bool fusable(const at::Tensor& t) {
 /// Values [begin, end) of part `part` of `n`.
 std::pair<std::int64_t, std::int64_t> partRange(std::int64_t n, std::int64_t part) {
     return {part * n / kParts, (part + 1) * n / kParts};
-}
-
-/// Runs job(part) for every part index below `parts`, on the workers when there are any.
-void forParts(std::int64_t parts, SampleWorkers* workers, const std::function<void(std::int64_t)>& job) {
-    if (!workers) {
-        for (std::int64_t p = 0; p < parts; ++p)
-            job(p);
-        return;
-    }
-    workers->run([&](int worker) {
-        for (std::int64_t p = worker; p < parts; p += workers->count())
-            job(p);
-    });
 }
 
 } // namespace
@@ -71,7 +57,7 @@ double Adam::stepFused(double lr, SampleWorkers* workers, double clipNorm) {
 
     // The gradient norm: one partial sum per part, added in parameter and part order.
     std::vector<double> partial(static_cast<std::size_t>(tasks), 0.0);
-    forParts(tasks, workers, [&](std::int64_t task) {
+    forEachIndex(tasks, workers, [&](std::int64_t task) {
         const auto& e = entries[static_cast<std::size_t>(task / kParts)];
         if (!e.g)
             return;
@@ -94,7 +80,7 @@ double Adam::stepFused(double lr, SampleWorkers* workers, double clipNorm) {
     const auto f = [](double x) { return static_cast<float>(x); };
     const float gs = f(scale), fb1 = f(b1), fb2 = f(b2), k1 = f(1.0 - b1), k2 = f(1.0 - b2),
                 ic1 = f(1.0 / c1), ic2 = f(1.0 / c2), rate = f(lr), feps = f(eps), keep = 1.0f - decay;
-    forParts(tasks, workers, [&](std::int64_t task) {
+    forEachIndex(tasks, workers, [&](std::int64_t task) {
         const auto& e = entries[static_cast<std::size_t>(task / kParts)];
         const auto [begin, end] = partRange(e.n, task % kParts);
         if (e.g)

@@ -93,20 +93,13 @@ void capTextAttention(const wan21::WanT5& t5, ParamMap& params, const std::vecto
                       double cap, SampleWorkers* workers) {
     // Each probe's content-logit spread per block, then their mean in probe order.
     std::vector<std::vector<double>> perProbe(probes.size());
-    const auto measure = [&](int worker, int stride) {
-        c10::NoGradGuard noGrad;
-        for (std::size_t i = static_cast<std::size_t>(worker); i < probes.size();
-             i += static_cast<std::size_t>(stride)) {
-            std::vector<wan21::T5AttentionLogits> logits;
-            encodeWithLogits(t5, probes[i], logits);
-            for (const auto& block : logits)
-                perProbe[i].push_back(block.content.std().item<double>());
-        }
-    };
-    if (workers)
-        workers->run([&](int worker) { measure(worker, workers->count()); });
-    else
-        measure(0, 1);
+    forEachIndex(static_cast<std::int64_t>(probes.size()), workers, [&](std::int64_t i) {
+        c10::NoGradGuard noGrad; // grad mode is per thread
+        std::vector<wan21::T5AttentionLogits> logits;
+        encodeWithLogits(t5, probes[static_cast<std::size_t>(i)], logits);
+        for (const auto& block : logits)
+            perProbe[static_cast<std::size_t>(i)].push_back(block.content.std().item<double>());
+    });
     c10::NoGradGuard noGrad;
     std::vector<double> spread;
     for (const auto& blocks : perProbe) {

@@ -96,4 +96,16 @@ void SampleWorkers::run(const std::function<void(int worker)>& job) {
             std::rethrow_exception(e);
 }
 
+void forEachIndex(std::int64_t count, SampleWorkers* workers, const std::function<void(std::int64_t)>& job) {
+    if (!workers) {
+        for (std::int64_t i = 0; i < count; ++i)
+            job(i);
+        return;
+    }
+    workers->run([&](int worker) {
+        for (std::int64_t i = worker; i < count; i += workers->count())
+            job(i);
+    });
+}
+
 } // namespace kinema::trainer::detail

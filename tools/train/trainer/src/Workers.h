@@ -8,6 +8,7 @@
 // a batch on different threads. The threads live as long as the pool, so their per-thread state (OpenMP
 // settings, oneDNN's primitive cache) is set up once.
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -47,5 +48,10 @@ private:
     bool m_stop = false;
     std::vector<std::exception_ptr> m_errors;
 };
+
+/// Runs `job(i)` for every index i below `count`: index i on worker i mod workers->count(), or all of them in
+/// order on the calling thread when `workers` is null. `job` may only read shared state and write its own
+/// index's results.
+void forEachIndex(std::int64_t count, SampleWorkers* workers, const std::function<void(std::int64_t)>& job);
 
 } // namespace kinema::trainer::detail
