@@ -248,3 +248,46 @@ TEST_CASE("the colour-swapped spec trades the subject's colour with another obje
     CHECK(swapped > 30);
     CHECK(kept > 30);
 }
+
+TEST_CASE("the size-traded spec trades the subject's travel for a change of size and back", "[scenes]") {
+    std::set<Motion> reached;
+    int traded = 0, kept = 0;
+    for (std::uint64_t seed = 0; seed < 300; ++seed) {
+        const SceneSpec spec = sample(seed);
+        const Motion before = spec.objects[0].motion;
+        const SceneSpec trade = withSubjectSizeTraded(spec, seed);
+        REQUIRE_NOTHROW(validate(trade));
+        REQUIRE(trade.objects.size() == spec.objects.size());
+        for (std::size_t k = 1; k < spec.objects.size(); ++k)
+            CHECK(trade.objects[k].motion == spec.objects[k].motion);
+        CHECK(trade.objects[0].colour == spec.objects[0].colour);
+        CHECK(trade.objects[0].shape == spec.objects[0].shape);
+        CHECK(trade.camera == spec.camera);
+        const Motion after = trade.objects[0].motion;
+        const bool sized = before == Motion::Grow || before == Motion::Shrink;
+        if (!isDirection(before) && !sized) {
+            ++kept; // still, bounce, orbit or spin: nothing to trade, the same caption
+            CHECK(after == before);
+            CHECK(caption(trade, CaptionStyle::Long, seed) == caption(spec, CaptionStyle::Long, seed));
+            continue;
+        }
+        ++traded;
+        reached.insert(after);
+        if (sized)
+            CHECK(isDirection(after));
+        else
+            CHECK((after == Motion::Grow || after == Motion::Shrink));
+        for (auto style : kAllCaptionStyles) {
+            const std::string text = caption(trade, style, seed);
+            INFO(caption(spec, style, seed) << " | " << text);
+            CHECK(text != caption(spec, style, seed));
+            const CaptionFacts facts = parseCaption(text);
+            REQUIRE(!facts.objects.empty());
+            CHECK(facts.objects[0].motion == after);
+        }
+    }
+    // Every direction, growing and shrinking are reached; both kinds of scene are common.
+    CHECK(reached.size() == 10);
+    CHECK(traded > 100);
+    CHECK(kept > 30);
+}

@@ -162,9 +162,10 @@ TEST_CASE("trainer: the VAE's edge term costs an error that changes between neig
 
 TEST_CASE("trainer: the caption contrasts change the update, not the logged loss, batched or not",
           "[trainer]") {
-    kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2], swapDirs[2]; // per sample, batched
+    kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2], swapDirs[2],
+        sizeDirs[2]; // per sample, batched
     auto o = test::preparedWork(plainDir.path());
-    for (auto* dirs : {directionDirs, subjectDirs, swapDirs})
+    for (auto* dirs : {directionDirs, subjectDirs, swapDirs, sizeDirs})
         for (int k = 0; k < 2; ++k)
             test::copyWork(plainDir.path(), dirs[k].path());
     o.latentPool = 6;
@@ -187,10 +188,15 @@ TEST_CASE("trainer: the caption contrasts change the update, not the logged loss
         c.colourSwapContrast = 1.0;
         c.subjectMargin = 0.5;
     };
-    const std::array<std::pair<const char*, void (*)(TrainOptions&)>, 3> runs{
+    const auto directionAndSize = [](TrainOptions& c) {
+        c.directionContrast = 1.0;
+        c.sizeContrast = 1.0;
+        c.directionMargin = 0.5;
+    };
+    const std::array<std::pair<const char*, void (*)(TrainOptions&)>, 4> runs{
         std::pair{"direction", +directionOnly}, std::pair{"colour and shape", +colourAndShape},
-        std::pair{"colour swap", +colourSwapOnly}};
-    const std::array<kinema::test::TempDir*, 3> dirsOf{directionDirs, subjectDirs, swapDirs};
+        std::pair{"colour swap", +colourSwapOnly}, std::pair{"direction and size", +directionAndSize}};
+    const std::array<kinema::test::TempDir*, 4> dirsOf{directionDirs, subjectDirs, swapDirs, sizeDirs};
     for (std::size_t run = 0; run < runs.size(); ++run) {
         INFO(runs[run].first << " contrast");
         const auto& perSampleDir = dirsOf[run][0];
@@ -208,6 +214,9 @@ TEST_CASE("trainer: the caption contrasts change the update, not the logged loss
         CHECK(largestParamDifference(plainDir.path() / "dit.safetensors",
                                      perSampleDir.path() / "dit.safetensors") > 1e-3);
     }
+    // Half the samples that take the direction contrast take the size contrast instead: another update.
+    CHECK(largestParamDifference(directionDirs[0].path() / "dit.safetensors",
+                                 sizeDirs[0].path() / "dit.safetensors") > 1e-4);
 }
 
 TEST_CASE("trainer: the multi-tensor Adam update equals the per-parameter one", "[trainer]") {

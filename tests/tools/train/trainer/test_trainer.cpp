@@ -376,6 +376,9 @@ TEST_CASE("trainer: unusable options name themselves", "[trainer]") {
     o.latentPool = -3;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--latent-pool") && Catch::Contains("-3"));
     o.latentPool = 0;
+    o.sizeContrast = -0.5;
+    CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--size-contrast") && Catch::Contains("-0.5"));
+    o.sizeContrast = 0.0;
     o.colourSwapContrast = -1.0;
     CHECK_THROWS_WITH(trainVae(o), Catch::Contains("--colour-swap-contrast"));
     o.colourSwapContrast = 0.0;

@@ -546,6 +546,19 @@ SceneSpec withSubjectColourSwapped(SceneSpec spec) {
     return spec;
 }
 
+SceneSpec withSubjectSizeTraded(SceneSpec spec, std::uint64_t pick) {
+    if (spec.objects.empty())
+        return spec;
+    auto& subject = spec.objects.front();
+    if (isDirection(subject.motion)) {
+        subject.motion = pick % 2 == 0 ? Motion::Grow : Motion::Shrink;
+    } else if (subject.motion == Motion::Grow || subject.motion == Motion::Shrink) {
+        constexpr auto first = static_cast<std::uint64_t>(Motion::Left);
+        subject.motion = static_cast<Motion>(first + pick % 8);
+    }
+    return spec;
+}
+
 SceneSpec withSubjectReshaped(SceneSpec spec, std::uint64_t pick) {
     if (spec.objects.empty())
         return spec;

@@ -125,13 +125,15 @@ int main(int argc, char** argv) {
     att->add_option("--clips", clips, "captions to measure");
     CaptionChange change = CaptionChange::Direction;
     gap->add_option("--change", change,
-                    "what changes in the caption: direction, colour, shape or colour-swap (the subject's "
-                    "colour swapped with another object's)")
+                    "what changes in the caption: direction, colour, shape, colour-swap (the subject's "
+                    "colour swapped with another object's) or size-trade (the subject's travel traded for "
+                    "a change of size, or back)")
         ->transform(CLI::CheckedTransformer(
             std::map<std::string, CaptionChange>{{"direction", CaptionChange::Direction},
                                                  {"colour", CaptionChange::Colour},
                                                  {"shape", CaptionChange::Shape},
-                                                 {"colour-swap", CaptionChange::ColourSwap}}));
+                                                 {"colour-swap", CaptionChange::ColourSwap},
+                                                 {"size-trade", CaptionChange::SizeTrade}}));
     dec->add_option("--sampled-latents", o.sampledLatents,
                     "fraction of samples whose latent the trained DiT first denoises from part-way noised "
                     "(video-to-video with the caption), so the decoder learns the DiT's latents (0 to 1)");
@@ -155,8 +157,13 @@ int main(int argc, char** argv) {
                       "holds their moving average (--average-decay), not the average");
     dit->add_option("--direction-contrast", o.directionContrast,
                     "weight of the hinge that makes the reversed caption's loss exceed the true one's");
+    dit->add_option(
+        "--size-contrast", o.sizeContrast,
+        "weight of the hinge that makes the caption with the subject's travel traded for a change "
+        "of size (or back) cost more; with --direction-contrast, half the samples take each");
     dit->add_option("--direction-margin", o.directionMargin,
-                    "relative margin of the direction contrast (0.05: 5 % above the true caption's loss)");
+                    "relative margin of the direction and size contrasts (0.05: 5 % above the true caption's "
+                    "loss)");
     dit->add_option("--colour-contrast", o.colourContrast,
                     "weight of the hinge that makes the caption with the subject recoloured cost more");
     dit->add_option("--shape-contrast", o.shapeContrast,

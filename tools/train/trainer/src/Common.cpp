@@ -475,6 +475,8 @@ scenes::SceneSpec changedSpec(const scenes::SceneSpec& spec, CaptionChange chang
         return scenes::withSubjectReshaped(spec, mixSeed(seed, 37));
     case CaptionChange::ColourSwap:
         return scenes::withSubjectColourSwapped(spec);
+    case CaptionChange::SizeTrade:
+        return scenes::withSubjectSizeTraded(spec, mixSeed(seed, 41));
     default:
         return scenes::withDirectionsReversed(spec);
     }

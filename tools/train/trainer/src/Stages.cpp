@@ -71,7 +71,7 @@ void checkOptions(const TrainOptions& o) {
         throw TrainError("--latent-pool must be 0 or more, got " + std::to_string(o.latentPool));
     for (const auto& [flag, value] :
          {std::pair{"--direction-contrast", o.directionContrast},
-          std::pair{"--direction-margin", o.directionMargin},
+          std::pair{"--direction-margin", o.directionMargin}, std::pair{"--size-contrast", o.sizeContrast},
           std::pair{"--colour-contrast", o.colourContrast}, std::pair{"--shape-contrast", o.shapeContrast},
           std::pair{"--colour-swap-contrast", o.colourSwapContrast},
           std::pair{"--text-logit-cap", o.textLogitCap}, std::pair{"--subject-margin", o.subjectMargin}})
@@ -522,7 +522,8 @@ struct DitDraw {
         wan21::PromptIds prompt;
         double weight = 0.0, margin = 0.0;
     };
-    /// The direction contrast first when the sample takes part in it, then the colour or shape contrast.
+    /// The direction or size contrast first when the sample takes part in one, then the colour or shape
+    /// contrast.
     std::vector<Contrast> contrasts;
     std::int64_t t = 0;
 };
@@ -668,18 +669,23 @@ std::vector<StepLoss> trainDit(const TrainOptions& o) {
         d.y = at::cat({frameMask.expand({4, z0.size(1), z0.size(2), z0.size(3)}), condition}, 0);
         d.target = noise - z0;
         // Caption contrasts: none of them draws from `gen`, so every draw is the same with them on or off.
-        const bool contrasting = o.directionContrast > 0 || o.colourContrast > 0 || o.shapeContrast > 0 ||
-                                 o.colourSwapContrast > 0;
+        const bool contrasting = o.directionContrast > 0 || o.sizeContrast > 0 || o.colourContrast > 0 ||
+                                 o.shapeContrast > 0 || o.colourSwapContrast > 0;
         if (contrasting && !drop && d.t >= kContrastMinTimestep &&
             frames.narrow(0, 1, frames.size(0) - 1).sum().item<float>() == 0.0f) {
             const auto spec = scenes::sample(sceneSeed);
+            // Whether the change alters the caption, and so adds a contrast.
             const auto contrast = [&](CaptionChange change, double weight, double margin) {
                 const auto text = sceneCaption(changedSpec(spec, change, seed), seed);
-                if (text != caption)
-                    d.contrasts.push_back(
-                        {wan21::promptIds(tokenizer->tokenize(text, textLen)), weight, margin});
+                if (text == caption)
+                    return false;
+                d.contrasts.push_back({wan21::promptIds(tokenizer->tokenize(text, textLen)), weight, margin});
+                return true;
             };
-            if (o.directionContrast > 0)
+            const bool traded = o.sizeContrast > 0 &&
+                                (o.directionContrast <= 0 || mixSeed(seed, 43) % 2 == 0) &&
+                                contrast(CaptionChange::SizeTrade, o.sizeContrast, o.directionMargin);
+            if (!traded && o.directionContrast > 0)
                 contrast(CaptionChange::Direction, o.directionContrast, o.directionMargin);
             // A first-frame key shows the subject's colour and shape.
             if (frames[0].item<float>() == 0.0f) {

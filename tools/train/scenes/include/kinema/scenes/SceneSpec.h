@@ -174,6 +174,14 @@ SceneSpec withSubjectReshaped(SceneSpec spec, std::uint64_t pick);
 /// colour word belongs to.
 SceneSpec withSubjectColourSwapped(SceneSpec spec);
 
+/// The spec with the subject's travel traded for a change of size, or the other way round: a subject moving
+/// in one of the eight directions grows (`pick` even) or shrinks (odd) instead, a growing or shrinking one
+/// moves in the `pick`-th direction (modulo 8) instead; any other motion is kept (the same caption). A
+/// caption of the result with the original's caption seed differs in the subject's motion words: the
+/// trainer's size contrast (--size-contrast), which teaches that a caption's direction asks for a subject
+/// that keeps its size, and a growing or shrinking one for a subject that stays where it is.
+SceneSpec withSubjectSizeTraded(SceneSpec spec, std::uint64_t pick);
+
 /// Throws SceneError when a spec breaks the grammar (no objects, more than three, a spin of a
 /// rotationally symmetric shape, an anchor outside the frame).
 void validate(const SceneSpec& spec);

@@ -129,7 +129,14 @@ struct TrainOptions {
     /// the two flow-matching losses, times this weight, is added to the gradient. The logged loss stays the
     /// plain flow-matching loss.
     double directionContrast = 0.0;
-    double directionMargin = 0.05; ///< relative margin of the direction contrast
+    /// dit stage: weight of the size contrast (0: off), the same hinge, for the same samples as the
+    /// direction contrast, with the caption of scenes::withSubjectSizeTraded (a travelling subject growing
+    /// or shrinking instead, a growing or shrinking one travelling; the pick from the sample's seed). When
+    /// both are on, a sample whose subject travels, grows or shrinks takes one of the two, half the samples
+    /// each, so a step costs what it costs with the direction contrast alone; the other samples take the
+    /// direction contrast.
+    double sizeContrast = 0.0;
+    double directionMargin = 0.05; ///< relative margin of the direction and size contrasts
     /// dit stage: weights of the colour and shape contrasts (0: off), the same hinge with the caption of
     /// scenes::withSubjectRecoloured or withSubjectReshaped (the other value picked from the sample's seed),
     /// for samples at timestep >= 500 with no key at all (a key shows the subject). When both are on, a
@@ -203,8 +210,9 @@ std::vector<StepLoss> trainDit(const TrainOptions& options);
 
 /// What a caption gap changes in the caption: every direction (scenes::withDirectionsReversed), the
 /// subject's colour (withSubjectRecoloured), its shape (withSubjectReshaped), or its colour swapped with
-/// another object's (withSubjectColourSwapped), as the dit stage's contrasts.
-enum class CaptionChange { Direction, Colour, Shape, ColourSwap };
+/// another object's (withSubjectColourSwapped), or the subject's travel traded for a change of size
+/// (withSubjectSizeTraded), as the dit stage's contrasts.
+enum class CaptionChange { Direction, Colour, Shape, ColourSwap, SizeTrade };
 
 /// How much a model's flow-matching loss rises when its caption is changed, per timestep.
 struct CaptionGapRow {
