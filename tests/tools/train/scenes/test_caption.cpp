@@ -264,8 +264,7 @@ TEST_CASE("the size-traded spec trades the subject's travel for a change of size
         CHECK(trade.objects[0].shape == spec.objects[0].shape);
         CHECK(trade.camera == spec.camera);
         const Motion after = trade.objects[0].motion;
-        const bool sized = before == Motion::Grow || before == Motion::Shrink;
-        if (!isDirection(before) && !sized) {
+        if (!isDirection(before) && !isSizeChange(before)) {
             ++kept; // still, bounce, orbit or spin: nothing to trade, the same caption
             CHECK(after == before);
             CHECK(caption(trade, CaptionStyle::Long, seed) == caption(spec, CaptionStyle::Long, seed));
@@ -273,10 +272,10 @@ TEST_CASE("the size-traded spec trades the subject's travel for a change of size
         }
         ++traded;
         reached.insert(after);
-        if (sized)
+        if (isSizeChange(before))
             CHECK(isDirection(after));
         else
-            CHECK((after == Motion::Grow || after == Motion::Shrink));
+            CHECK(isSizeChange(after));
         for (auto style : kAllCaptionStyles) {
             const std::string text = caption(trade, style, seed);
             INFO(caption(spec, style, seed) << " | " << text);

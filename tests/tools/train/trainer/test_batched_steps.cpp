@@ -162,8 +162,8 @@ TEST_CASE("trainer: the VAE's edge term costs an error that changes between neig
 
 TEST_CASE("trainer: the caption contrasts change the update, not the logged loss, batched or not",
           "[trainer]") {
-    kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2], swapDirs[2],
-        sizeDirs[2]; // per sample, batched
+    // Each contrast's work directories: per sample, batched.
+    kinema::test::TempDir plainDir, directionDirs[2], subjectDirs[2], swapDirs[2], sizeDirs[2];
     auto o = test::preparedWork(plainDir.path());
     for (auto* dirs : {directionDirs, subjectDirs, swapDirs, sizeDirs})
         for (int k = 0; k < 2; ++k)

@@ -70,8 +70,6 @@ TEST_CASE("trainer: --init-from starts from an exported model, caption-gap measu
             grouped += row.clips;
     }
     CHECK(grouped == 3);
-    // Recoloured and reshaped captions: grouped by the subject's own colour or shape; colour-swapped ones by
-    // whether the swap keeps the caption's words.
     // Size-traded captions: grouped by the subject's motion, travelling or changing size.
     const auto traded = measureCaptionGap(o, 2, CaptionChange::SizeTrade);
     REQUIRE(traded.size() >= 10);
@@ -81,6 +79,8 @@ TEST_CASE("trainer: --init-from starts from an exported model, caption-gap measu
                traded[i].group == "diagonal" || traded[i].group == "grow/shrink"));
     }
     CHECK(traded[4].clips == 2);
+    // Recoloured and reshaped captions: grouped by the subject's own colour or shape; colour-swapped ones by
+    // whether the swap keeps the caption's words.
     for (auto change : {CaptionChange::Colour, CaptionChange::Shape, CaptionChange::ColourSwap}) {
         const auto rows = measureCaptionGap(o, 2, change);
         REQUIRE(rows.size() >= 10);

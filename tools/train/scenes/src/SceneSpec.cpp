@@ -58,7 +58,7 @@ constexpr float kGlowReach = 1.3f; // emissive objects occupy this much more roo
 // Mean area of an object over the clip, in squared frame sides (grow and shrink average to about 1.03).
 double areaOf(const SceneObject& object) {
     const double r = radiusOf(object.size);
-    const double scale2 = (object.motion == Motion::Grow || object.motion == Motion::Shrink) ? 1.03 : 1.0;
+    const double scale2 = isSizeChange(object.motion) ? 1.03 : 1.0;
     return detail::unitArea(object.shape) * r * r * scale2;
 }
 
@@ -552,7 +552,7 @@ SceneSpec withSubjectSizeTraded(SceneSpec spec, std::uint64_t pick) {
     auto& subject = spec.objects.front();
     if (isDirection(subject.motion)) {
         subject.motion = pick % 2 == 0 ? Motion::Grow : Motion::Shrink;
-    } else if (subject.motion == Motion::Grow || subject.motion == Motion::Shrink) {
+    } else if (isSizeChange(subject.motion)) {
         constexpr auto first = static_cast<std::uint64_t>(Motion::Left);
         subject.motion = static_cast<Motion>(first + pick % 8);
     }

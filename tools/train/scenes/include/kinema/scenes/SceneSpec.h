@@ -51,6 +51,10 @@ enum class Motion {
 constexpr bool isDirection(Motion m) {
     return m >= Motion::Left && m <= Motion::DownRight;
 }
+/// Whether a motion changes the subject's size (Grow or Shrink).
+constexpr bool isSizeChange(Motion m) {
+    return m == Motion::Grow || m == Motion::Shrink;
+}
 enum class Camera { Static, PanLeft, PanRight, ZoomIn, ZoomOut };
 enum class LightDirection { Left, Right, Top, Front };
 enum class Temperature { Neutral, Warm, Cool };
